@@ -1,0 +1,128 @@
+/**
+ * The shape of relay.config.yaml, validated with zod at start. Every key is documented in
+ * relay.config.example.yaml; defaults live here and nowhere else.
+ */
+import { z } from 'zod'
+
+const isLoopbackHost = (host: string): boolean =>
+  host === 'localhost' || host === '[::1]' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host)
+
+/** An incoming-webhook base URL: https://portal/rest/<user id>/<secret>/ (plain http only on loopback). */
+export const webhookUrlSchema = z.string().trim().transform((value, ctx) => {
+  let url: URL
+  try {
+    url = new URL(value)
+  } catch {
+    ctx.addIssue({ code: 'custom', message: 'is not a URL' })
+    return z.NEVER
+  }
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopbackHost(url.hostname))) {
+    ctx.addIssue({ code: 'custom', message: 'must use https:// (plain http:// is allowed only for loopback hosts)' })
+    return z.NEVER
+  }
+  if (!/\/rest\/\d+\/[^/]+\/?$/.test(url.pathname)) {
+    ctx.addIssue({ code: 'custom', message: 'must look like https://<portal>/rest/<user id>/<webhook code>/' })
+    return z.NEVER
+  }
+  url.search = ''
+  url.hash = ''
+  return url.href.endsWith('/') ? url.href : url.href + '/'
+})
+
+const dictionarySchema = z.array(z.string().min(1)).min(1)
+
+export const dictionariesSchema = z.object({
+  STATUS_ID: dictionarySchema.optional(),
+  SOURCE_ID: dictionarySchema.optional(),
+  CURRENCY_ID: dictionarySchema.optional(),
+  PRODUCT_ID: dictionarySchema.optional()
+}).strict()
+
+export const portalSchema = z.object({
+  webhook: webhookUrlSchema,
+  /** Mirrors the portal's leaky bucket: 50 and 2/s on most plans, 250 and 5/s on Enterprise. */
+  rateLimit: z.object({
+    burst: z.number().int().positive().default(50),
+    drainPerSecond: z.number().positive().default(2)
+  }).strict().default({ burst: 50, drainPerSecond: 2 }),
+  /** Replaces the built-in STATUS_ID / SOURCE_ID / CURRENCY_ID / PRODUCT_ID dictionaries. */
+  dictionaries: dictionariesSchema.default({}),
+  /** Sent as params.REGISTER_SONET_EVENT: notify the responsible user about the new lead. */
+  registerSonetEvent: z.boolean().default(true),
+  /** Per-call timeout to the portal, in milliseconds. */
+  timeoutMs: z.number().int().positive().default(30_000)
+}).strict()
+
+/** A scalar constant written into every lead of a form, e.g. SOURCE_ID: WEB, ASSIGNED_BY_ID: 7. */
+const constantSchema = z.union([z.string(), z.number(), z.boolean()])
+
+export const formSchema = z.object({
+  name: z.string().min(1).optional(),
+  portal: z.string().min(1).default('default'),
+  language: z.enum(['ru', 'en']).default('ru'),
+  /** ISO 3166 country used to read phone numbers typed without a country code. */
+  defaultCountry: z.string().length(2).toUpperCase().default('RU'),
+  /** Charset of bodies that do not declare one (older sites post windows-1251 or koi8-r). */
+  charset: z.string().min(1).optional(),
+  /** Form field name → Bitrix24 target (TITLE, NAME, PHONE_MOBILE, UF_CRM_…). */
+  fields: z.record(z.string(), z.string().min(1)).default({}),
+  /** Constants set on every lead of this form. */
+  defaults: z.record(z.string(), constantSchema).default({}),
+  /** TITLE template: {{field}} placeholders, plus {{form}}, {{formId}}, {{date}}, {{datetime}}. */
+  title: z.string().optional(),
+  /** Form fields the visitor must fill. */
+  required: z.array(z.string()).default([]),
+  successUrl: z.string().url().optional(),
+  errorUrl: z.string().url().optional(),
+  /** Where the product / page URL comes from and where it goes (else a COMMENTS line). */
+  productUrl: z.object({
+    sources: z.array(z.string()).default(['product_url', 'page_url', '_url']),
+    target: z.string().regex(/^UF_CRM_\w+$/).optional()
+  }).strict().default({ sources: ['product_url', 'page_url', '_url'] }),
+  /** gclid / yclid / fbclid go to this UF_CRM_ field, else to COMMENTS. */
+  clickIdTarget: z.string().regex(/^UF_CRM_\w+$/).optional(),
+  /** Every submitted field that is not mapped becomes a "label: value" line in COMMENTS. */
+  unmappedToComments: z.boolean().default(true),
+  /** Human labels for COMMENTS lines, by form field name. */
+  labels: z.record(z.string(), z.string()).default({})
+}).strict()
+
+export const limitsSchema = z.object({
+  bodyBytes: z.number().int().positive().default(64 * 1024),
+  fields: z.number().int().positive().default(200),
+  valueChars: z.number().int().positive().default(10_000)
+}).strict()
+
+export const outboxSchema = z.object({
+  /** sqlite:./data/relay.db (default) or redis://host:6379/0 */
+  url: z.string().default('sqlite:./data/relay.db'),
+  /** full: fsync before answering (default). relaxed: faster; an OS crash may lose the last acknowledged submissions. */
+  durability: z.enum(['full', 'relaxed']).default('full')
+}).strict()
+
+export const deliverySchema = z.object({
+  /** ORIGINATOR_ID on every lead; with ORIGIN_ID = submission id it makes delivery idempotent. */
+  originatorId: z.string().min(1).default('b24-form-relay'),
+  /** Give up (dead letter) after this many attempts or this age, whichever comes first. */
+  maxAttempts: z.number().int().positive().default(50),
+  maxAgeMs: z.number().int().positive().default(3 * 24 * 3600 * 1000),
+  leaseMs: z.number().int().positive().default(60_000),
+  batchSize: z.number().int().min(1).max(50).default(50),
+  /** How often a paused (auth-failed) portal is probed again. */
+  authProbeMs: z.number().int().positive().default(60_000),
+  /** Double submits inside this window get the first answer back. */
+  dedupeWindowMs: z.number().int().nonnegative().default(10 * 60 * 1000)
+}).strict()
+
+export const configSchema = z.object({
+  portals: z.record(z.string(), portalSchema).default({}),
+  forms: z.record(z.string().regex(/^[\w-]{1,64}$/, 'form ids are letters, digits, _ and -'), formSchema).default({}),
+  limits: limitsSchema.default(limitsSchema.parse({})),
+  outbox: outboxSchema.default(outboxSchema.parse({})),
+  delivery: deliverySchema.default(deliverySchema.parse({}))
+}).strict()
+
+export type PortalConfig = z.infer<typeof portalSchema>
+export type FormConfig = z.infer<typeof formSchema>
+export type Dictionaries = z.infer<typeof dictionariesSchema>
+export type RelayConfig = z.infer<typeof configSchema>

@@ -1,0 +1,53 @@
+/**
+ * The error catalogue: every error a visitor, an operator or the delivery worker can see has a
+ * stable code here. Intake errors carry their HTTP status; the single error handler maps them.
+ * docs/errors.md mirrors this list.
+ */
+import createError from '@fastify/error'
+
+export type FieldErrors = Record<string, string>
+
+// Intake: what a client did wrong. The status is part of the contract.
+export const UnknownFormError = createError<[string]>('RELAY_ERR_UNKNOWN_FORM', 'Unknown form "%s"', 404)
+export const EmptyBodyError = createError('RELAY_ERR_EMPTY_BODY', 'The submission is empty', 400)
+export const UnsupportedMediaTypeError = createError<[string]>(
+  'RELAY_ERR_UNSUPPORTED_MEDIA_TYPE',
+  'Content type "%s" is not accepted; send application/x-www-form-urlencoded, multipart/form-data, application/json or text/plain with JSON',
+  415
+)
+export const BodyTooLargeError = createError<[number]>('RELAY_ERR_BODY_TOO_LARGE', 'The body is larger than %d bytes', 413)
+export const MalformedJsonError = createError<[string]>('RELAY_ERR_MALFORMED_JSON', 'The body is not valid JSON: %s', 400)
+export const MalformedUrlencodedError = createError<[string]>('RELAY_ERR_MALFORMED_URLENCODED', 'The form body cannot be decoded: %s', 400)
+export const MalformedMultipartError = createError<[string]>('RELAY_ERR_MALFORMED_MULTIPART', 'The multipart body cannot be read: %s', 400)
+export const UnsupportedCharsetError = createError<[string]>('RELAY_ERR_UNSUPPORTED_CHARSET', 'Charset "%s" is not supported', 415)
+export const UndecodableBodyError = createError<[string]>('RELAY_ERR_UNDECODABLE_BODY', 'The body is not valid %s text', 400)
+export const TooManyFieldsError = createError<[number]>('RELAY_ERR_TOO_MANY_FIELDS', 'The submission has more than %d fields', 413)
+export const ValueTooLongError = createError<[string, number]>('RELAY_ERR_VALUE_TOO_LONG', 'Field "%s" is longer than %d characters', 413)
+export const ForbiddenKeyError = createError<[string]>('RELAY_ERR_FORBIDDEN_KEY', 'Field name "%s" is not allowed', 400)
+export const BodyShapeError = createError<[string]>('RELAY_ERR_BODY_SHAPE', 'The submission must be a flat object of text values: %s', 400)
+export const StoreUnavailableError = createError('RELAY_ERR_STORE_UNAVAILABLE', 'The submission could not be stored; try again shortly', 503)
+
+/** A visitor's values failed validation; `fields` says which and why. */
+export class ValidationError extends Error {
+  readonly code = 'RELAY_ERR_VALIDATION'
+  readonly statusCode = 400
+  constructor (readonly fields: FieldErrors) {
+    super('Some fields are not valid: ' + Object.keys(fields).join(', '))
+    this.name = 'ValidationError'
+  }
+}
+
+/** The configuration cannot be used; the message names the key and the problem. */
+export class ConfigError extends Error {
+  readonly code = 'RELAY_ERR_CONFIG'
+  constructor (message: string, readonly issues: string[] = []) {
+    super(message)
+    this.name = 'ConfigError'
+  }
+}
+
+export interface CodedError { code: string, statusCode?: number, message: string, fields?: FieldErrors }
+
+export function isCodedError (err: unknown): err is CodedError {
+  return typeof err === 'object' && err !== null && typeof (err as { code?: unknown }).code === 'string'
+}
