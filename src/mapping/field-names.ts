@@ -1,0 +1,50 @@
+/** Submitted field names: exact-then-case-insensitive lookup, technical fields to drop, readable labels. */
+import type { Messages } from './messages.ts'
+
+/**
+ * Finds a config entry for a submitted name: the exact key first, then a key equal ignoring case — but
+ * never through a key that another submitted field matches exactly, so "Name" cannot steal "name".
+ */
+export function createKeyLookup<T> (config: Readonly<Record<string, T>>, submitted: readonly string[]): (name: string) => T | undefined {
+  const exactlySubmitted = new Set(submitted)
+  const byLowerCase = new Map<string, T>()
+  for (const [key, value] of Object.entries(config)) {
+    const lower = key.toLowerCase()
+    if (!exactlySubmitted.has(key) && !byLowerCase.has(lower)) byLowerCase.set(lower, value)
+  }
+  return (name) => Object.hasOwn(config, name) ? config[name] : byLowerCase.get(name.toLowerCase())
+}
+
+/**
+ * Finds a submitted field for a configured name (a required field, a {{placeholder}}, a product URL
+ * source): the exact name first, then the first submitted name equal ignoring case.
+ */
+export function findSubmitted (submitted: readonly string[], wanted: string): string | undefined {
+  if (submitted.includes(wanted)) return wanted
+  const lower = wanted.toLowerCase()
+  return submitted.find((name) => name.toLowerCase() === lower)
+}
+
+// Form plumbing (nonces, captcha tokens, honeypots, CF7 internals): never the visitor's words.
+const TECHNICAL_PREFIXES = [
+  '_wpcf7', '_charset_', '_gotcha', '_next', '_ts', '_wpnonce',
+  'g-recaptcha-response', 'cf-turnstile-response', 'h-captcha-response', 'smart-token'
+]
+
+export function isTechnicalField (name: string): boolean {
+  const lower = name.toLowerCase()
+  return TECHNICAL_PREFIXES.some((prefix) => lower.startsWith(prefix))
+}
+
+/**
+ * The label of a COMMENTS line: the form's own label, else a readable name for a CF7 special tag
+ * (_remote_ip → "IP address"), else the field name without a PHP "[]" suffix.
+ */
+export function labelOf (name: string, labels: (name: string) => string | undefined, messages: Messages): string {
+  const configured = labels(name)
+  if (configured !== undefined && configured.trim() !== '') return configured.trim()
+  const lower = name.toLowerCase()
+  if (Object.hasOwn(messages.specialTags, lower)) return messages.specialTags[lower] as string
+  const bare = name.replace(/\[\]$/, '')
+  return bare !== '' ? bare : name
+}
