@@ -1,0 +1,74 @@
+/**
+ * What to do after a failed delivery attempt, as a pure function of the error class, the attempt
+ * count and the submission's age. The lane carries the decision out; tests check it row by row.
+ */
+import type { BitrixError, BitrixErrorKind } from '../bitrix/errors.ts'
+import type { StoredError } from '../outbox/types.ts'
+import { backoffMs } from './backoff.ts'
+
+export type PortalEffect =
+  | { state: 'paused_auth' }
+  | { state: 'rate_limited', until: number }
+  | { state: 'unreachable' }
+
+export type Decision =
+  | { action: 'retry', at: number, outcomeUnknown: boolean, error: StoredError, portal?: PortalEffect }
+  | { action: 'release', portal?: PortalEffect }
+  | { action: 'dead', error: StoredError }
+
+export interface DecideInput {
+  kind: BitrixErrorKind
+  code: string
+  message: string
+  outcomeUnknown: boolean
+  resetAt?: number
+  attempts: number
+  createdAt: number
+  now: number
+  maxAttempts: number
+  maxAgeMs: number
+  random?: () => number
+}
+
+/** How long to wait for OPERATION_TIME_LIMIT when the portal did not say when its basket resets. */
+const OPERATION_LIMIT_FALLBACK_MS = 60_000
+
+export function decide (input: DecideInput): Decision {
+  const error = { code: input.code, message: input.message }
+  switch (input.kind) {
+    case 'rate_limit':
+      // Not the lead's fault: give it back uncounted; the lane waits for the bucket.
+      return { action: 'release', portal: { state: 'rate_limited', until: input.now + 1000 } }
+    case 'auth':
+      // A revoked or expired webhook: keep everything queued and pause the portal until it works.
+      return { action: 'release', portal: { state: 'paused_auth' } }
+    case 'validation':
+      return { action: 'dead', error }
+    default:
+      break
+  }
+  if (input.attempts >= input.maxAttempts) {
+    return { action: 'dead', error: { code: error.code, message: `gave up after ${input.attempts} attempts: ${error.message}` } }
+  }
+  if (input.now - input.createdAt >= input.maxAgeMs) {
+    return { action: 'dead', error: { code: error.code, message: `gave up after ${Math.round((input.now - input.createdAt) / 60000)} minutes: ${error.message}` } }
+  }
+  if (input.kind === 'operation_limit') {
+    const until = Math.max(input.resetAt ?? input.now + OPERATION_LIMIT_FALLBACK_MS, input.now + 1000)
+    return { action: 'retry', at: until, outcomeUnknown: input.outcomeUnknown, error, portal: { state: 'rate_limited', until } }
+  }
+  const at = input.now + backoffMs(input.attempts, input.random !== undefined ? { random: input.random } : {})
+  const portal: PortalEffect | undefined = input.kind === 'network' || input.kind === 'timeout' ? { state: 'unreachable' } : undefined
+  return { action: 'retry', at, outcomeUnknown: input.outcomeUnknown, error, ...(portal !== undefined ? { portal } : {}) }
+}
+
+export function decideForError (err: BitrixError, base: Omit<DecideInput, 'kind' | 'code' | 'message' | 'outcomeUnknown' | 'resetAt'>): Decision {
+  return decide({
+    ...base,
+    kind: err.kind,
+    code: err.code,
+    message: err.b24Description ?? err.message,
+    outcomeUnknown: err.outcomeUnknown,
+    ...(err.resetAt !== undefined ? { resetAt: err.resetAt } : {})
+  })
+}

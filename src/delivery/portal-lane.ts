@@ -1,0 +1,271 @@
+/**
+ * One portal's delivery loop: claim due submissions, pace calls with the portal's leaky bucket,
+ * look up leads whose earlier attempt has an unknown outcome, send the rest as one `batch` of
+ * crm.lead.add commands and settle every command on its own.
+ */
+import type { Logger } from 'pino'
+import { BitrixError, type BitrixErrorKind } from '../bitrix/errors.ts'
+import type { BitrixClient } from '../bitrix/client.ts'
+import type { ClaimedSubmission, Outbox } from '../outbox/types.ts'
+import { decide, decideForError, type Decision, type PortalEffect } from './decide.ts'
+import type { LeakyBucket } from './leaky-bucket.ts'
+
+export type PortalState = 'ok' | 'paused_auth' | 'rate_limited' | 'unreachable'
+
+export interface LaneSettings {
+  originatorId: string
+  batchSize: number
+  leaseMs: number
+  maxAttempts: number
+  maxAgeMs: number
+  authProbeMs: number
+  registerSonetEvent: boolean
+  /** How long an idle lane sleeps before looking for new submissions (a wake() cuts it short). */
+  idleMs: number
+}
+
+export interface LaneStatus {
+  portalId: string
+  state: PortalState
+  since: number
+  lastError: { code: string, message: string } | null
+  delivered: number
+  failed: number
+}
+
+const AUTH_CODES = new Set(['INVALID_CREDENTIALS', 'NO_AUTH_FOUND', 'insufficient_scope', 'ACCESS_DENIED', 'authorization_error',
+  'expired_token', 'INVALID_REQUEST', 'user_access_error', 'PORTAL_DELETED'])
+
+/** A command's own error inside a batch reply: same classes as a whole-call error. */
+export function commandErrorKind (error: string, description: string): BitrixErrorKind {
+  if (error === 'QUERY_LIMIT_EXCEEDED') return 'rate_limit'
+  if (error === 'OPERATION_TIME_LIMIT') return 'operation_limit'
+  if (AUTH_CODES.has(error) || /^access denied/i.test(description)) return 'auth'
+  if (error === 'ERROR_METHOD_NOT_FOUND') return 'method_not_found'
+  if (error.startsWith('ERROR_BATCH')) return 'server'
+  return 'validation'
+}
+
+export class PortalLane {
+  readonly #status: LaneStatus
+  #stopping = false
+  #wake: (() => void) | undefined
+  readonly #abort = new AbortController()
+  #pausedUntil = 0
+
+  constructor (
+    readonly portalId: string,
+    private readonly outbox: Outbox,
+    private client: BitrixClient,
+    private readonly bucket: LeakyBucket,
+    private settings: LaneSettings,
+    private readonly log: Logger,
+    private readonly now: () => number
+  ) {
+    this.#status = { portalId, state: 'ok', since: now(), lastError: null, delivered: 0, failed: 0 }
+  }
+
+  status (): LaneStatus {
+    return { ...this.#status }
+  }
+
+  /** New submissions are waiting: stop idling. */
+  wake (): void {
+    this.#wake?.()
+  }
+
+  /** A new config: new webhook or settings; a paused portal is tried again at once. */
+  reconfigure (client: BitrixClient, settings: LaneSettings): void {
+    this.client = client
+    this.settings = settings
+    if (this.#status.state === 'paused_auth') this.#pausedUntil = 0
+    this.wake()
+  }
+
+  stop (): void {
+    this.#stopping = true
+    this.#abort.abort()
+    this.wake()
+  }
+
+  /** Runs until stop(); resolves when the in-flight call (if any) has been settled. */
+  async run (): Promise<void> {
+    while (!this.#stopping) {
+      try {
+        const worked = await this.#tick()
+        if (!worked) await this.#idle(this.settings.idleMs)
+      } catch (err) {
+        if (this.#stopping) break
+        // The store failed (disk, lock): nothing was lost, the lease will run out; try again soon.
+        this.log.error({ err, portalId: this.portalId }, 'delivery loop error')
+        await this.#idle(1000)
+      }
+    }
+  }
+
+  async #tick (): Promise<boolean> {
+    const now = this.now()
+    if (now < this.#pausedUntil) {
+      await this.#idle(this.#pausedUntil - now)
+      return true
+    }
+    if (this.#status.state === 'paused_auth') {
+      if (!await this.#probe()) return true
+    }
+    const claimed = await this.outbox.claim({ limit: this.settings.batchSize, leaseMs: this.settings.leaseMs, portalId: this.portalId })
+    if (claimed.length === 0) return false
+    if (this.#stopping) {
+      await Promise.all(claimed.map(c => this.outbox.release(c.id, c.leaseToken)))
+      return true
+    }
+    let toSend = claimed
+    const unknown = claimed.filter(c => c.outcomeUnknown)
+    if (unknown.length > 0) {
+      const found = await this.#call(claimed, () => this.client.findLeadsByOrigin(this.settings.originatorId, unknown.map(c => c.id)))
+      if (found === undefined) return true
+      toSend = []
+      for (const c of claimed) {
+        const leadId = found.get(c.id)
+        if (leadId !== undefined) {
+          await this.#delivered(c, leadId, true)
+        } else {
+          toSend.push(c)
+        }
+      }
+    }
+    if (toSend.length === 0) return true
+    await this.#sendBatch(toSend)
+    return true
+  }
+
+  async #sendBatch (items: ClaimedSubmission[]): Promise<void> {
+    const keys = new Map(items.map((c, i) => [`s${i}`, c]))
+    const commands = [...keys].map(([key, c]) => ({
+      key,
+      method: 'crm.lead.add',
+      params: {
+        fields: { ...(c.payload.fields as Record<string, unknown>), ORIGINATOR_ID: this.settings.originatorId, ORIGIN_ID: c.id },
+        params: { REGISTER_SONET_EVENT: this.settings.registerSonetEvent ? 'Y' : 'N' }
+      }
+    }))
+    const reply = await this.#call(items, () => this.client.batch(commands, { halt: false }))
+    if (reply === undefined) return
+    let rateLimited = false
+    for (const [key, c] of keys) {
+      const result = reply.results[key]
+      const error = reply.errors[key]
+      const leadId = typeof result === 'number' ? result : Number(result)
+      if (error === undefined && Number.isInteger(leadId) && leadId > 0) {
+        await this.#delivered(c, leadId, false)
+        continue
+      }
+      if (error === undefined) {
+        // Neither a result nor an error: the command's fate is not known; look it up next time.
+        await this.#settle(c, decide(this.#decideBase(c, 'bad_reply', 'RELAY_ERR_B24_BAD_REPLY', 'no result for this command', true)))
+        continue
+      }
+      const kind = commandErrorKind(error.error, error.description)
+      if (kind === 'rate_limit') rateLimited = true
+      const message = error.description || error.error || 'rejected by the portal'
+      await this.#settle(c, decide(this.#decideBase(c, kind, `RELAY_ERR_B24_${kind.toUpperCase()}`, message, false)))
+    }
+    if (rateLimited) this.bucket.penalize()
+  }
+
+  /** Runs one portal call with a bucket token; on failure settles every item and returns undefined. */
+  async #call<T> (items: ClaimedSubmission[], fn: () => Promise<T>): Promise<T | undefined> {
+    try {
+      await this.bucket.take(1, this.#abort.signal)
+    } catch {
+      await Promise.all(items.map(c => this.outbox.release(c.id, c.leaseToken)))
+      return undefined
+    }
+    try {
+      const value = await fn()
+      if (this.#status.state !== 'ok') this.#setState('ok', null)
+      return value
+    } catch (err) {
+      if (!(err instanceof BitrixError)) throw err
+      if (err.kind === 'rate_limit') this.bucket.penalize()
+      this.log.warn({ portalId: this.portalId, code: err.code, b24Error: err.b24Error, status: err.status, count: items.length }, 'portal call failed')
+      for (const c of items) {
+        await this.#settle(c, decideForError(err, { attempts: c.attempts, createdAt: c.createdAt, now: this.now(),
+          maxAttempts: this.settings.maxAttempts, maxAgeMs: this.settings.maxAgeMs }))
+      }
+      return undefined
+    }
+  }
+
+  #decideBase (c: ClaimedSubmission, kind: BitrixErrorKind, code: string, message: string, outcomeUnknown: boolean): Parameters<typeof decide>[0] {
+    return { kind, code, message, outcomeUnknown, attempts: c.attempts, createdAt: c.createdAt, now: this.now(),
+      maxAttempts: this.settings.maxAttempts, maxAgeMs: this.settings.maxAgeMs }
+  }
+
+  async #delivered (c: ClaimedSubmission, leadId: number, recovered: boolean): Promise<void> {
+    const ok = await this.outbox.complete(c.id, c.leaseToken, { leadId })
+    this.#status.delivered++
+    this.log.info({ portalId: this.portalId, submissionId: c.id, leadId, attempt: c.attempts, recovered, leaseHeld: ok }, 'lead delivered')
+  }
+
+  async #settle (c: ClaimedSubmission, d: Decision): Promise<void> {
+    if (d.action === 'release') {
+      await this.outbox.release(c.id, c.leaseToken)
+    } else if (d.action === 'retry') {
+      await this.outbox.retryLater(c.id, c.leaseToken, { at: d.at, error: d.error, outcomeUnknown: d.outcomeUnknown })
+    } else {
+      await this.outbox.deadLetter(c.id, c.leaseToken, d.error)
+      this.#status.failed++
+      this.log.error({ portalId: this.portalId, submissionId: c.id, code: d.error.code, reason: d.error.message }, 'submission dead-lettered')
+    }
+    if ('portal' in d && d.portal !== undefined) this.#applyEffect(d.portal, 'error' in d ? d.error : null)
+  }
+
+  #applyEffect (effect: PortalEffect, error: { code: string, message: string } | null): void {
+    if (effect.state === 'paused_auth') {
+      if (this.#status.state !== 'paused_auth') {
+        this.log.error({ portalId: this.portalId }, 'PORTAL PAUSED: the webhook was refused (revoked, expired or missing the crm scope); submissions stay queued until it works again')
+      }
+      this.#setState('paused_auth', error ?? { code: 'RELAY_ERR_B24_AUTH', message: 'the portal refused the webhook' })
+      this.#pausedUntil = this.now() + this.settings.authProbeMs
+    } else if (effect.state === 'rate_limited') {
+      this.#setState('rate_limited', error)
+      this.#pausedUntil = Math.max(this.#pausedUntil, effect.until)
+    } else {
+      this.#setState('unreachable', error)
+    }
+  }
+
+  /** One cheap call to see whether a paused portal accepts the webhook again. */
+  async #probe (): Promise<boolean> {
+    try {
+      await this.bucket.take(1, this.#abort.signal)
+      await this.client.call('crm.lead.fields', {})
+      this.log.warn({ portalId: this.portalId }, 'portal accepts the webhook again; delivery resumes')
+      this.#setState('ok', null)
+      return true
+    } catch (err) {
+      if (err instanceof BitrixError && err.kind !== 'auth') {
+        this.#setState('unreachable', { code: err.code, message: err.message })
+      }
+      this.#pausedUntil = this.now() + this.settings.authProbeMs
+      if (this.#status.state !== 'unreachable') this.#status.state = 'paused_auth'
+      return false
+    }
+  }
+
+  #setState (state: PortalState, lastError: { code: string, message: string } | null): void {
+    if (this.#status.state !== state) this.#status.since = this.now()
+    this.#status.state = state
+    if (lastError !== null) this.#status.lastError = lastError
+  }
+
+  async #idle (ms: number): Promise<void> {
+    if (this.#stopping) return
+    await new Promise<void>(resolve => {
+      const timer = setTimeout(done, Math.max(1, ms))
+      function done (): void { clearTimeout(timer); resolve() }
+      this.#wake = done
+    })
+    this.#wake = undefined
+  }
+}

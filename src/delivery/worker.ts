@@ -1,0 +1,101 @@
+/**
+ * The delivery worker: one lane per configured portal, each with its own Bitrix24 client and
+ * leaky bucket. Runs inside the relay by default, or alone (`npm run worker`) on the same store.
+ */
+import type { Logger } from 'pino'
+import { createBitrixClient, type BitrixClient } from '../bitrix/client.ts'
+import type { PortalConfig, RelayConfig } from '../config/schema.ts'
+import type { Outbox } from '../outbox/types.ts'
+import { LeakyBucket } from './leaky-bucket.ts'
+import { PortalLane, type LaneSettings, type LaneStatus } from './portal-lane.ts'
+
+export interface WorkerDeps {
+  outbox: Outbox
+  config: () => RelayConfig
+  logger: Logger
+  now?: () => number
+  /** Tests and the emulator-backed demo may build clients differently (e.g. a shorter timeout). */
+  clientFor?: (portalId: string, portal: PortalConfig) => BitrixClient
+  idleMs?: number
+}
+
+export class DeliveryWorker {
+  readonly #lanes = new Map<string, { lane: PortalLane, done: Promise<void>, webhook: string }>()
+  readonly #log: Logger
+  readonly #now: () => number
+  #started = false
+
+  constructor (private readonly deps: WorkerDeps) {
+    this.#log = deps.logger.child({ component: 'delivery-worker' })
+    this.#now = deps.now ?? Date.now
+  }
+
+  start (): void {
+    if (this.#started) return
+    this.#started = true
+    this.#sync()
+  }
+
+  /** Submissions were just stored: wake the lanes instead of waiting for their next poll. */
+  wake (portalId?: string): void {
+    if (portalId !== undefined) this.#lanes.get(portalId)?.lane.wake()
+    else for (const { lane } of this.#lanes.values()) lane.wake()
+  }
+
+  /** Applies a reloaded config: new portals get lanes, changed ones are reconfigured (and a paused one probed at once). */
+  reload (): void {
+    if (this.#started) this.#sync()
+  }
+
+  status (): LaneStatus[] {
+    return [...this.#lanes.values()].map(l => l.lane.status())
+  }
+
+  /** Stops claiming, lets in-flight calls settle (or gives their leases back), then resolves. */
+  async stop (): Promise<void> {
+    for (const { lane } of this.#lanes.values()) lane.stop()
+    await Promise.all([...this.#lanes.values()].map(l => l.done))
+    this.#lanes.clear()
+    this.#started = false
+  }
+
+  #sync (): void {
+    const config = this.deps.config()
+    for (const [portalId, portal] of Object.entries(config.portals)) {
+      const settings = this.#settings(config, portal)
+      const existing = this.#lanes.get(portalId)
+      if (existing !== undefined) {
+        existing.lane.reconfigure(this.#client(portalId, portal), settings)
+        continue
+      }
+      const bucket = new LeakyBucket({ burst: portal.rateLimit.burst, drainPerSecond: portal.rateLimit.drainPerSecond, now: this.#now })
+      const lane = new PortalLane(portalId, this.deps.outbox, this.#client(portalId, portal), bucket, settings,
+        this.#log.child({ portalId }), this.#now)
+      const done = lane.run()
+      this.#lanes.set(portalId, { lane, done, webhook: portal.webhook })
+    }
+  }
+
+  #client (portalId: string, portal: PortalConfig): BitrixClient {
+    if (this.deps.clientFor !== undefined) return this.deps.clientFor(portalId, portal)
+    return createBitrixClient({
+      webhook: portal.webhook,
+      timeoutMs: portal.timeoutMs,
+      onMoved: (newBase: string) => this.#log.warn({ portalId, newBase }, 'portal moved: update its webhook URL in the config')
+    })
+  }
+
+  #settings (config: RelayConfig, portal: PortalConfig): LaneSettings {
+    const d = config.delivery
+    return {
+      originatorId: d.originatorId,
+      batchSize: d.batchSize,
+      leaseMs: d.leaseMs,
+      maxAttempts: d.maxAttempts,
+      maxAgeMs: d.maxAgeMs,
+      authProbeMs: d.authProbeMs,
+      registerSonetEvent: portal.registerSonetEvent,
+      idleMs: this.deps.idleMs ?? 250
+    }
+  }
+}

@@ -1,0 +1,122 @@
+/**
+ * POST /f/:formId — the intake. Accepts urlencoded, multipart, JSON and text/plain-JSON bodies,
+ * stores the submission durably and answers: 202 JSON for scripts, 303 for browsers.
+ */
+import multipart from '@fastify/multipart'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { z } from 'zod'
+import type { RelayConfig } from '../../config/schema.ts'
+import { EmptyBodyError, UnknownFormError, UnsupportedMediaTypeError } from '../../errors.ts'
+import { acceptSubmission } from '../../intake/accept-submission.ts'
+import { charsetOf } from '../../intake/charset.ts'
+import { decodeJson, decodeMultipart, decodeUrlencoded } from '../../intake/decode-body.ts'
+import type { SubmittedValues } from '../../intake/submitted-values.ts'
+import type { Outbox } from '../../outbox/types.ts'
+import { errorPage, thanksPage } from '../pages.ts'
+import { sendJsonError, toHttpError, wantsJson } from '../error-handler.ts'
+
+export interface SubmitRouteDeps {
+  config: () => RelayConfig
+  outbox: Outbox
+  now: () => number
+  onAccepted: (portalId: string) => void
+}
+
+interface RawBody { kind: 'urlencoded' | 'json', bytes: Buffer }
+
+const paramsSchema = z.object({ formId: z.string().regex(/^[\w-]{1,64}$/) })
+
+export async function submitRoutes (app: FastifyInstance, deps: SubmitRouteDeps): Promise<void> {
+  const limits = deps.config().limits
+
+  // Our own parsers only: bytes first, so the charset can be chosen per form before decoding.
+  app.removeAllContentTypeParsers()
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'buffer' }, (_req, bytes, done) => {
+    done(null, { kind: 'urlencoded', bytes: bytes as Buffer } satisfies RawBody)
+  })
+  app.addContentTypeParser(['application/json', 'text/plain'], { parseAs: 'buffer' }, (_req, bytes, done) => {
+    done(null, { kind: 'json', bytes: bytes as Buffer } satisfies RawBody)
+  })
+  app.addContentTypeParser('*', (req, _payload, done) => {
+    done(new UnsupportedMediaTypeError(String(req.headers['content-type'] ?? '').slice(0, 80)), undefined)
+  })
+  await app.register(multipart, { throwFileSizeLimit: true })
+
+  // Unknown forms are refused before their body is read.
+  app.addHook('onRequest', async (request: FastifyRequest) => {
+    const parsed = paramsSchema.safeParse(request.params)
+    const formId = parsed.success ? parsed.data.formId : String((request.params as { formId?: unknown }).formId ?? '')
+    if (!parsed.success || deps.config().forms[formId] === undefined) throw new UnknownFormError(formId.slice(0, 64))
+  })
+
+  app.setErrorHandler(async (err, request, reply) => {
+    const e = toHttpError(err)
+    if (e.statusCode >= 500) request.log.error({ err }, 'submission failed')
+    else request.log.info({ code: e.code, status: e.statusCode }, 'submission refused')
+    if (wantsJson(request)) return sendJsonError(reply, e)
+    const form = deps.config().forms[(request.params as { formId?: string }).formId ?? '']
+    if (form?.errorUrl !== undefined && e.statusCode < 500) {
+      const url = new URL(form.errorUrl)
+      url.searchParams.set('error', e.code)
+      if (e.fields !== undefined) url.searchParams.set('fields', Object.keys(e.fields).join(','))
+      return reply.code(303).header('x-relay-error', e.code).redirect(url.href, 303)
+    }
+    return reply.code(e.statusCode).header('x-relay-error', e.code).type('text/html; charset=utf-8')
+      .send(errorPage(form?.language ?? 'en', e.message, e.fields))
+  })
+
+  app.post('/f/:formId', { bodyLimit: limits.bodyBytes }, async (request, reply) => {
+    const { formId } = paramsSchema.parse(request.params)
+    const config = deps.config()
+    const form = config.forms[formId]
+    if (form === undefined) throw new UnknownFormError(formId)
+    const values = await readValues(request, form.charset, config.limits)
+    const idempotencyKey = headerText(request.headers['idempotency-key'])
+    const accepted = await acceptSubmission({ config, outbox: deps.outbox, now: deps.now }, {
+      formId,
+      values,
+      referer: headerText(request.headers.referer),
+      ip: request.ip,
+      userAgent: headerText(request.headers['user-agent']),
+      ...(idempotencyKey !== undefined ? { idempotencyKey } : {})
+    })
+    request.log.info({ formId, submissionId: accepted.id, duplicate: accepted.duplicate }, 'submission accepted')
+    if (!accepted.duplicate) deps.onAccepted(form.portal)
+    return answerAccepted(request, reply, formId, form.successUrl, accepted)
+  })
+
+  app.get('/f/:formId/thanks', async (request, reply) => {
+    const { formId } = paramsSchema.parse(request.params)
+    const form = deps.config().forms[formId]
+    return reply.type('text/html; charset=utf-8').send(thanksPage(form?.language ?? 'en'))
+  })
+}
+
+async function readValues (request: FastifyRequest, formCharset: string | undefined, limits: RelayConfig['limits']): Promise<SubmittedValues> {
+  const hints = { declared: charsetOf(request.headers['content-type']), form: formCharset }
+  if (request.isMultipart()) {
+    const parts = request.parts({
+      defCharset: 'latin1',
+      defParamCharset: 'latin1',
+      limits: { fields: limits.fields, fieldSize: limits.valueChars * 4, files: 10, fileSize: limits.bodyBytes, parts: limits.fields + 10 }
+    } as Parameters<typeof request.parts>[0])
+    return decodeMultipart(parts, hints, limits)
+  }
+  const body = request.body as RawBody | undefined
+  if (body === undefined || body === null) throw new EmptyBodyError()
+  return body.kind === 'urlencoded' ? decodeUrlencoded(body.bytes, hints, limits) : decodeJson(body.bytes, hints, limits)
+}
+
+function answerAccepted (request: FastifyRequest, reply: FastifyReply, formId: string, successUrl: string | undefined, accepted: { id: string, duplicate: boolean }): FastifyReply {
+  if (wantsJson(request)) {
+    return reply.code(202).send({ ok: true, id: accepted.id, ...(accepted.duplicate ? { duplicate: true } : {}) })
+  }
+  return reply.redirect(successUrl ?? `/f/${formId}/thanks`, 303)
+}
+
+function headerText (value: string | string[] | undefined): string | undefined {
+  const v = Array.isArray(value) ? value[0] : value
+  return v === undefined || v === '' ? undefined : v.slice(0, 2000)
+}
+
+export { toHttpError }

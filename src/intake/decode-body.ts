@@ -1,0 +1,108 @@
+/**
+ * Decodes a raw urlencoded, JSON or multipart body into submitted values, in the charset the page
+ * used: the Content-Type's charset, else the `_charset_` field browsers fill in, else the form's
+ * configured charset, else UTF-8 (checked strictly).
+ */
+import type { Multipart, MultipartFile } from '@fastify/multipart'
+import { EmptyBodyError, MalformedJsonError, MalformedUrlencodedError } from '../errors.ts'
+import { decodeBytes, resolveCharset } from './charset.ts'
+import { ValuesBuilder, valuesFromJson, type SubmittedValues, type ValueLimits } from './submitted-values.ts'
+
+export interface CharsetHints {
+  /** The charset parameter of the Content-Type header. */
+  declared?: string
+  /** The form's configured charset for bodies that declare none. */
+  form?: string
+}
+
+const BAD_PERCENT = /%(?![0-9a-fA-F]{2})/
+
+/** Percent-decoding to bytes (not text): the charset decides what the bytes mean afterwards. */
+function percentDecode (latin1: string): Buffer {
+  const out = Buffer.allocUnsafe(latin1.length)
+  let n = 0
+  for (let i = 0; i < latin1.length; i++) {
+    const ch = latin1.charCodeAt(i)
+    if (ch === 0x25 /* % */) {
+      out[n++] = parseInt(latin1.slice(i + 1, i + 3), 16)
+      i += 2
+    } else {
+      out[n++] = ch
+    }
+  }
+  return out.subarray(0, n)
+}
+
+function pickCharset (hints: CharsetHints, charsetField?: string): string {
+  return resolveCharset(hints.declared ?? charsetField ?? hints.form ?? 'utf-8')
+}
+
+/** application/x-www-form-urlencoded, percent-decoded to bytes first so any charset decodes right. */
+export function decodeUrlencoded (bytes: Buffer, hints: CharsetHints, limits: ValueLimits): SubmittedValues {
+  // The body is ASCII when percent-encoded; latin1 keeps any raw 8-bit bytes (curl -d 'name=Иван') intact.
+  const text = bytes.toString('latin1')
+  if (text.trim() === '') throw new EmptyBodyError()
+  const pairs: Array<[Buffer, Buffer]> = []
+  let charsetField: string | undefined
+  for (const part of text.split('&')) {
+    if (part === '') continue
+    if (BAD_PERCENT.test(part)) throw new MalformedUrlencodedError('a "%" is not followed by two hex digits')
+    const eq = part.indexOf('=')
+    const rawKey = (eq === -1 ? part : part.slice(0, eq)).replace(/\+/g, ' ')
+    const rawValue = (eq === -1 ? '' : part.slice(eq + 1)).replace(/\+/g, ' ')
+    const key = percentDecode(rawKey)
+    const value = percentDecode(rawValue)
+    if (key.toString('latin1') === '_charset_') charsetField = value.toString('latin1')
+    pairs.push([key, value])
+  }
+  const charset = pickCharset(hints, charsetField)
+  const builder = new ValuesBuilder(limits)
+  for (const [key, value] of pairs) builder.add(decodeBytes(key, charset), decodeBytes(value, charset))
+  return builder.build()
+}
+
+/** application/json, or text/plain holding JSON (what CF7's webhook falls back to). */
+export function decodeJson (bytes: Buffer, hints: CharsetHints, limits: ValueLimits): SubmittedValues {
+  const text = decodeBytes(bytes, pickCharset(hints)).replace(/^\uFEFF/, '')
+  if (text.trim() === '') throw new EmptyBodyError()
+  let data: unknown
+  try {
+    data = JSON.parse(text)
+  } catch (err) {
+    throw new MalformedJsonError((err as Error).message.slice(0, 120))
+  }
+  return valuesFromJson(data, limits)
+}
+
+/**
+ * multipart/form-data: text parts are read as latin1 (raw bytes) and decoded once the charset is
+ * known, because `_charset_` may arrive after the fields it describes. File parts are drained and
+ * noted by name until attachments are stored.
+ */
+export async function decodeMultipart (parts: AsyncIterableIterator<Multipart>, hints: CharsetHints, limits: ValueLimits): Promise<SubmittedValues> {
+  // A file note is already text; a field's bytes wait for the charset.
+  const raw: Array<{ key: string, bytes?: Buffer, note?: string }> = []
+  let charsetField: string | undefined
+  for await (const part of parts) {
+    if (part.type === 'file') {
+      await drain(part)
+      if (part.filename !== '') raw.push({ key: part.fieldname, note: `${part.filename} (attachment)` })
+      continue
+    }
+    const bytes = Buffer.from(String(part.value), 'latin1')
+    if (part.fieldname === '_charset_') charsetField = bytes.toString('latin1')
+    raw.push({ key: part.fieldname, bytes })
+  }
+  if (raw.length === 0) throw new EmptyBodyError()
+  const charset = pickCharset(hints, charsetField)
+  const builder = new ValuesBuilder(limits)
+  for (const { key, bytes, note } of raw) {
+    // busboy hands field names over as latin1 too (defCharset), so they decode the same way.
+    builder.add(decodeBytes(Buffer.from(key, 'latin1'), charset), note ?? decodeBytes(bytes ?? Buffer.alloc(0), charset))
+  }
+  return builder.build()
+}
+
+async function drain (file: MultipartFile): Promise<void> {
+  for await (const _chunk of file.file) { /* discard: attachments are not stored yet */ }
+}
