@@ -15,6 +15,12 @@ export interface ValueLimits {
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype'])
 const MAX_KEY_CHARS = 200
 
+/** Refuses names that could reach an object's prototype somewhere downstream, and absurdly long ones. */
+function checkKey (key: string): void {
+  if (FORBIDDEN_KEYS.has(key) || key.includes('__proto__')) throw new ForbiddenKeyError(key.slice(0, 60))
+  if (key.length > MAX_KEY_CHARS) throw new BodyShapeError(`a field name is longer than ${MAX_KEY_CHARS} characters`)
+}
+
 /** Collects name/value pairs, repeating names becoming arrays (checkbox groups posted as `opt=a&opt=b`). */
 export class ValuesBuilder {
   readonly #values: SubmittedValues = Object.create(null) as SubmittedValues
@@ -25,8 +31,7 @@ export class ValuesBuilder {
   add (rawKey: string, value: string): void {
     // PHP-style `options[]` from HTML checkbox groups names the same field.
     const key = rawKey.endsWith('[]') ? rawKey.slice(0, -2) : rawKey
-    if (FORBIDDEN_KEYS.has(key) || key.includes('__proto__')) throw new ForbiddenKeyError(key.slice(0, 60))
-    if (key.length > MAX_KEY_CHARS) throw new BodyShapeError(`a field name is longer than ${MAX_KEY_CHARS} characters`)
+    checkKey(key)
     if (value.length > this.limits.valueChars) throw new ValueTooLongError(key.slice(0, 60), this.limits.valueChars)
     if (++this.#count > this.limits.fields) throw new TooManyFieldsError(this.limits.fields)
     const prev = this.#values[key]
@@ -51,6 +56,7 @@ export function valuesFromJson (data: unknown, limits: ValueLimits): SubmittedVa
   }
   const builder = new ValuesBuilder(limits)
   for (const [key, value] of Object.entries(data as Record<string, unknown>)) {
+    checkKey(key)
     if (Array.isArray(value)) {
       if (value.length === 0) builder.add(key, '')
       for (const item of value) builder.add(key, scalarText(key, item))
