@@ -4,6 +4,7 @@
  * crm.lead.add commands and settle every command on its own.
  */
 import type { Logger } from 'pino'
+import { classifyCommandError } from '../bitrix/classify.ts'
 import { BitrixError, type BitrixErrorKind } from '../bitrix/errors.ts'
 import type { BitrixClient } from '../bitrix/client.ts'
 import type { ClaimedSubmission, Outbox } from '../outbox/types.ts'
@@ -31,19 +32,6 @@ export interface LaneStatus {
   lastError: { code: string, message: string } | null
   delivered: number
   failed: number
-}
-
-const AUTH_CODES = new Set(['INVALID_CREDENTIALS', 'NO_AUTH_FOUND', 'insufficient_scope', 'ACCESS_DENIED', 'authorization_error',
-  'expired_token', 'INVALID_REQUEST', 'user_access_error', 'PORTAL_DELETED'])
-
-/** A command's own error inside a batch reply: same classes as a whole-call error. */
-export function commandErrorKind (error: string, description: string): BitrixErrorKind {
-  if (error === 'QUERY_LIMIT_EXCEEDED') return 'rate_limit'
-  if (error === 'OPERATION_TIME_LIMIT') return 'operation_limit'
-  if (AUTH_CODES.has(error) || /^access denied/i.test(description)) return 'auth'
-  if (error === 'ERROR_METHOD_NOT_FOUND') return 'method_not_found'
-  if (error.startsWith('ERROR_BATCH')) return 'server'
-  return 'validation'
 }
 
 export class PortalLane {
@@ -76,7 +64,9 @@ export class PortalLane {
 
   /** A new config: new webhook or settings; a paused portal is tried again at once. */
   reconfigure (client: BitrixClient, settings: LaneSettings): void {
+    const old = this.client
     this.client = client
+    if (old !== client) void old.close().catch(() => {})
     this.settings = settings
     if (this.#status.state === 'paused_auth') this.#pausedUntil = 0
     this.wake()
@@ -164,10 +154,11 @@ export class PortalLane {
         await this.#settle(c, decide(this.#decideBase(c, 'bad_reply', 'RELAY_ERR_B24_BAD_REPLY', 'no result for this command', true)))
         continue
       }
-      const kind = commandErrorKind(error.error, error.description)
-      if (kind === 'rate_limit') rateLimited = true
-      const message = error.description || error.error || 'rejected by the portal'
-      await this.#settle(c, decide(this.#decideBase(c, kind, `RELAY_ERR_B24_${kind.toUpperCase()}`, message, false)))
+      // Each command is judged on its own: one bad lead does not fail the other 49.
+      const err = classifyCommandError(error, 'crm.lead.add')
+      if (err.kind === 'rate_limit') rateLimited = true
+      await this.#settle(c, decideForError(err, { attempts: c.attempts, createdAt: c.createdAt, now: this.now(),
+        maxAttempts: this.settings.maxAttempts, maxAgeMs: this.settings.maxAgeMs }))
     }
     if (rateLimited) this.bucket.penalize()
   }
