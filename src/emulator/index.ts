@@ -1,0 +1,41 @@
+/** The Bitrix24 portal emulator: start it on a port and drive it from tests, the demo and benchmarks. */
+import type { AddressInfo } from 'node:net'
+import { parseFaultConfig } from './fault-schema.ts'
+import { buildEmulatorApp } from './server.ts'
+import { PortalState } from './state.ts'
+import type { Emulator, EmulatorOptions } from './types.ts'
+
+export type {
+  DelayRange, Emulator, EmulatorOptions, EmulatorStats, FaultConfig, FaultToken, Quirks, StatusSpec,
+  StoredLead, StoredLeadFields, StoredMultiValue, UserFieldSpec
+} from './types.ts'
+export { defaultQuirks } from './quirks.ts'
+export { parseFaultConfig } from './fault-schema.ts'
+
+export async function startEmulator (opts: EmulatorOptions = {}): Promise<Emulator> {
+  const state = new PortalState({ ...opts, faults: parseFaultConfig(opts.faults ?? {}) })
+  const app = await buildEmulatorApp(state, opts.logger ?? false)
+  const host = opts.host ?? '127.0.0.1'
+  await app.listen({ port: opts.port ?? 0, host })
+  const { port } = app.server.address() as AddressInfo
+  const urlHost = host.includes(':') ? `[${host}]` : host
+  const url = `http://${urlHost}:${port}`
+
+  return {
+    url,
+    webhookUrl: `${url}/rest/${state.settings.userId}/${state.settings.secret}/`,
+    // Copies, so a caller cannot change what the portal holds.
+    leads: () => structuredClone(state.leads()),
+    lead: id => {
+      const lead = state.lead(id)
+      return lead === undefined ? undefined : structuredClone(lead)
+    },
+    stats: () => state.stats(),
+    setFaults: f => state.faults.set(parseFaultConfig(f)),
+    revokeWebhook: () => { state.revoked = true },
+    restoreWebhook: () => { state.revoked = false },
+    setScopes: scopes => { state.scopes = new Set(scopes) },
+    reset: () => state.reset(),
+    close: async () => { await app.close() }
+  }
+}

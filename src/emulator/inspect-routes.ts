@@ -1,0 +1,57 @@
+/** Control and inspection routes under /_emulator (outside /rest, no auth, no bucket, no faults). */
+import type { FastifyInstance } from 'fastify'
+import { parseFaultConfig } from './fault-schema.ts'
+import { isRecord } from './request-params.ts'
+import type { PortalState } from './state.ts'
+
+export function registerInspectRoutes (app: FastifyInstance, state: PortalState): void {
+  app.get('/_emulator/leads', async () => state.leads())
+
+  app.get<{ Params: { id: string } }>('/_emulator/leads/:id', async (request, reply) => {
+    const lead = state.lead(Number(request.params.id))
+    return lead ?? reply.code(404).send({ error: 'NOT_FOUND', error_description: 'No such lead' })
+  })
+
+  app.get('/_emulator/stats', async () => state.stats())
+
+  app.get('/_emulator/status', async () => ({
+    revoked: state.revoked,
+    scopes: [...state.scopes],
+    faults: state.faults.current,
+    bucketLevel: state.bucket.current(),
+    leads: state.leads().length
+  }))
+
+  app.post('/_emulator/reset', async () => {
+    state.reset()
+    return { ok: true }
+  })
+
+  app.post('/_emulator/faults', async (request, reply) => {
+    try {
+      state.faults.set(parseFaultConfig(request.body ?? {}))
+      return { ok: true, faults: state.faults.current }
+    } catch (err) {
+      return reply.code(400).send({ error: 'INVALID_FAULTS', error_description: (err as Error).message })
+    }
+  })
+
+  app.post('/_emulator/webhook/revoke', async () => {
+    state.revoked = true
+    return { ok: true }
+  })
+
+  app.post('/_emulator/webhook/restore', async () => {
+    state.revoked = false
+    return { ok: true }
+  })
+
+  app.post('/_emulator/scopes', async (request, reply) => {
+    const scopes = isRecord(request.body) ? request.body.scopes : undefined
+    if (!Array.isArray(scopes) || !scopes.every(s => typeof s === 'string')) {
+      return reply.code(400).send({ error: 'INVALID_SCOPES', error_description: 'Send {"scopes": ["crm", ...]}' })
+    }
+    state.scopes = new Set(scopes)
+    return { ok: true, scopes }
+  })
+}

@@ -1,0 +1,56 @@
+/** `batch`: up to 50 commands in one HTTP request, each run through the same handlers as a direct call. */
+import { timeInfo, type TimeInfo } from '../envelope.ts'
+import { RestError, batchLengthExceeded, batchMethodNotAllowed, internalServerError } from '../rest-error.ts'
+import { isTruthy, type Params } from '../request-params.ts'
+import type { MethodContext, MethodFamily } from '../registry.ts'
+import { parseCommands, phpArray, substituteResults } from './batch-query.ts'
+
+export const MAX_BATCH_LENGTH = 50
+const NOT_IN_BATCH = new Set(['batch', 'upload', 'download'])
+
+// The server upper-cases the batch's own keys, so cmd/CMD/Cmd and halt/HALT all work.
+function upperKeys (params: Params): Params {
+  return Object.fromEntries(Object.entries(params).map(([k, v]) => [k.toUpperCase(), v]))
+}
+
+async function runBatch (params: Params, ctx: MethodContext): Promise<Record<string, unknown>> {
+  const p = upperKeys(params)
+  const halt = isTruthy(p.HALT)
+  const result: Record<string, unknown> = {}
+  const resultError: Record<string, unknown> = {}
+  const resultTotal: Record<string, number> = {}
+  const resultNext: Record<string, number> = {}
+  const resultTime: Record<string, TimeInfo> = {}
+
+  const commands = parseCommands(p.CMD)
+  for (const [index, cmd] of commands.entries()) {
+    if (index >= MAX_BATCH_LENGTH) {
+      resultError[cmd.key] = batchLengthExceeded().body()
+      continue
+    }
+    const startMs = Date.now()
+    try {
+      if (NOT_IN_BATCH.has(cmd.method.toLowerCase())) throw batchMethodNotAllowed()
+      const res = await ctx.registry.invoke(cmd.method, substituteResults(cmd.params, result) as Params, { state: ctx.state, inBatch: true })
+      const finishMs = Date.now()
+      result[cmd.key] = res.result
+      if (res.total !== undefined) resultTotal[cmd.key] = res.total
+      if (res.next !== undefined) resultNext[cmd.key] = res.next
+      resultTime[cmd.key] = timeInfo(startMs, finishMs, ctx.state.operating.add(cmd.method.toLowerCase(), (finishMs - startMs) / 1000))
+    } catch (err) {
+      resultError[cmd.key] = (err instanceof RestError ? err : internalServerError()).body()
+      if (halt) break
+    }
+  }
+  return {
+    result: phpArray(result),
+    result_error: phpArray(resultError),
+    result_total: phpArray(resultTotal),
+    result_next: phpArray(resultNext),
+    result_time: phpArray(resultTime)
+  }
+}
+
+export const batchMethods: MethodFamily = registry => {
+  registry.add('batch', { handler: async (params, ctx) => ({ result: await runBatch(params, ctx) }) })
+}

@@ -1,0 +1,157 @@
+/** Public types of the Bitrix24 portal emulator: options, the control handle, stored leads and faults. */
+
+/** One stored value of a multifield (PHONE, EMAIL, WEB, IM, LINK). */
+export interface StoredMultiValue {
+  ID: number
+  VALUE: string
+  VALUE_TYPE: string
+}
+
+/** The kept fields of a lead: values as sent, plus the defaults the server fills in. */
+export interface StoredLeadFields {
+  TITLE: string
+  STATUS_ID: string
+  DATE_CREATE: string
+  ORIGINATOR_ID?: unknown
+  ORIGIN_ID?: unknown
+  PHONE?: StoredMultiValue[]
+  EMAIL?: StoredMultiValue[]
+  WEB?: StoredMultiValue[]
+  IM?: StoredMultiValue[]
+  LINK?: StoredMultiValue[]
+  [field: string]: unknown
+}
+
+export interface StoredLead {
+  ID: number
+  /** What the portal keeps: known fields and UF_CRM_* only, defaults applied, multifields normalised. */
+  fields: StoredLeadFields
+  /** The `fields` parameter exactly as parsed from the request, dropped keys included. */
+  sent: Record<string, unknown>
+  /** The `params` parameter (REGISTER_SONET_EVENT, IMPORT), as parsed. */
+  params: Record<string, unknown>
+  /** True when the lead came from a command inside `batch`. */
+  viaBatch: boolean
+}
+
+/** A lead user field the portal knows about (reported by crm.lead.fields). */
+export interface UserFieldSpec {
+  name: string
+  type?: string
+  label?: string
+  multiple?: boolean
+  mandatory?: boolean
+}
+
+/** A status dictionary entry for crm.status.list. */
+export interface StatusSpec {
+  STATUS_ID: string
+  NAME: string
+  SORT?: number
+  SEMANTICS?: 'S' | 'F' | null
+}
+
+/** Tokens for the deterministic "next N requests" fault queue. */
+export type FaultToken = '503' | '500' | 'reset' | 'lostReply' | '429' | '401' | '302'
+
+export interface DelayRange { min: number, max: number }
+
+/**
+ * The fault plan. Probabilities are 0..1 and are rolled once per HTTP request to /rest/*;
+ * `next` is consumed first, one token per request.
+ */
+export interface FaultConfig {
+  seed?: number
+  status503?: number
+  status500?: number
+  reset?: number
+  lostReply?: number
+  operationLimit?: number
+  moved?: number
+  /** Origin (scheme://host:port) that `moved` redirects to; path and query are kept. */
+  movedTo?: string
+  delayMs?: number | DelayRange
+  /** Share of requests that get `delayMs` (default 1: all of them). */
+  delayProbability?: number
+  /** 'afterProcessing' (default): the work is done, the answer is late. 'beforeProcessing': the work itself starts late. */
+  delayPhase?: 'beforeProcessing' | 'afterProcessing'
+  /** Seconds until `operating_reset_at` in injected 429 answers (the live window is up to 600). Default 10. */
+  operationResetSeconds?: number
+  next?: FaultToken[]
+}
+
+/**
+ * Behaviour the reference could not confirm. Defaults follow the most likely reading;
+ * each switch lets a test pin the other reading.
+ */
+export interface Quirks {
+  /** HTTP status of INVALID_CREDENTIALS: server code and a live measurement say 401, the docs 403. */
+  invalidCredentialsStatus: 401 | 403
+  /** HTTP status of insufficient_scope: the code implies 401, the docs 403. */
+  insufficientScopeStatus: 401 | 403
+  /** error_description of 429 OPERATION_TIME_LIMIT (the live text is unknown). */
+  operationLimitDescription: string
+  /** Add a `time` object to 503 QUERY_LIMIT_EXCEEDED bodies. */
+  queryLimitTime: boolean
+  /** Send `operating` and `operating_reset_at` in `time` (some portals leave them out). */
+  operatingInTime: boolean
+  /** Fail crm.lead.add without TITLE (old portals) instead of defaulting to "Lead #<id>". */
+  requireTitle: boolean
+  /** Reject unknown STATUS_ID, SOURCE_ID and multifield VALUE_TYPE (a stricter "factory" path may). */
+  strictLeadValidation: boolean
+  /** Enforce `mandatory` user fields on add (the portal's "required user field check" setting). */
+  requiredUserFieldCheck: boolean
+  /** End crm validation messages with "<br />", as the legacy core's LAST_ERROR does. */
+  validationBr: boolean
+  /** COMMENTS on add: 'strip' removes HTML tags and keeps their text; 'keep' stores it untouched. */
+  commentsHtml: 'strip' | 'keep'
+  /** BIRTHDATE in get/list: 'datetime' gives "YYYY-MM-DDT00:00:00+00:00", 'date' gives "YYYY-MM-DD". */
+  birthdateOutput: 'datetime' | 'date'
+}
+
+export interface EmulatorOptions {
+  /** 0 = a random free port (default 0). */
+  port?: number
+  host?: string
+  userId?: number
+  secret?: string
+  /** Leaky bucket X: the counter may not pass this. */
+  burst?: number
+  /** Leaky bucket Y: units drained per second. */
+  drainPerSecond?: number
+  rateLimit?: boolean
+  logger?: boolean
+  /** Scopes the webhook was created with (default ['crm']). */
+  scopes?: string[]
+  userFields?: UserFieldSpec[]
+  /** Override or extend crm.status.list dictionaries, keyed by ENTITY_ID (STATUS, SOURCE, ...). */
+  statuses?: Record<string, StatusSpec[]>
+  /** Base currency for CURRENCY_ID defaults (default 'USD'). */
+  currency?: string
+  faults?: FaultConfig
+  quirks?: Partial<Quirks>
+}
+
+export interface EmulatorStats {
+  /** Every HTTP request to /rest/*, including refused and faulted ones. */
+  requests: number
+  queryLimitExceeded: number
+  /** Method invocations that got past auth and the bucket, nested batch commands included. */
+  byMethod: Record<string, number>
+  /** Keyed by fault token ('503', 'reset', ...) plus 'delay'. */
+  faultsInjected: Record<string, number>
+}
+
+export interface Emulator {
+  url: string
+  webhookUrl: string
+  leads: () => StoredLead[]
+  lead: (id: number) => StoredLead | undefined
+  stats: () => EmulatorStats
+  setFaults: (f: FaultConfig) => void
+  revokeWebhook: () => void
+  restoreWebhook: () => void
+  setScopes: (scopes: string[]) => void
+  reset: () => void
+  close: () => Promise<void>
+}
