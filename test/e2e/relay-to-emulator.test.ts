@@ -52,7 +52,7 @@ describe('relay → emulator, end to end', () => {
     await emulator.close()
   })
 
-  async function post (path: string, body: string | Buffer, contentType: string, headers: Record<string, string> = {}): Promise<string> {
+  async function post (path: string, body: string, contentType: string, headers: Record<string, string> = {}): Promise<string> {
     const res = await fetch(base + path, { method: 'POST', body, headers: { 'content-type': contentType, accept: 'application/json', ...headers } })
     expect(res.status).toBe(202)
     return ((await res.json()) as { id: string }).id
