@@ -27,8 +27,10 @@ export async function buildApp (deps: AppDeps): Promise<FastifyInstance> {
     ...(deps.logger ? { loggerInstance: deps.logger } : { logger: false }),
     trustProxy: deps.trustProxy ?? false,
     bodyLimit: deps.config().limits.bodyBytes,
-    // Query strings and headers are small for a form relay; refuse oversized ones early.
-    maxParamLength: 100,
+    // Form ids are short; refuse oversized path parameters early.
+    routerOptions: { maxParamLength: 100 },
+    // We log facts (submission accepted, lead delivered) ourselves; per-request lines would double them.
+    disableRequestLogging: true,
     return503OnClosing: true,
     forceCloseConnections: 'idle'
   }) as unknown as FastifyInstance

@@ -37,7 +37,9 @@ async function main (): Promise<void> {
 
   await app.listen({ port: env.port, host: env.host })
   worker?.start()
-  logger.info({ port: env.port, host: env.host, forms: Object.keys(config.forms), portals: Object.keys(config.portals),
+  const address = app.server.address()
+  const port = typeof address === 'object' && address !== null ? address.port : env.port
+  logger.info({ port, host: env.host, forms: Object.keys(config.forms), portals: Object.keys(config.portals),
     outbox: config.outbox.url.split(':')[0], durability: config.outbox.durability, worker: env.runWorker }, 'relay ready')
 }
 

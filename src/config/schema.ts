@@ -107,6 +107,9 @@ export const deliverySchema = z.object({
   maxAttempts: z.number().int().positive().default(50),
   maxAgeMs: z.number().int().positive().default(3 * 24 * 3600 * 1000),
   leaseMs: z.number().int().positive().default(60_000),
+  /** Exponential backoff between attempts after 5xx, network errors and timeouts (with jitter). */
+  retryBaseMs: z.number().int().positive().default(1000),
+  retryMaxMs: z.number().int().positive().default(300_000),
   batchSize: z.number().int().min(1).max(50).default(50),
   /** How often a paused (auth-failed) portal is probed again. */
   authProbeMs: z.number().int().positive().default(60_000),

@@ -27,6 +27,8 @@ export interface DecideInput {
   now: number
   maxAttempts: number
   maxAgeMs: number
+  retryBaseMs?: number
+  retryMaxMs?: number
   random?: () => number
 }
 
@@ -57,7 +59,11 @@ export function decide (input: DecideInput): Decision {
     const until = Math.max(input.resetAt ?? input.now + OPERATION_LIMIT_FALLBACK_MS, input.now + 1000)
     return { action: 'retry', at: until, outcomeUnknown: input.outcomeUnknown, error, portal: { state: 'rate_limited', until } }
   }
-  const at = input.now + backoffMs(input.attempts, input.random !== undefined ? { random: input.random } : {})
+  const at = input.now + backoffMs(input.attempts, {
+    ...(input.retryBaseMs !== undefined ? { baseMs: input.retryBaseMs } : {}),
+    ...(input.retryMaxMs !== undefined ? { maxMs: input.retryMaxMs } : {}),
+    ...(input.random !== undefined ? { random: input.random } : {})
+  })
   const portal: PortalEffect | undefined = input.kind === 'network' || input.kind === 'timeout' ? { state: 'unreachable' } : undefined
   return { action: 'retry', at, outcomeUnknown: input.outcomeUnknown, error, ...(portal !== undefined ? { portal } : {}) }
 }

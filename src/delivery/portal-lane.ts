@@ -19,6 +19,8 @@ export interface LaneSettings {
   leaseMs: number
   maxAttempts: number
   maxAgeMs: number
+  retryBaseMs: number
+  retryMaxMs: number
   authProbeMs: number
   registerSonetEvent: boolean
   /** How long an idle lane sleeps before looking for new submissions (a wake() cuts it short). */
@@ -158,7 +160,7 @@ export class PortalLane {
       const err = classifyCommandError(error, 'crm.lead.add')
       if (err.kind === 'rate_limit') rateLimited = true
       await this.#settle(c, decideForError(err, { attempts: c.attempts, createdAt: c.createdAt, now: this.now(),
-        maxAttempts: this.settings.maxAttempts, maxAgeMs: this.settings.maxAgeMs }))
+        ...this.#limits() }))
     }
     if (rateLimited) this.bucket.penalize()
   }
@@ -181,15 +183,20 @@ export class PortalLane {
       this.log.warn({ portalId: this.portalId, code: err.code, b24Error: err.b24Error, status: err.status, count: items.length }, 'portal call failed')
       for (const c of items) {
         await this.#settle(c, decideForError(err, { attempts: c.attempts, createdAt: c.createdAt, now: this.now(),
-          maxAttempts: this.settings.maxAttempts, maxAgeMs: this.settings.maxAgeMs }))
+          ...this.#limits() }))
       }
       return undefined
     }
   }
 
+  #limits (): Pick<Parameters<typeof decide>[0], 'maxAttempts' | 'maxAgeMs' | 'retryBaseMs' | 'retryMaxMs'> {
+    const s = this.settings
+    return { maxAttempts: s.maxAttempts, maxAgeMs: s.maxAgeMs, retryBaseMs: s.retryBaseMs, retryMaxMs: s.retryMaxMs }
+  }
+
   #decideBase (c: ClaimedSubmission, kind: BitrixErrorKind, code: string, message: string, outcomeUnknown: boolean): Parameters<typeof decide>[0] {
     return { kind, code, message, outcomeUnknown, attempts: c.attempts, createdAt: c.createdAt, now: this.now(),
-      maxAttempts: this.settings.maxAttempts, maxAgeMs: this.settings.maxAgeMs }
+      ...this.#limits() }
   }
 
   async #delivered (c: ClaimedSubmission, leadId: number, recovered: boolean): Promise<void> {

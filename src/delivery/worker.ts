@@ -93,6 +93,8 @@ export class DeliveryWorker {
       leaseMs: d.leaseMs,
       maxAttempts: d.maxAttempts,
       maxAgeMs: d.maxAgeMs,
+      retryBaseMs: d.retryBaseMs,
+      retryMaxMs: d.retryMaxMs,
       authProbeMs: d.authProbeMs,
       registerSonetEvent: portal.registerSonetEvent,
       idleMs: this.deps.idleMs ?? 250
