@@ -43,8 +43,10 @@ export const portalSchema = z.object({
   /** Mirrors the portal's leaky bucket: 50 and 2/s on most plans, 250 and 5/s on Enterprise. */
   rateLimit: z.object({
     burst: z.number().int().positive().default(50),
-    drainPerSecond: z.number().positive().default(2)
-  }).strict().default({ burst: 50, drainPerSecond: 2 }),
+    drainPerSecond: z.number().positive().default(2),
+    /** Slots kept free so network jitter (an earlier call arriving late) never tips the portal over. */
+    headroom: z.number().int().nonnegative().default(1)
+  }).strict().default({ burst: 50, drainPerSecond: 2, headroom: 1 }),
   /** Replaces the built-in STATUS_ID / SOURCE_ID / CURRENCY_ID / PRODUCT_ID dictionaries. */
   dictionaries: dictionariesSchema.default({}),
   /** Sent as params.REGISTER_SONET_EVENT: notify the responsible user about the new lead. */

@@ -68,7 +68,7 @@ export class DeliveryWorker {
         existing.lane.reconfigure(this.#client(portalId, portal), settings)
         continue
       }
-      const bucket = new LeakyBucket({ burst: portal.rateLimit.burst, drainPerSecond: portal.rateLimit.drainPerSecond, now: this.#now })
+      const bucket = new LeakyBucket({ burst: portal.rateLimit.burst, drainPerSecond: portal.rateLimit.drainPerSecond, headroom: portal.rateLimit.headroom })
       const lane = new PortalLane(portalId, this.deps.outbox, this.#client(portalId, portal), bucket, settings,
         this.#log.child({ portalId }), this.#now)
       const done = lane.run()
