@@ -115,15 +115,9 @@ export class PortalLane {
     if (unknown.length > 0) {
       const found = await this.#call(claimed, () => this.client.findLeadsByOrigin(this.settings.originatorId, unknown.map(c => c.id)))
       if (found === undefined) return true
-      toSend = []
-      for (const c of claimed) {
-        const leadId = found.get(c.id)
-        if (leadId !== undefined) {
-          await this.#delivered(c, leadId, true)
-        } else {
-          toSend.push(c)
-        }
-      }
+      toSend = claimed.filter(c => !found.has(c.id))
+      // Reports issued together share one group commit (one fsync) in the outbox.
+      await Promise.all(claimed.filter(c => found.has(c.id)).map(c => this.#delivered(c, found.get(c.id) ?? 0, true)))
     }
     if (toSend.length === 0) return true
     await this.#sendBatch(toSend)
@@ -143,25 +137,27 @@ export class PortalLane {
     const reply = await this.#call(items, () => this.client.batch(commands, { halt: false }))
     if (reply === undefined) return
     let rateLimited = false
+    const reports: Array<Promise<void>> = []
     for (const [key, c] of keys) {
       const result = reply.results[key]
       const error = reply.errors[key]
       const leadId = typeof result === 'number' ? result : Number(result)
       if (error === undefined && Number.isInteger(leadId) && leadId > 0) {
-        await this.#delivered(c, leadId, false)
+        reports.push(this.#delivered(c, leadId, false))
         continue
       }
       if (error === undefined) {
         // Neither a result nor an error: the command's fate is not known; look it up next time.
-        await this.#settle(c, decide(this.#decideBase(c, 'bad_reply', 'RELAY_ERR_B24_BAD_REPLY', 'no result for this command', true)))
+        reports.push(this.#settle(c, decide(this.#decideBase(c, 'bad_reply', 'RELAY_ERR_B24_BAD_REPLY', 'no result for this command', true))))
         continue
       }
       // Each command is judged on its own: one bad lead does not fail the other 49.
       const err = classifyCommandError(error, 'crm.lead.add')
       if (err.kind === 'rate_limit') rateLimited = true
-      await this.#settle(c, decideForError(err, { attempts: c.attempts, createdAt: c.createdAt, now: this.now(),
-        ...this.#limits() }))
+      reports.push(this.#settle(c, decideForError(err, { attempts: c.attempts, createdAt: c.createdAt, now: this.now(),
+        ...this.#limits() })))
     }
+    await Promise.all(reports)
     if (rateLimited) this.bucket.penalize()
   }
 
@@ -181,10 +177,8 @@ export class PortalLane {
       if (!(err instanceof BitrixError)) throw err
       if (err.kind === 'rate_limit') this.bucket.penalize()
       this.log.warn({ portalId: this.portalId, code: err.code, b24Error: err.b24Error, status: err.status, count: items.length }, 'portal call failed')
-      for (const c of items) {
-        await this.#settle(c, decideForError(err, { attempts: c.attempts, createdAt: c.createdAt, now: this.now(),
-          ...this.#limits() }))
-      }
+      await Promise.all(items.map(c => this.#settle(c, decideForError(err, { attempts: c.attempts, createdAt: c.createdAt, now: this.now(),
+        ...this.#limits() }))))
       return undefined
     }
   }

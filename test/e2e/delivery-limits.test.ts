@@ -83,3 +83,34 @@ describe('delivery within the portal limits', () => {
     await app.close()
   }, 60_000)
 })
+
+describe('one bad lead in a batch', () => {
+  it('is dead-lettered with the portal message while the other 49 are delivered', async () => {
+    const emulator = await startEmulator()
+    const config = buildConfig({}, { B24_WEBHOOK_URL: emulator.webhookUrl })
+    const outbox = await openSqliteOutbox({ path: ':memory:', durability: 'full' })
+    const ids: string[] = []
+    for (let i = 0; i < 50; i++) {
+      // The 13th carries an e-mail the portal refuses: its command fails inside the batch.
+      const fields = i === 13 ? { TITLE: 'Bad', EMAIL: [{ VALUE: 'not an e-mail', VALUE_TYPE: 'WORK' }] } : { TITLE: `Good ${i}` }
+      ids.push((await outbox.enqueue({ formId: 'default', portalId: 'default', payload: { fields } })).id)
+    }
+    const worker = new DeliveryWorker({ outbox, config: () => config, logger, idleMs: 20 })
+    worker.start()
+    try {
+      await waitFor(async () => { const s = await outbox.stats(); return s.delivered + s.dead === 50 }, { what: '50 settled' })
+      const stats = await outbox.stats()
+      expect(stats.delivered).toBe(49)
+      expect(stats.dead).toBe(1)
+      const bad = await outbox.get(ids[13] ?? '')
+      expect(bad?.status).toBe('dead')
+      expect(bad?.lastError?.code).toBe('RELAY_ERR_B24_VALIDATION')
+      expect(bad?.lastError?.message).toMatch(/mail/i)
+      expect(emulator.stats().byMethod.batch).toBe(1)
+    } finally {
+      await worker.stop()
+      await outbox.close()
+      await emulator.close()
+    }
+  })
+})

@@ -1,0 +1,261 @@
+/** The SQLite Outbox adapter: one WAL file, writes group-committed, leases taken inside the write transaction. */
+import { mkdirSync } from 'node:fs'
+import { dirname } from 'node:path'
+import Database from 'better-sqlite3'
+import { StoreError, storeFailure } from './errors.ts'
+import { GroupCommit } from './group-commit.ts'
+import { newLeaseToken } from './ids.ts'
+import { checkClaim, checkLeadId, prepareSubmission, type PreparedSubmission } from './input.ts'
+import { migrate } from './migrations.ts'
+import { prepareStatements, toAttempt, toClaimed, toStats, toSummary, type Statements } from './sqlite-statements.ts'
+import type {
+  AttemptOutcome, ClaimOptions, ClaimedSubmission, EnqueueResult, ListDeadOptions, NewSubmission, Outbox,
+  OutboxLogger, OutboxStats, StoredError, SubmissionRecord, SubmissionSummary
+} from './types.ts'
+
+export interface SqliteOutboxOptions {
+  /** A file path (its folder is created), or ':memory:' for a private store that dies with the handle. */
+  path: string
+  /**
+   * full: synchronous=FULL. Every commit fsyncs the WAL, so an acknowledged submission survives
+   * power loss. relaxed: synchronous=NORMAL. The WAL is fsynced only at checkpoints: a crash of
+   * the process loses nothing, but an OS crash or power loss may lose the last transactions that
+   * were already acknowledged. The file is never corrupted either way.
+   */
+  durability: 'full' | 'relaxed'
+  logger?: OutboxLogger
+  /**
+   * How long a write waits for another connection (the worker process) to finish its write
+   * before failing with RELAY_ERR_STORE. The wait blocks this process's event loop. SQLite's
+   * busy handler polls with growing sleeps and is not fair: a process that writes back to back
+   * can keep another waiting, which is one more reason to batch writes. Default 5000.
+   */
+  busyTimeoutMs?: number
+}
+
+export interface SqliteDebugStats {
+  /** Write transactions committed by this handle; N writes issued together should cost one. */
+  groupCommits: number
+  enqueued: number
+  duplicates: number
+  /** 'wal' for files; 'memory' for ':memory:'. */
+  journalMode: string
+  /** PRAGMA synchronous: 2 = FULL, 1 = NORMAL. */
+  synchronous: number
+}
+
+/** The Outbox plus figures that only make sense for SQLite. */
+export interface SqliteOutbox extends Outbox {
+  debugStats: () => SqliteDebugStats
+}
+
+type Report = Exclude<AttemptOutcome, 'in_flight'>
+
+const PRUNE_EVERY_MS = 60_000
+const PRUNE_BATCH = 500
+const silent: OutboxLogger = { debug () {}, info () {}, warn () {}, error () {} }
+
+/** Opens (creating and migrating if needed) the outbox file. Several handles, in several processes, may share it. */
+export async function openSqliteOutbox (opts: SqliteOutboxOptions): Promise<SqliteOutbox> {
+  const log = opts.logger ?? silent
+  let db: Database.Database | undefined
+  try {
+    if (opts.path !== ':memory:' && !opts.path.startsWith('file:')) mkdirSync(dirname(opts.path), { recursive: true })
+    db = new Database(opts.path)
+    db.pragma(`busy_timeout = ${opts.busyTimeoutMs ?? 5000}`)
+    db.pragma('journal_mode = WAL')
+    db.pragma(`synchronous = ${opts.durability === 'full' ? 'FULL' : 'NORMAL'}`)
+    db.pragma('foreign_keys = ON')
+    const applied = migrate(db)
+    const outbox = new SqliteOutboxHandle(db, log)
+    log.info({ durability: opts.durability, journalMode: outbox.debugStats().journalMode, migrations: applied },
+      'outbox opened')
+    return outbox
+  } catch (err) {
+    db?.close()
+    throw storeFailure('open', err)
+  }
+}
+
+class SqliteOutboxHandle implements SqliteOutbox {
+  readonly #db: Database.Database
+  readonly #st: Statements
+  readonly #log: OutboxLogger
+  readonly #group: GroupCommit
+  #closed = false
+  #nextPruneAt = 0
+  #counters = { enqueued: 0, duplicates: 0 }
+
+  constructor (db: Database.Database, log: OutboxLogger) {
+    this.#db = db
+    this.#log = log
+    this.#st = prepareStatements(db)
+    this.#group = new GroupCommit(db)
+  }
+
+  async enqueue (sub: NewSubmission): Promise<EnqueueResult> {
+    this.#assertOpen()
+    const item = prepareSubmission(sub)
+    const result = await this.#write('enqueue', () => this.#insert(item))
+    result.duplicate ? this.#counters.duplicates++ : this.#counters.enqueued++
+    return result
+  }
+
+  async claim (opts: ClaimOptions): Promise<ClaimedSubmission[]> {
+    this.#assertOpen()
+    checkClaim(opts)
+    const now = opts.now ?? Date.now()
+    return await this.#write('claim', () => {
+      const rows = opts.portalId === undefined
+        ? this.#st.dueAll.all({ now, limit: opts.limit })
+        : this.#st.duePortal.all({ now, limit: opts.limit, portalId: opts.portalId })
+      return rows.map(row => {
+        const expired = row.status === 'leased'
+        if (expired && row.lease_token !== null) {
+          this.#endAttempt(row.seq, row.lease_token, 'lease_expired', now, null)
+          this.#log.warn({ submissionId: row.id, attempts: row.attempts }, 'lease ran out; claimed again')
+        }
+        const leaseToken = newLeaseToken()
+        const leaseUntil = now + opts.leaseMs
+        const { seq } = row
+        const leased = this.#st.lease.get({ seq, token: leaseToken, leaseUntil, expired: Number(expired), now })
+        if (leased === undefined) throw new Error('a due row vanished inside its transaction')
+        this.#st.startAttempt.run({ seq: row.seq, token: leaseToken, attempt: leased.attempts, now })
+        return toClaimed(row, leased, leaseToken, leaseUntil)
+      })
+    })
+  }
+
+  async complete (id: string, token: string, result: { leadId: number, now?: number }): Promise<boolean> {
+    checkLeadId(result.leadId)
+    const now = result.now ?? Date.now()
+    return await this.#report('complete', token, now, 'delivered', null,
+      () => this.#st.complete.get({ id, token, leadId: result.leadId, now }))
+  }
+
+  async retryLater (
+    id: string, token: string, opts: { at: number, error: StoredError, outcomeUnknown: boolean, now?: number }
+  ): Promise<boolean> {
+    const now = opts.now ?? Date.now()
+    const { code, message } = opts.error
+    return await this.#report('retryLater', token, now, 'retry', opts.error,
+      () => this.#st.retry.get({ id, token, at: opts.at, unknown: opts.outcomeUnknown ? 1 : 0, code, message, now }))
+  }
+
+  async release (id: string, token: string, opts: { now?: number } = {}): Promise<boolean> {
+    const now = opts.now ?? Date.now()
+    return await this.#report('release', token, now, 'released', null, () => this.#st.release.get({ id, token, now }))
+  }
+
+  async deadLetter (id: string, token: string, error: StoredError, opts: { now?: number } = {}): Promise<boolean> {
+    const now = opts.now ?? Date.now()
+    return await this.#report('deadLetter', token, now, 'dead', error,
+      () => this.#st.dead.get({ id, token, code: error.code, message: error.message, now }))
+  }
+
+  async requeueDead (id: string, opts: { now?: number } = {}): Promise<boolean> {
+    this.#assertOpen()
+    const now = opts.now ?? Date.now()
+    return await this.#write('requeueDead', () => this.#st.requeueDead.run({ id, now }).changes === 1)
+  }
+
+  async get (id: string): Promise<SubmissionRecord | undefined> {
+    return this.#read('get', () => {
+      const row = this.#st.byId.get(id)
+      if (row === undefined) return undefined
+      return { ...toSummary(row), history: this.#st.history.all(row.seq).map(toAttempt) }
+    })
+  }
+
+  async listDead (opts: ListDeadOptions): Promise<SubmissionSummary[]> {
+    const offset = opts.offset ?? 0
+    return this.#read('listDead', () => (opts.portalId === undefined
+      ? this.#st.deadAll.all(opts.limit, offset)
+      : this.#st.deadPortal.all(opts.portalId, opts.limit, offset)).map(toSummary))
+  }
+
+  async stats (now: number = Date.now()): Promise<OutboxStats> {
+    return this.#read('stats', () =>
+      toStats(this.#st.counts.all(), this.#st.due.get({ now })?.n ?? 0, this.#st.oldest.get()?.oldest ?? null))
+  }
+
+  async close (): Promise<void> {
+    if (this.#closed) return
+    try {
+      this.#group.flush()
+    } finally {
+      this.#closed = true
+      try { this.#db.pragma('optimize') } catch {} // advisory; never block the close on it
+      this.#db.close()
+    }
+  }
+
+  debugStats (): SqliteDebugStats {
+    this.#assertOpen()
+    return {
+      groupCommits: this.#group.commits,
+      ...this.#counters,
+      journalMode: this.#db.pragma('journal_mode', { simple: true }) as string,
+      synchronous: this.#db.pragma('synchronous', { simple: true }) as number
+    }
+  }
+
+  // Runs inside a group's transaction, after the ops queued before it: a dedupe key taken earlier in
+  // the same group is already visible here.
+  #insert (item: PreparedSubmission): EnqueueResult {
+    if (item.now >= this.#nextPruneAt) {
+      const pruned = this.#st.pruneDedupe.run(item.now, PRUNE_BATCH).changes
+      if (pruned > 0) this.#log.debug({ pruned }, 'expired dedupe keys pruned')
+      this.#nextPruneAt = item.now + PRUNE_EVERY_MS
+    }
+    if (item.dedupeKey !== null) {
+      const earlier = this.#st.findDedupe.get(item.dedupeKey, item.now)
+      if (earlier !== undefined) return { id: earlier.submission_id, duplicate: true }
+      this.#st.putDedupe.run(item.dedupeKey, item.id, item.expiresAt)
+    }
+    this.#st.insert.run(item)
+    return { id: item.id, duplicate: false }
+  }
+
+  async #report (action: string, token: string, now: number, outcome: Report, error: StoredError | null,
+    update: () => { seq: number } | undefined): Promise<boolean> {
+    this.#assertOpen()
+    return await this.#write(action, () => {
+      const owned = update()
+      if (owned === undefined) return false
+      this.#endAttempt(owned.seq, token, outcome, now, error)
+      return true
+    })
+  }
+
+  #endAttempt (seq: number, token: string, outcome: Report, now: number, error: StoredError | null): void {
+    this.#st.endAttempt.run({ seq, token, outcome, now, code: error?.code ?? null, message: error?.message ?? null })
+  }
+
+  // Every write goes through the group commit, whose transaction is IMMEDIATE: it takes the write
+  // lock up front. A deferred one that reads and then writes can fail with SQLITE_BUSY_SNAPSHOT when
+  // another process wrote in between, and SQLite does not retry that.
+  async #write<T> (action: string, op: () => T): Promise<T> {
+    try {
+      return await this.#group.run(op)
+    } catch (err) {
+      const failure = storeFailure(action, err)
+      this.#log.error({ err: failure, action }, 'outbox write failed')
+      throw failure
+    }
+  }
+
+  // One read transaction, so counts and history come from the same snapshot.
+  #read<T> (action: string, fn: () => T): T {
+    this.#assertOpen()
+    try {
+      return this.#db.transaction(fn).deferred()
+    } catch (err) {
+      throw storeFailure(action, err)
+    }
+  }
+
+  #assertOpen (): void {
+    if (this.#closed) throw new StoreError('RELAY_ERR_STORE_CLOSED', 'The outbox is closed')
+  }
+}

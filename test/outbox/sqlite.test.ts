@@ -1,0 +1,192 @@
+/** The SQLite outbox: the shared contract, then what only SQLite has (group commit, pragmas, migrations, locks). */
+import Database from 'better-sqlite3'
+import { afterEach, describe, expect, it } from 'vitest'
+import { openSqliteOutbox } from '../../src/outbox/sqlite.ts'
+import type { NewSubmission } from '../../src/outbox/types.ts'
+import { describeOutboxContract } from './outbox.contract.ts'
+import { sqliteFileHarness, sqliteMemoryHarness, type SqliteFileHarness } from './sqlite-harness.ts'
+
+describeOutboxContract('sqlite file, durability full', () => sqliteFileHarness())
+describeOutboxContract('sqlite file, durability relaxed', () => sqliteFileHarness({ durability: 'relaxed' }))
+describeOutboxContract('sqlite :memory:', sqliteMemoryHarness, { canReopen: false })
+
+const T0 = 1_700_000_000_000
+const sub = (over: Partial<NewSubmission> = {}): NewSubmission =>
+  ({ formId: 'f', portalId: 'p', payload: { TITLE: 't' }, now: T0, ...over })
+
+describe('SQLite outbox', () => {
+  let h: SqliteFileHarness
+  afterEach(async () => { await h?.cleanup() })
+
+  describe('group commit', () => {
+    it('writes enqueues issued together in one transaction', async () => {
+      h = await sqliteFileHarness()
+      const before = h.outbox.debugStats().groupCommits
+      const results = await Promise.all(Array.from({ length: 50 }, () => h.outbox.enqueue(sub())))
+      expect(new Set(results.map(r => r.id)).size).toBe(50)
+      expect(h.outbox.debugStats()).toMatchObject({ groupCommits: before + 1, enqueued: 50 })
+    })
+
+    it('commits once per enqueue when each waits for the last', async () => {
+      h = await sqliteFileHarness()
+      for (let i = 0; i < 5; i++) await h.outbox.enqueue(sub())
+      expect(h.outbox.debugStats()).toMatchObject({ groupCommits: 5, enqueued: 5 })
+    })
+
+    it('dedupes within one group', async () => {
+      h = await sqliteFileHarness()
+      const [a, b, c] = await Promise.all([
+        h.outbox.enqueue(sub({ dedupeKey: 'k' })), h.outbox.enqueue(sub({ dedupeKey: 'k' })), h.outbox.enqueue(sub())
+      ])
+      expect(h.outbox.debugStats()).toMatchObject({ groupCommits: 1, enqueued: 2, duplicates: 1 })
+      expect(b).toEqual({ id: a?.id, duplicate: true })
+      expect(c?.duplicate).toBe(false)
+    })
+
+    it('commits lease reports issued together in one transaction too', async () => {
+      h = await sqliteFileHarness()
+      await Promise.all(Array.from({ length: 10 }, () => h.outbox.enqueue(sub())))
+      const claimed = await h.outbox.claim({ limit: 10, leaseMs: 1000, now: T0 })
+      const before = h.outbox.debugStats().groupCommits
+      const done = await Promise.all(claimed.map(c => h.outbox.complete(c.id, c.leaseToken, { leadId: 1 })))
+      expect(done).toEqual(Array(10).fill(true))
+      expect(h.outbox.debugStats().groupCommits).toBe(before + 1)
+    })
+
+    it('rolls back and rejects only the write that failed; the rest of its group commits', async () => {
+      h = await sqliteFileHarness()
+      const raw = new Database(h.path)
+      raw.exec(`CREATE TRIGGER refuse_boom BEFORE INSERT ON submissions WHEN NEW.form_id = 'boom'
+        BEGIN SELECT RAISE(ABORT, 'refused'); END`)
+      raw.close()
+      const [a, boom, b] = await Promise.allSettled([
+        h.outbox.enqueue(sub({ dedupeKey: 'a' })), h.outbox.enqueue(sub({ formId: 'boom', dedupeKey: 'boom' })),
+        h.outbox.enqueue(sub())
+      ])
+      expect(boom.status === 'rejected' && boom.reason).toMatchObject({ code: 'RELAY_ERR_STORE', name: 'StoreError' })
+      expect(h.outbox.debugStats()).toMatchObject({ groupCommits: 1, enqueued: 2 })
+      for (const r of [a, b]) expect(r.status === 'fulfilled' && (await h.outbox.get(r.value.id))?.status).toBe('pending')
+      // The failed write's dedupe key went with its savepoint: the key is free.
+      expect((await h.outbox.enqueue(sub({ dedupeKey: 'boom' }))).duplicate).toBe(false)
+      expect((await h.outbox.stats(T0)).pending).toBe(3)
+    })
+
+    it('close() writes a group that has not been committed yet', async () => {
+      h = await sqliteFileHarness()
+      const pending = h.outbox.enqueue(sub())
+      await h.outbox.close()
+      const { id } = await pending
+      const reopened = await h.open()
+      expect(await reopened.get(id)).toMatchObject({ status: 'pending' })
+    })
+  })
+
+  describe('pragmas and schema', () => {
+    it('uses WAL with synchronous FULL for durability full', async () => {
+      h = await sqliteFileHarness()
+      expect(h.outbox.debugStats()).toMatchObject({ journalMode: 'wal', synchronous: 2 })
+    })
+
+    it('uses WAL with synchronous NORMAL for durability relaxed', async () => {
+      h = await sqliteFileHarness({ durability: 'relaxed' })
+      expect(h.outbox.debugStats()).toMatchObject({ journalMode: 'wal', synchronous: 1 })
+    })
+
+    it('creates STRICT tables at user_version 1 and migrates only once', async () => {
+      h = await sqliteFileHarness()
+      await h.open()
+      const raw = new Database(h.path, { readonly: true })
+      try {
+        expect(raw.pragma('user_version', { simple: true })).toBe(1)
+        const tables = raw.prepare("SELECT name, strict FROM pragma_table_list WHERE schema = 'main' AND name NOT LIKE 'sqlite_%' ORDER BY name").all()
+        expect(tables).toEqual([
+          { name: 'attempts', strict: 1 }, { name: 'dedupe_keys', strict: 1 },
+          { name: 'status_counts', strict: 1 }, { name: 'submissions', strict: 1 }
+        ])
+      } finally {
+        raw.close()
+      }
+    })
+
+    it('refuses a file written by a newer schema', async () => {
+      h = await sqliteFileHarness()
+      await h.outbox.close()
+      const raw = new Database(h.path)
+      raw.pragma('user_version = 99')
+      raw.close()
+      await expect(h.open()).rejects.toMatchObject({ code: 'RELAY_ERR_STORE_SCHEMA', name: 'StoreError' })
+    })
+
+    it('fails to open a path it cannot use with RELAY_ERR_STORE', async () => {
+      h = await sqliteFileHarness()
+      await expect(openSqliteOutbox({ path: h.path + '/not-a-folder/x.db', durability: 'full' }))
+        .rejects.toMatchObject({ code: 'RELAY_ERR_STORE' })
+    })
+  })
+
+  describe('sharing the file', () => {
+    it('waits for another connection\'s write lock, and fails with RELAY_ERR_STORE past the busy timeout', async () => {
+      h = await sqliteFileHarness({ busyTimeoutMs: 50 })
+      const other = new Database(h.path)
+      try {
+        other.exec('BEGIN IMMEDIATE')
+        await expect(h.outbox.enqueue(sub())).rejects.toMatchObject({ code: 'RELAY_ERR_STORE' })
+        await expect(h.outbox.claim({ limit: 1, leaseMs: 1000 })).rejects.toMatchObject({ code: 'RELAY_ERR_STORE' })
+        other.exec('COMMIT')
+        const { id } = await h.outbox.enqueue(sub())
+        expect((await h.outbox.get(id))?.status).toBe('pending')
+      } finally {
+        other.close()
+      }
+    })
+
+    it('sees what another handle wrote', async () => {
+      h = await sqliteFileHarness()
+      const second = await h.open()
+      const { id } = await h.outbox.enqueue(sub())
+      expect((await second.claim({ limit: 5, leaseMs: 1000, now: T0 })).map(c => c.id)).toEqual([id])
+    })
+  })
+
+  describe('status counts', () => {
+    it('keeps the trigger-maintained counts equal to a recount through every transition', async () => {
+      h = await sqliteFileHarness()
+      await Promise.all(Array.from({ length: 12 }, (_, i) => h.outbox.enqueue(sub({ portalId: `p${i % 3}` }))))
+      const claimed = await h.outbox.claim({ limit: 9, leaseMs: 1000, now: T0 })
+      const error = { code: 'X', message: 'x' }
+      await Promise.all(claimed.map((c, i) => [
+        () => h.outbox.complete(c.id, c.leaseToken, { leadId: i }),
+        () => h.outbox.retryLater(c.id, c.leaseToken, { at: T0, error, outcomeUnknown: false }),
+        () => h.outbox.deadLetter(c.id, c.leaseToken, error),
+        () => h.outbox.release(c.id, c.leaseToken)
+      ][i % 4]!()))
+      await h.outbox.requeueDead(claimed[2]!.id)
+      await h.outbox.claim({ limit: 2, leaseMs: 1000, now: T0 })
+
+      const raw = new Database(h.path, { readonly: true })
+      try {
+        const kept = raw.prepare('SELECT status, portal_id, n FROM status_counts WHERE n > 0 ORDER BY 1, 2').all()
+        const recount = raw.prepare('SELECT status, portal_id, count(*) AS n FROM submissions GROUP BY 1, 2 ORDER BY 1, 2').all()
+        expect(kept).toEqual(recount)
+        expect(new Set(recount.map(r => (r as { status: string }).status))).toEqual(new Set(['pending', 'leased', 'delivered', 'dead']))
+      } finally {
+        raw.close()
+      }
+    })
+  })
+
+  describe('dedupe keys', () => {
+    it('prunes expired keys as it goes, and never submissions', async () => {
+      h = await sqliteFileHarness()
+      await h.outbox.enqueue(sub({ dedupeKey: 'old', dedupeWindowMs: 10 }))
+      await h.outbox.enqueue(sub({ dedupeKey: 'fresh', dedupeWindowMs: 10 * 60_000, now: T0 + 61_000 }))
+      const raw = new Database(h.path, { readonly: true })
+      try {
+        expect(raw.prepare('SELECT key FROM dedupe_keys ORDER BY key').pluck().all()).toEqual(['fresh'])
+        expect(raw.prepare('SELECT count(*) FROM submissions').pluck().get()).toBe(2)
+      } finally {
+        raw.close()
+      }
+    })
+  })
+})
