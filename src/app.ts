@@ -2,7 +2,7 @@
  * buildApp(deps): the whole HTTP application as a Fastify instance, without listening and without
  * reading the environment. server.ts owns the process; tests build the app with their own deps.
  */
-import Fastify, { type FastifyInstance } from 'fastify'
+import Fastify, { LogController, type FastifyInstance } from 'fastify'
 import type { Logger } from 'pino'
 import type { RelayConfig } from './config/schema.ts'
 import type { Outbox } from './outbox/types.ts'
@@ -30,7 +30,7 @@ export async function buildApp (deps: AppDeps): Promise<FastifyInstance> {
     // Form ids are short; refuse oversized path parameters early.
     routerOptions: { maxParamLength: 100 },
     // We log facts (submission accepted, lead delivered) ourselves; per-request lines would double them.
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     return503OnClosing: true,
     forceCloseConnections: 'idle'
   }) as unknown as FastifyInstance

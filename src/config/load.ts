@@ -74,7 +74,7 @@ function applyEnvironment (raw: unknown, env: Env): unknown {
   cfg.portals = portals
   const forms = { ...((cfg.forms as Record<string, unknown> | undefined) ?? {}) }
   if (forms.default === undefined && portals.default !== undefined) {
-    forms.default = formSchema.parse({ name: 'Website form', portal: 'default', fields: DEFAULT_FORM_FIELDS, defaults: { SOURCE_ID: 'WEB' } })
+    forms.default = formSchema.parse({ name: 'Заявка с сайта', portal: 'default', fields: DEFAULT_FORM_FIELDS, defaults: { SOURCE_ID: 'WEB' } })
   }
   cfg.forms = forms
   if (env.OUTBOX_URL !== undefined && env.OUTBOX_URL !== '') {
