@@ -3,16 +3,31 @@ import type { Messages } from './messages.ts'
 
 /**
  * Finds a config entry for a submitted name: the exact key first, then a key equal ignoring case — but
- * never through a key that another submitted field matches exactly, so "Name" cannot steal "name".
+ * never through a key that another submitted field matches exactly, so "Name" cannot steal "name" —
+ * then the first pattern key (`tel-*`: `*` is any run of characters, case ignored) in config order.
+ * Patterns exist for generated names such as Contact Form 7's `tel-123` and `menu-456`.
  */
 export function createKeyLookup<T> (config: Readonly<Record<string, T>>, submitted: readonly string[]): (name: string) => T | undefined {
   const exactlySubmitted = new Set(submitted)
   const byLowerCase = new Map<string, T>()
+  const patterns: Array<[RegExp, T]> = []
   for (const [key, value] of Object.entries(config)) {
     const lower = key.toLowerCase()
-    if (!exactlySubmitted.has(key) && !byLowerCase.has(lower)) byLowerCase.set(lower, value)
+    if (key.includes('*')) patterns.push([keyPattern(key), value])
+    else if (!exactlySubmitted.has(key) && !byLowerCase.has(lower)) byLowerCase.set(lower, value)
   }
-  return (name) => Object.hasOwn(config, name) ? config[name] : byLowerCase.get(name.toLowerCase())
+  return (name) => {
+    if (Object.hasOwn(config, name)) return config[name]
+    const found = byLowerCase.get(name.toLowerCase())
+    if (found !== undefined || patterns.length === 0) return found
+    return patterns.find(([pattern]) => pattern.test(name))?.[1]
+  }
+}
+
+/** `tel-*` → /^tel-.*$/i; every other character stands for itself. */
+export function keyPattern (key: string): RegExp {
+  const source = key.split('*').map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('.*')
+  return new RegExp(`^${source}$`, 'is')
 }
 
 /**

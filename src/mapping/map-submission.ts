@@ -8,7 +8,7 @@ import { createKeyLookup, findSubmitted, isTechnicalField, labelOf } from './fie
 import { FIELD_ERRORS, LeadDraft } from './lead-draft.ts'
 import { messagesFor, type Messages } from './messages.ts'
 import { resolveTarget, type LeadTarget } from './targets.ts'
-import { cleanValues, neutralizeHtml } from './text.ts'
+import { cleanValues, neutralizeHtml, oneLine } from './text.ts'
 import { buildTitle } from './title.ts'
 import {
   CLICK_ID_KEYS, isTrackingKey, mergeTracking, parsePageUrl, UTM_KEYS,
@@ -40,6 +40,12 @@ interface ProductPage {
 }
 
 /**
+ * Contact Form 7 sets `_url` to its REST endpoint when the browser sent no Referer: an address no visitor
+ * ever saw, so never the product page.
+ */
+const CF7_ENDPOINT = /\/wp-json\/contact-form-7\//i
+
+/**
  * The first configured source field holding an http(s) URL. A field the form maps explicitly is not a
  * source: its explicit mapping wins.
  */
@@ -50,7 +56,19 @@ function findProductPage (form: FormConfig, submitted: readonly string[], cleane
     if (name === undefined || mapped(name) !== undefined) continue
     const first = cleaned.get(name)?.[0]
     const page = first !== undefined ? parsePageUrl(first) : undefined
-    if (page !== undefined) return { name, page }
+    if (page !== undefined && !CF7_ENDPOINT.test(page.url)) return { name, page }
+  }
+  return undefined
+}
+
+/** The first posted source of the product name (when the form asks for one), as for the product page. */
+function findProductName (form: FormConfig, submitted: readonly string[], cleaned: ReadonlyMap<string, string[]>,
+  mapped: (name: string) => LeadTarget | undefined): { name: string, value: string } | undefined {
+  for (const source of form.productName?.sources ?? []) {
+    const name = findSubmitted(submitted, source)
+    if (name === undefined || mapped(name) !== undefined) continue
+    const value = cleaned.get(name)?.[0]
+    if (value !== undefined) return { name, value: oneLine(value) }
   }
   return undefined
 }
@@ -130,6 +148,7 @@ export function mapSubmission (input: MapInput): MapResult {
   }
 
   const product = findProductPage(form, submitted, cleaned, mapped)
+  const productName = findProductName(form, submitted, cleaned, mapped)
   const fromFields = readTrackingFields(submitted, cleaned, mapped)
   const fromReferer = input.referer !== undefined ? parsePageUrl(input.referer.trim()) : undefined
 
@@ -141,11 +160,16 @@ export function mapSubmission (input: MapInput): MapResult {
       draft.assign(target, name, label(name), list)
       continue
     }
-    if (name === product?.name || fromFields.names.has(name) || isTechnicalField(name)) continue
+    if (name === product?.name || name === productName?.name || fromFields.names.has(name) || isTechnicalField(name)) continue
     // A field mapped to an unknown target (reported at start) is still the visitor's words: keep it.
     if (form.unmappedToComments || targetNameOf(name) !== undefined) draft.addLine(label(name), list.join(', '))
   }
 
+  if (productName !== undefined) {
+    const target = form.productName?.target
+    if (target !== undefined && !draft.has(target)) draft.set(target, productName.value)
+    else draft.addLine(messages.productName, productName.value)
+  }
   // Precedence: the visitor's own utm_* fields, then the product page's query, then the Referer's.
   applyTracking(draft, form, mergeTracking(fromFields.tracking, product?.page.tracking ?? {}, fromReferer?.tracking ?? {}), product, messages)
   applyConstants(draft, constants, now)

@@ -4,17 +4,19 @@ export type Language = 'ru' | 'en'
 
 export interface Messages {
   productPage: string
+  productName: string
   notAmount: (target: string, value: string) => string
   notDate: (target: string, value: string) => string
   notKnown: (target: string, value: string) => string
   notId: (target: string, value: string) => string
   tooLong: (target: string, value: string) => string
-  /** Readable names of the Contact Form 7 special mail tags. */
+  /** Readable names of the Contact Form 7 special mail tags and of the fields embed.js adds. */
   specialTags: Readonly<Record<string, string>>
 }
 
 const EN: Messages = {
   productPage: 'Product page',
+  productName: 'Product',
   notAmount: (target, value) => `${target}: '${value}' is not an amount`,
   notDate: (target, value) => `${target}: '${value}' is not a valid date`,
   notKnown: (target, value) => `${target}: '${value}' is not a known value`,
@@ -46,12 +48,17 @@ const EN: Messages = {
     _user_first_name: 'Site user first name',
     _user_last_name: 'Site user last name',
     _user_nickname: 'Site user nickname',
-    _user_display_name: 'Site user name'
+    _user_display_name: 'Site user name',
+    page_title: 'Page title',
+    referrer: 'Came from',
+    landing_url: 'Landing page',
+    landing_time: 'Landing time'
   }
 }
 
 const RU: Messages = {
   productPage: 'Страница товара',
+  productName: 'Товар',
   notAmount: (target, value) => `${target}: не удалось распознать сумму '${value}'`,
   notDate: (target, value) => `${target}: некорректная дата '${value}'`,
   notKnown: (target, value) => `${target}: значения '${value}' нет в справочнике`,
@@ -83,7 +90,11 @@ const RU: Messages = {
     _user_first_name: 'Имя пользователя сайта',
     _user_last_name: 'Фамилия пользователя сайта',
     _user_nickname: 'Ник пользователя сайта',
-    _user_display_name: 'Пользователь сайта'
+    _user_display_name: 'Пользователь сайта',
+    page_title: 'Заголовок страницы',
+    referrer: 'Откуда пришёл',
+    landing_url: 'Страница входа',
+    landing_time: 'Время перехода'
   }
 }
 
