@@ -4,21 +4,47 @@ import closeWithGrace from 'close-with-grace'
 import { loadConfig } from './config/load.ts'
 import { DeliveryWorker } from './delivery/worker.ts'
 import { createLogger } from './observability/logger.ts'
-import { openOutbox } from './outbox/open.ts'
+import { openStore } from './outbox/open.ts'
+import { collectDefaultMetrics, Registry } from 'prom-client'
+import { createMetrics } from './observability/metrics.ts'
+import { buildMetricsApp } from './http/routes/metrics.ts'
 
-const logger = createLogger({ level: process.env.LOG_LEVEL ?? 'info' })
+const logger = createLogger({ level: process.env.LOG_LEVEL ?? 'info', pretty: process.stdout.isTTY })
+const readFile = (path: string): string | undefined => existsSync(path) ? readFileSync(path, 'utf8') : undefined
 
 async function main (): Promise<void> {
-  const config = loadConfig({ env: process.env, readFile: path => existsSync(path) ? readFileSync(path, 'utf8') : undefined })
-  const outbox = await openOutbox(config.outbox.url, config.outbox.durability, logger)
-  const worker = new DeliveryWorker({ outbox, config: () => config, logger, idleMs: 500 })
-  closeWithGrace({ delay: 10_000, logger }, async ({ signal }) => {
+  let config = loadConfig({ env: process.env, readFile })
+  const registry = new Registry()
+  collectDefaultMetrics({ register: registry, prefix: 'relay_' })
+  const metrics = createMetrics(registry)
+  const { outbox, limiterFor } = await openStore(config.outbox.url, config.outbox.durability, logger)
+  const worker = new DeliveryWorker({ outbox, config: () => config, logger, idleMs: 500, metrics, ...(limiterFor !== undefined ? { limiterFor } : {}) })
+  // METRICS_PORT: this process's delivery metrics for Prometheus (the relay's /metrics cannot see them).
+  const metricsApp = process.env.METRICS_PORT !== undefined && process.env.METRICS_PORT !== ''
+    ? await buildMetricsApp({ metrics, outbox, config: () => config, deliveryStatus: () => worker.status(), now: Date.now })
+    : undefined
+  // SIGHUP is not a shutdown here: it reloads the config (below).
+  closeWithGrace({ delay: 10_000, logger, skip: ['SIGHUP'] }, async ({ signal }) => {
     logger.info({ signal }, 'worker shutting down')
+    await metricsApp?.close()
     await worker.stop()
     await outbox.close()
   })
+  process.on('SIGHUP', () => {
+    try {
+      config = loadConfig({ env: process.env, readFile })
+      worker.reload()
+      logger.info({ portals: Object.keys(config.portals) }, 'config reloaded')
+    } catch (err) {
+      const e = err as { code?: string, issues?: string[], message?: string }
+      logger.error({ code: e.code, issues: e.issues }, `config reload rejected; the running config stays: ${e.message ?? String(err)}`)
+    }
+  })
   worker.start()
-  logger.info({ portals: Object.keys(config.portals) }, 'worker ready')
+  await metricsApp?.listen({ port: Number(process.env.METRICS_PORT), host: process.env.HOST ?? '0.0.0.0' })
+  const address = metricsApp?.server.address()
+  const port = typeof address === 'object' && address !== null ? address.port : null
+  logger.info({ portals: Object.keys(config.portals), ...(port !== null ? { port } : {}) }, 'worker ready')
 }
 
 main().catch(err => {

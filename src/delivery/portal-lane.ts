@@ -9,7 +9,9 @@ import { BitrixError, type BitrixErrorKind } from '../bitrix/errors.ts'
 import type { BitrixClient } from '../bitrix/client.ts'
 import type { ClaimedSubmission, Outbox } from '../outbox/types.ts'
 import { decide, decideForError, type Decision, type PortalEffect } from './decide.ts'
-import type { LeakyBucket } from './leaky-bucket.ts'
+import type { PortalLimiter } from './portal-limiter.ts'
+import { errorClass, type LaneMetrics } from '../observability/metrics.ts'
+import type { ExtrasRoute, LaneOps } from './lane-ops.ts'
 
 export type PortalState = 'ok' | 'paused_auth' | 'rate_limited' | 'unreachable'
 
@@ -25,6 +27,8 @@ export interface LaneSettings {
   registerSonetEvent: boolean
   /** How long an idle lane sleeps before looking for new submissions (a wake() cuts it short). */
   idleMs: number
+  /** Submissions with extras and legacy portals go here first (src/delivery/extras-router.ts). */
+  extras?: ExtrasRoute
 }
 
 export interface LaneStatus {
@@ -42,15 +46,17 @@ export class PortalLane {
   #wake: (() => void) | undefined
   readonly #abort = new AbortController()
   #pausedUntil = 0
+  #claimedAt = 0
 
   constructor (
     readonly portalId: string,
     private readonly outbox: Outbox,
     private client: BitrixClient,
-    private readonly bucket: LeakyBucket,
+    private readonly bucket: PortalLimiter,
     private settings: LaneSettings,
     private readonly log: Logger,
-    private readonly now: () => number
+    private readonly now: () => number,
+    private readonly metrics?: LaneMetrics
   ) {
     this.#status = { portalId, state: 'ok', since: now(), lastError: null, delivered: 0, failed: 0 }
   }
@@ -104,16 +110,24 @@ export class PortalLane {
     if (this.#status.state === 'paused_auth') {
       if (!await this.#probe()) return true
     }
-    const claimed = await this.outbox.claim({ limit: this.settings.batchSize, leaseMs: this.settings.leaseMs, portalId: this.portalId })
+    let claimed = await this.outbox.claim({ limit: this.settings.batchSize, leaseMs: this.settings.leaseMs, portalId: this.portalId })
     if (claimed.length === 0) return false
+    this.#claimedAt = this.now()
+    this.log.debug({ portalId: this.portalId, submissionIds: claimed.map(c => c.id) }, 'submissions claimed')
     if (this.#stopping) {
       await Promise.all(claimed.map(c => this.outbox.release(c.id, c.leaseToken)))
       return true
     }
+    // ── Bitrix24 depth: extras (duplicates, deal, timeline, files…) and legacy portals take their own path.
+    if (this.settings.extras !== undefined) {
+      claimed = await this.settings.extras.take(claimed, this.#ops())
+      if (claimed.length === 0) return true
+    }
+    // ── end of the depth routing; what is left is plain and goes as one batch of crm.lead.add.
     let toSend = claimed
     const unknown = claimed.filter(c => c.outcomeUnknown)
     if (unknown.length > 0) {
-      const found = await this.#call(claimed, () => this.client.findLeadsByOrigin(this.settings.originatorId, unknown.map(c => c.id)))
+      const found = await this.#call(claimed, () => this.client.findLeadsByOrigin(this.settings.originatorId, unknown.map(c => c.id)), 'crm.lead.list')
       if (found === undefined) return true
       toSend = claimed.filter(c => !found.has(c.id))
       // Reports issued together share one group commit (one fsync) in the outbox.
@@ -134,6 +148,7 @@ export class PortalLane {
         params: { REGISTER_SONET_EVENT: this.settings.registerSonetEvent ? 'Y' : 'N' }
       }
     }))
+    this.metrics?.batchSize.observe({ portal: this.portalId }, commands.length)
     const reply = await this.#call(items, () => this.client.batch(commands, { halt: false }))
     if (reply === undefined) return
     let rateLimited = false
@@ -162,18 +177,31 @@ export class PortalLane {
   }
 
   /** Runs one portal call with a bucket token; on failure settles every item and returns undefined. */
-  async #call<T> (items: ClaimedSubmission[], fn: () => Promise<T>): Promise<T | undefined> {
+  async #call<T> (items: ClaimedSubmission[], fn: () => Promise<T>, method = 'batch'): Promise<T | undefined> {
     try {
       await this.bucket.take(1, this.#abort.signal)
     } catch {
       await Promise.all(items.map(c => this.outbox.release(c.id, c.leaseToken)))
       return undefined
     }
+    // A long wait for a shared limiter (Redis away, many relays on one portal) may have outlasted
+    // the lease, and another worker may own these now: never start a call on a lease that ran out.
+    if (items.length > 0 && this.now() - this.#claimedAt >= this.settings.leaseMs) {
+      this.log.warn({ portalId: this.portalId, count: items.length }, 'lease ran out while waiting for the rate limiter; giving the submissions back')
+      await Promise.all(items.map(c => this.outbox.release(c.id, c.leaseToken)))
+      return undefined
+    }
+    const started = performance.now()
+    const took = (outcome: string): void => {
+      this.metrics?.b24CallSeconds.observe({ portal: this.portalId, method, outcome }, (performance.now() - started) / 1000)
+    }
     try {
       const value = await fn()
+      took('ok')
       if (this.#status.state !== 'ok') this.#setState('ok', null)
       return value
     } catch (err) {
+      took(err instanceof BitrixError ? err.kind : 'error')
       if (!(err instanceof BitrixError)) throw err
       if (err.kind === 'rate_limit') this.bucket.penalize()
       this.log.warn({ portalId: this.portalId, code: err.code, b24Error: err.b24Error, status: err.status, count: items.length }, 'portal call failed')
@@ -193,10 +221,30 @@ export class PortalLane {
       ...this.#limits() }
   }
 
-  async #delivered (c: ClaimedSubmission, leadId: number, recovered: boolean): Promise<void> {
-    const ok = await this.outbox.complete(c.id, c.leaseToken, { leadId })
+  /** What the extras path may use of this lane; see src/delivery/lane-ops.ts. */
+  #ops (): LaneOps {
+    return {
+      portalId: this.portalId,
+      client: this.client,
+      originatorId: this.settings.originatorId,
+      registerSonetEvent: this.settings.registerSonetEvent,
+      outbox: this.outbox,
+      log: this.log,
+      now: this.now,
+      call: async (items, fn, method) => await this.#call(items, fn, method),
+      token: async () => await this.bucket.take(1, this.#abort.signal).then(() => true, () => false),
+      penalize: () => this.bucket.penalize(),
+      delivered: async (c, leadId, recovered, dealId) => await this.#delivered(c, leadId, recovered, dealId),
+      settle: async (c, d) => await this.#settle(c, d),
+      decideFor: (c, err) => decideForError(err, { attempts: c.attempts, createdAt: c.createdAt, now: this.now(), ...this.#limits() })
+    }
+  }
+
+  async #delivered (c: ClaimedSubmission, leadId: number, recovered: boolean, dealId?: number): Promise<void> {
+    const ok = await this.outbox.complete(c.id, c.leaseToken, { leadId, ...(dealId !== undefined ? { dealId } : {}) })
     this.#status.delivered++
-    this.log.info({ portalId: this.portalId, submissionId: c.id, leadId, attempt: c.attempts, recovered, leaseHeld: ok }, 'lead delivered')
+    this.metrics?.deliveries.inc({ portal: this.portalId, outcome: recovered ? 'recovered' : 'delivered' })
+    this.log.info({ portalId: this.portalId, submissionId: c.id, leadId, ...(dealId !== undefined ? { dealId } : {}), attempt: c.attempts, recovered, leaseHeld: ok }, 'lead delivered')
   }
 
   async #settle (c: ClaimedSubmission, d: Decision): Promise<void> {
@@ -204,11 +252,14 @@ export class PortalLane {
       await this.outbox.release(c.id, c.leaseToken)
     } else if (d.action === 'retry') {
       await this.outbox.retryLater(c.id, c.leaseToken, { at: d.at, error: d.error, outcomeUnknown: d.outcomeUnknown })
+      this.metrics?.retries.inc({ portal: this.portalId, class: errorClass(d.error.code) })
+      this.log.info({ portalId: this.portalId, submissionId: c.id, attempt: c.attempts, code: d.error.code, retryAt: d.at }, 'delivery retry scheduled')
     } else {
       await this.outbox.deadLetter(c.id, c.leaseToken, d.error)
       this.#status.failed++
       this.log.error({ portalId: this.portalId, submissionId: c.id, code: d.error.code, reason: d.error.message }, 'submission dead-lettered')
     }
+    this.metrics?.deliveries.inc({ portal: this.portalId, outcome: d.action === 'release' ? 'released' : d.action })
     if ('portal' in d && d.portal !== undefined) this.#applyEffect(d.portal, 'error' in d ? d.error : null)
   }
 

@@ -4,9 +4,15 @@
  */
 import type { Logger } from 'pino'
 import { createBitrixClient, type BitrixClient } from '../bitrix/client.ts'
+import { createLegacyClient, legacyBitrixClient } from '../bitrix/legacy-client.ts'
 import type { PortalConfig, RelayConfig } from '../config/schema.ts'
+import { memoryCounters, type Counters } from '../outbox/counters.ts'
 import type { Outbox } from '../outbox/types.ts'
+import { createExtrasRoute } from './extras-router.ts'
 import { LeakyBucket } from './leaky-bucket.ts'
+import { ListFieldCache } from './list-fields.ts'
+import type { PortalLimiter } from './portal-limiter.ts'
+import type { LaneMetrics } from '../observability/metrics.ts'
 import { PortalLane, type LaneSettings, type LaneStatus } from './portal-lane.ts'
 
 export interface WorkerDeps {
@@ -17,17 +23,33 @@ export interface WorkerDeps {
   /** Tests and the emulator-backed demo may build clients differently (e.g. a shorter timeout). */
   clientFor?: (portalId: string, portal: PortalConfig) => BitrixClient
   idleMs?: number
+  /**
+   * The rate limiter of a portal's lane. Default: an in-process leaky bucket per lane. Several
+   * relays on one portal pass limiters that share the bucket (Redis mode: see src/outbox/open.ts).
+   */
+  limiterFor?: (portalId: string, portal: PortalConfig) => PortalLimiter
+  /** Delivery outcomes, retries, call latency and batch sizes (src/observability/metrics.ts). */
+  metrics?: LaneMetrics
+  /**
+   * Turns of ASSIGNED_BY_ID rotations. Pass openCounters(outbox URL) so they survive restarts and
+   * are shared by every instance; the default keeps them in this process only.
+   */
+  counters?: Counters
 }
 
 export class DeliveryWorker {
   readonly #lanes = new Map<string, { lane: PortalLane, done: Promise<void>, webhook: string }>()
   readonly #log: Logger
   readonly #now: () => number
+  readonly #counters: Counters
+  /** Per portal, kept across config reloads: the portal's list fields do not change with our config. */
+  readonly #lists = new Map<string, ListFieldCache>()
   #started = false
 
   constructor (private readonly deps: WorkerDeps) {
     this.#log = deps.logger.child({ component: 'delivery-worker' })
     this.#now = deps.now ?? Date.now
+    this.#counters = deps.counters ?? memoryCounters()
   }
 
   start (): void {
@@ -62,15 +84,16 @@ export class DeliveryWorker {
   #sync (): void {
     const config = this.deps.config()
     for (const [portalId, portal] of Object.entries(config.portals)) {
-      const settings = this.#settings(config, portal)
+      const settings = this.#settings(config, portal, portalId)
       const existing = this.#lanes.get(portalId)
       if (existing !== undefined) {
         existing.lane.reconfigure(this.#client(portalId, portal), settings)
         continue
       }
-      const bucket = new LeakyBucket({ burst: portal.rateLimit.burst, drainPerSecond: portal.rateLimit.drainPerSecond, headroom: portal.rateLimit.headroom })
-      const lane = new PortalLane(portalId, this.deps.outbox, this.#client(portalId, portal), bucket, settings,
-        this.#log.child({ portalId }), this.#now)
+      const limiter = this.deps.limiterFor?.(portalId, portal) ??
+        new LeakyBucket({ burst: portal.rateLimit.burst, drainPerSecond: portal.rateLimit.drainPerSecond, headroom: portal.rateLimit.headroom })
+      const lane = new PortalLane(portalId, this.deps.outbox, this.#client(portalId, portal), limiter, settings,
+        this.#log.child({ portalId }), this.#now, this.deps.metrics)
       const done = lane.run()
       this.#lanes.set(portalId, { lane, done, webhook: portal.webhook })
     }
@@ -78,6 +101,10 @@ export class DeliveryWorker {
 
   #client (portalId: string, portal: PortalConfig): BitrixClient {
     if (this.deps.clientFor !== undefined) return this.deps.clientFor(portalId, portal)
+    if (portal.transport === 'legacy') {
+      // The deprecated importer; the schema guarantees the address and credentials.
+      return legacyBitrixClient(createLegacyClient({ url: portal.legacyUrl ?? '', login: portal.login ?? '', password: portal.password ?? '', timeoutMs: portal.timeoutMs }))
+    }
     return createBitrixClient({
       webhook: portal.webhook,
       timeoutMs: portal.timeoutMs,
@@ -85,7 +112,7 @@ export class DeliveryWorker {
     })
   }
 
-  #settings (config: RelayConfig, portal: PortalConfig): LaneSettings {
+  #settings (config: RelayConfig, portal: PortalConfig, portalId: string): LaneSettings {
     const d = config.delivery
     return {
       originatorId: d.originatorId,
@@ -97,7 +124,25 @@ export class DeliveryWorker {
       retryMaxMs: d.retryMaxMs,
       authProbeMs: d.authProbeMs,
       registerSonetEvent: portal.registerSonetEvent,
-      idleMs: this.deps.idleMs ?? 250
+      idleMs: this.deps.idleMs ?? 250,
+      extras: createExtrasRoute({
+        portal,
+        counters: this.#counters,
+        lists: this.#listsOf(portalId, portal),
+        form: (formId) => {
+          const form = this.deps.config().forms[formId]
+          return { name: form?.name ?? formId, language: form?.language ?? 'ru' }
+        }
+      })
     }
+  }
+
+  #listsOf (portalId: string, portal: PortalConfig): ListFieldCache {
+    let cache = this.#lists.get(portalId)
+    if (cache === undefined) {
+      cache = new ListFieldCache(portal.listRefreshMs, this.#now)
+      this.#lists.set(portalId, cache)
+    }
+    return cache
   }
 }

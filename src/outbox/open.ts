@@ -1,16 +1,53 @@
-/** Opens the outbox named by OUTBOX_URL: sqlite:<path> (the default) or, later, redis://. */
+/** Opens the store named by OUTBOX_URL: sqlite:<path> (the default) or redis://host:6379/0 for several instances. */
 import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
+import type { Redis } from 'ioredis'
 import type { Logger } from 'pino'
+import type { PortalConfig } from '../config/schema.ts'
+import type { PortalLimiter } from '../delivery/portal-limiter.ts'
+import { RedisPortalLimiter } from '../delivery/redis-limiter.ts'
 import { ConfigError } from '../errors.ts'
+import { maskUrl } from './redis-connection.ts'
+import { openRedisOutbox } from './redis.ts'
 import { openSqliteOutbox } from './sqlite.ts'
 import type { Outbox } from './types.ts'
 
-export async function openOutbox (url: string, durability: 'full' | 'relaxed', logger: Logger): Promise<Outbox> {
+/** The outbox and, in Redis mode, what every instance on that Redis shares with it. */
+export interface OpenedStore {
+  outbox: Outbox
+  /**
+   * Redis mode only: the outbox's connection, for other state that must hold across instances
+   * (the intake's per-IP rate limit: pass it as AppDeps.redis). It fails fast while Redis is away.
+   * Closed by outbox.close(); do not close it yourself.
+   */
+  redis?: Redis
+  /** Redis mode only: portal limiters shared by every instance (DeliveryWorker's `limiterFor`). */
+  limiterFor?: (portalId: string, portal: PortalConfig) => PortalLimiter
+}
+
+export async function openStore (url: string, durability: 'full' | 'relaxed', logger: Logger): Promise<OpenedStore> {
+  const log = logger.child({ component: 'outbox' })
   if (url.startsWith('sqlite:')) {
     const path = url.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '')
     if (path !== ':memory:' && path !== '') mkdirSync(dirname(path), { recursive: true })
-    return openSqliteOutbox({ path: path === '' ? ':memory:' : path, durability, logger: logger.child({ component: 'outbox' }) })
+    return { outbox: await openSqliteOutbox({ path: path === '' ? ':memory:' : path, durability, logger: log }) }
   }
-  throw new ConfigError(`outbox.url: "${url.replace(/\/\/[^@/]*@/, '//***@')}" is not supported; use sqlite:<path>`)
+  if (url.startsWith('redis://') || url.startsWith('rediss://')) {
+    const outbox = await openRedisOutbox({ url, durability, logger: log })
+    const limiterLog = logger.child({ component: 'rate-limiter' })
+    return {
+      outbox,
+      redis: outbox.redis,
+      // Keyed by the portal's host: Bitrix24 counts per portal, so two webhooks of one portal share a bucket.
+      limiterFor: (_portalId, portal) => new RedisPortalLimiter({
+        redis: outbox.redis, keyPrefix: outbox.keyPrefix, key: new URL(portal.webhook).host, rate: portal.rateLimit, log: limiterLog
+      })
+    }
+  }
+  throw new ConfigError(`outbox.url: "${maskUrl(url)}" is not supported; use sqlite:<path> or redis://host:6379/0`)
+}
+
+/** The outbox alone, for callers that need nothing shared (the demo, benchmarks). */
+export async function openOutbox (url: string, durability: 'full' | 'relaxed', logger: Logger): Promise<Outbox> {
+  return (await openStore(url, durability, logger)).outbox
 }
