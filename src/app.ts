@@ -9,6 +9,20 @@ import type { Outbox } from './outbox/types.ts'
 import { sendJsonError, toHttpError } from './http/error-handler.ts'
 import { submitRoutes } from './http/routes/submit.ts'
 import { healthRoutes } from './http/routes/health.ts'
+import { embedRoutes } from './http/routes/embed.ts'
+import { adminAuth } from './http/admin-auth.ts'
+import { adminRoutes } from './http/routes/admin.ts'
+import { docsRoutes, registerOpenApi } from './http/routes/docs.ts'
+import { countingOutbox, httpMetricsHooks, metricsRoutes } from './http/routes/metrics.ts'
+import { statusPageRoutes } from './http/routes/status-page.ts'
+import type { LaneStatus } from './delivery/portal-lane.ts'
+import type { RelayMetrics } from './observability/metrics.ts'
+import type { SubmissionAdmin } from './outbox/admin-types.ts'
+import { adminFor } from './outbox/sqlite-admin.ts'
+import { corsPerForm } from './security/cors-per-form.ts'
+import { htmlSecurityHeaders } from './security/html-headers.ts'
+import type { SpamStore } from './security/spam-store.ts'
+import { openSqliteSpamStore } from './security/spam-store-sqlite.ts'
 
 export interface AppDeps {
   /** The current configuration; a function so a reload can swap it without rebuilding the app. */
@@ -20,6 +34,25 @@ export interface AppDeps {
   trustProxy?: boolean | string | string[]
   /** Called after a submission is stored, so an in-process worker can deliver it at once. */
   onAccepted?: (portalId: string) => void
+  /** Prometheus handles (src/observability/metrics.ts); without them there is no /metrics. */
+  metrics?: RelayMetrics
+  /** Bearer token of the admin API and the status page; unset turns both off (404). */
+  adminToken?: string
+  /** When set, /metrics wants `Authorization: Bearer <metricsToken>`; else it is open. */
+  metricsToken?: string
+  /** Search, delete, erase, charts; defaults to the outbox's own when it has one (SQLite). */
+  admin?: SubmissionAdmin
+  /** The in-process worker's lanes; absent when delivery runs in another process. */
+  deliveryStatus?: () => LaneStatus[]
+  /** Shown in the OpenAPI description. */
+  version?: string
+  /**
+   * A shared Redis (ioredis) for state that must hold across relay instances: with it the intake
+   * rate limits count in Redis instead of this process's memory.
+   */
+  redis?: import('ioredis').Redis
+  /** Where submissions held as spam are kept for review; default a private in-memory store closed with the app. */
+  spamStore?: SpamStore
 }
 
 export async function buildApp (deps: AppDeps): Promise<FastifyInstance> {
@@ -44,7 +77,31 @@ export async function buildApp (deps: AppDeps): Promise<FastifyInstance> {
   app.setNotFoundHandler(async (_request, reply) =>
     sendJsonError(reply, { statusCode: 404, code: 'RELAY_ERR_NOT_FOUND', message: 'Not found' }))
 
-  await app.register(submitRoutes, { config: deps.config, outbox: deps.outbox, now, onAccepted: deps.onAccepted ?? (() => {}) })
-  await app.register(healthRoutes, { outbox: deps.outbox })
+  // Before any route: CORS answers preflights per form; HTML answers get helmet's headers.
+  await corsPerForm(app, { config: deps.config })
+  await htmlSecurityHeaders(app)
+  const spamStore = deps.spamStore ?? openSqliteSpamStore(':memory:')
+  if (deps.spamStore === undefined) app.addHook('onClose', async () => spamStore.close())
+  const metrics = deps.metrics
+
+  // Before any route: swagger and the metrics hooks see only routes registered after them.
+  await registerOpenApi(app, { version: deps.version ?? '0.0.0' })
+  if (deps.metrics !== undefined) await app.register(httpMetricsHooks, { metrics: deps.metrics })
+  const admin = deps.admin ?? adminFor(deps.outbox)
+  const status = { config: deps.config, outbox: deps.outbox, now, ...(admin !== undefined ? { admin } : {}),
+    ...(deps.deliveryStatus !== undefined ? { deliveryStatus: deps.deliveryStatus } : {}) }
+
+  const intakeOutbox = deps.metrics !== undefined ? countingOutbox(deps.outbox, deps.metrics) : deps.outbox
+  await app.register(submitRoutes, { config: deps.config, outbox: intakeOutbox, now, onAccepted: deps.onAccepted ?? (() => {}),
+    security: { spamStore, redis: deps.redis, onSpam: (form, reason) => metrics?.spam.inc({ form, reason }) } })
+  await app.register(healthRoutes, status)
+  if (deps.metrics !== undefined) {
+    await app.register(metricsRoutes, { ...status, metrics: deps.metrics,
+      ...(deps.metricsToken !== undefined && deps.metricsToken !== '' ? { auth: adminAuth(deps.metricsToken) } : {}) })
+  }
+  await app.register(adminRoutes, { ...status, auth: adminAuth(deps.adminToken) })
+  await app.register(statusPageRoutes, { ...status, token: deps.adminToken })
+  await app.register(docsRoutes)
+  await app.register(embedRoutes)
   return app
 }

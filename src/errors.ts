@@ -26,6 +26,28 @@ export const ValueTooLongError = createError<[string, number]>('RELAY_ERR_VALUE_
 export const ForbiddenKeyError = createError<[string]>('RELAY_ERR_FORBIDDEN_KEY', 'Field name "%s" is not allowed', 400)
 export const BodyShapeError = createError<[string]>('RELAY_ERR_BODY_SHAPE', 'The submission must be a flat object of text values: %s', 400)
 export const StoreUnavailableError = createError('RELAY_ERR_STORE_UNAVAILABLE', 'The submission could not be stored; try again shortly', 503)
+// Files (forms with `files`): size, type and count limits per form.
+export const FileTooLargeError = createError<[string, number]>('RELAY_ERR_FILE_TOO_LARGE', 'File "%s" is larger than %d bytes', 413)
+export const FileTypeError = createError<[string, string]>('RELAY_ERR_FILE_TYPE', 'File "%s" (%s) is not an accepted type', 415)
+export const TooManyFilesError = createError<[number]>('RELAY_ERR_TOO_MANY_FILES', 'The submission has more than %d files', 413)
+export const MalformedFileError = createError<[string]>('RELAY_ERR_MALFORMED_FILE', 'File "%s" is not valid base64', 400)
+
+// Abuse protection (src/security): who may post, and how often.
+export const OriginNotAllowedError = createError<[string]>('RELAY_ERR_ORIGIN_NOT_ALLOWED', 'Pages on %s may not post to this form', 403)
+export const RateLimitedError = createError<[number]>('RELAY_ERR_RATE_LIMITED', 'Too many submissions; retry in %d s', 429)
+export const UnauthenticatedSourceError = createError<[string]>('RELAY_ERR_UNAUTHENTICATED_SOURCE', 'This form accepts only authenticated senders: %s', 401)
+export const AdminUnauthorizedError = createError('RELAY_ERR_ADMIN_UNAUTHORIZED', 'A valid admin token is required (Authorization: Bearer <ADMIN_TOKEN>)', 401)
+/** Logged, never answered: a CAPTCHA provider could not be asked; `captcha.onError` decides. */
+export const CaptchaUnavailableError = createError<[string]>('RELAY_ERR_CAPTCHA_UNAVAILABLE', 'The CAPTCHA provider could not verify the token: %s', 502)
+
+// Admin API and status page (src/http/routes/admin*.ts, status-page*.ts).
+export const AdminInputError = createError<[string]>('RELAY_ERR_ADMIN_INPUT', 'Invalid admin request: %s', 400)
+export const SubmissionNotFoundError = createError<[string]>('RELAY_ERR_SUBMISSION_NOT_FOUND', 'No submission with id "%s"', 404)
+export const NotDeadError = createError<[string, string]>('RELAY_ERR_NOT_DEAD', 'Submission "%s" is %s, not a dead letter; only dead letters can be retried', 409)
+export const AdminUnsupportedError = createError<[string]>('RELAY_ERR_ADMIN_UNSUPPORTED', 'This store does not support %s; use the SQLite outbox for it', 501)
+
+// Start-up: the installation is incomplete.
+export const EmbedAssetError = createError<[string]>('RELAY_ERR_EMBED_ASSET', 'The embed script src/embed/embed.js is missing (looked in %s); reinstall the package', 500)
 
 /** A visitor's values failed validation; `fields` says which and why. */
 export class ValidationError extends Error {

@@ -8,7 +8,9 @@ const envSchema = z.object({
   /** off: this process only takes submissions; run `npm run worker` elsewhere on the same store. */
   RELAY_WORKER: z.enum(['on', 'off']).default('on'),
   /** Comma-separated addresses or CIDRs of reverse proxies whose X-Forwarded-For is believed. */
-  TRUST_PROXY: z.string().optional()
+  TRUST_PROXY: z.string().optional(),
+  /** Bearer token of the admin API and status page; unset turns them off. */
+  ADMIN_TOKEN: z.union([z.literal(''), z.string().min(16, 'use at least 16 characters (e.g. openssl rand -hex 32)')]).optional()
 })
 
 export interface Environment {
@@ -16,6 +18,7 @@ export interface Environment {
   host: string
   runWorker: boolean
   trustProxy: string[] | false
+  adminToken?: string
 }
 
 export function readEnvironment (env: Record<string, string | undefined>): Environment {
@@ -25,5 +28,11 @@ export function readEnvironment (env: Record<string, string | undefined>): Envir
   }
   const e = parsed.data
   const proxies = e.TRUST_PROXY?.split(',').map(s => s.trim()).filter(Boolean) ?? []
-  return { port: e.PORT, host: e.HOST, runWorker: e.RELAY_WORKER === 'on', trustProxy: proxies.length > 0 ? proxies : false }
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    runWorker: e.RELAY_WORKER === 'on',
+    trustProxy: proxies.length > 0 ? proxies : false,
+    ...(e.ADMIN_TOKEN !== undefined && e.ADMIN_TOKEN !== '' ? { adminToken: e.ADMIN_TOKEN } : {})
+  }
 }

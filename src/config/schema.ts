@@ -3,6 +3,8 @@
  * relay.config.example.yaml; defaults live here and nowhere else.
  */
 import { z } from 'zod'
+import { formSecurityShape, rateLimitSchema, spamSchema } from '../security/config-schema.ts'
+import { assigneeListToRotation, checkPortalTransport, formDepthShape, portalDepthShape, restOnlyFeatures } from './depth-schema.ts'
 
 const isLoopbackHost = (host: string): boolean =>
   host === 'localhost' || host === '[::1]' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host)
@@ -39,7 +41,8 @@ export const dictionariesSchema = z.object({
 }).strict()
 
 export const portalSchema = z.object({
-  webhook: webhookUrlSchema,
+  /** Required unless `transport: legacy`; an empty string in the parsed config of a legacy portal. */
+  webhook: webhookUrlSchema.optional(),
   /** Mirrors the portal's leaky bucket: 50 and 2/s on most plans, 250 and 5/s on Enterprise. */
   rateLimit: z.object({
     burst: z.number().int().positive().default(50),
@@ -52,13 +55,15 @@ export const portalSchema = z.object({
   /** Sent as params.REGISTER_SONET_EVENT: notify the responsible user about the new lead. */
   registerSonetEvent: z.boolean().default(true),
   /** Per-call timeout to the portal, in milliseconds. */
-  timeoutMs: z.number().int().positive().default(30_000)
-}).strict()
+  timeoutMs: z.number().int().positive().default(30_000),
+  /** transport (rest | legacy), legacyUrl, login, password, crmMode, listRefreshMs: see ./depth-schema.ts. */
+  ...portalDepthShape
+}).strict().superRefine(checkPortalTransport).transform(p => ({ ...p, webhook: p.webhook ?? '' }))
 
 /** A scalar constant written into every lead of a form, e.g. SOURCE_ID: WEB, ASSIGNED_BY_ID: 7. */
 const constantSchema = z.union([z.string(), z.number(), z.boolean()])
 
-export const formSchema = z.object({
+export const formSchema = z.preprocess(assigneeListToRotation, z.object({
   name: z.string().min(1).optional(),
   portal: z.string().min(1).default('default'),
   language: z.enum(['ru', 'en']).default('ru'),
@@ -68,7 +73,7 @@ export const formSchema = z.object({
   charset: z.string().min(1).optional(),
   /** Form field name → Bitrix24 target (TITLE, NAME, PHONE_MOBILE, UF_CRM_…). */
   fields: z.record(z.string(), z.string().min(1)).default({}),
-  /** Constants set on every lead of this form. */
+  /** Constants set on every lead of this form. ASSIGNED_BY_ID may be a list: see `assignees`. */
   defaults: z.record(z.string(), constantSchema).default({}),
   /** TITLE template: {{field}} placeholders, plus {{form}}, {{formId}}, {{date}}, {{datetime}}. */
   title: z.string().optional(),
@@ -81,13 +86,25 @@ export const formSchema = z.object({
     sources: z.array(z.string()).default(['product_url', 'page_url', '_url']),
     target: z.string().regex(/^UF_CRM_\w+$/).optional()
   }).strict().default({ sources: ['product_url', 'page_url', '_url'] }),
+  /**
+   * The product name: off unless set. Taken from the first of `sources` that was posted (CF7's
+   * _post_title, the embed script's page_title) and stored in `target`, else a COMMENTS line.
+   */
+  productName: z.object({
+    sources: z.array(z.string()).default(['_post_title', 'page_title']),
+    target: z.string().regex(/^UF_CRM_\w+$/).optional()
+  }).strict().optional(),
   /** gclid / yclid / fbclid go to this UF_CRM_ field, else to COMMENTS. */
   clickIdTarget: z.string().regex(/^UF_CRM_\w+$/).optional(),
   /** Every submitted field that is not mapped becomes a "label: value" line in COMMENTS. */
   unmappedToComments: z.boolean().default(true),
   /** Human labels for COMMENTS lines, by form field name. */
-  labels: z.record(z.string(), z.string()).default({})
-}).strict()
+  labels: z.record(z.string(), z.string()).default({}),
+  /** origins, honeypot, minFillMs, captcha, secret, hmacSecret, rateLimit: see src/security/config-schema.ts. */
+  ...formSecurityShape,
+  /** duplicates, entity, timeline, listFields, product, files, assignees: see ./depth-schema.ts. */
+  ...formDepthShape
+}).strict())
 
 export const limitsSchema = z.object({
   bodyBytes: z.number().int().positive().default(64 * 1024),
@@ -124,8 +141,17 @@ export const configSchema = z.object({
   forms: z.record(z.string().regex(/^[\w-]{1,64}$/, 'form ids are letters, digits, _ and -'), formSchema).default({}),
   limits: limitsSchema.default(limitsSchema.parse({})),
   outbox: outboxSchema.default(outboxSchema.parse({})),
-  delivery: deliverySchema.default(deliverySchema.parse({}))
-}).strict()
+  delivery: deliverySchema.default(deliverySchema.parse({})),
+  rateLimit: rateLimitSchema.default(rateLimitSchema.parse({})),
+  spam: spamSchema.default(spamSchema.parse({}))
+}).strict().superRefine((config, ctx) => {
+  // The legacy importer only adds leads: features that need REST calls cannot run there.
+  for (const [formId, form] of Object.entries(config.forms)) {
+    if (config.portals[form.portal]?.transport !== 'legacy') continue
+    const used = restOnlyFeatures(form)
+    if (used.length > 0) ctx.addIssue({ code: 'custom', path: ['forms', formId], message: `uses ${used.join(', ')}, which portal "${form.portal}" (transport: legacy) cannot do; use its REST webhook` })
+  }
+})
 
 export type PortalConfig = z.infer<typeof portalSchema>
 export type FormConfig = z.infer<typeof formSchema>

@@ -4,7 +4,7 @@
  * configured charset, else UTF-8 (checked strictly).
  */
 import type { Multipart, MultipartFile } from '@fastify/multipart'
-import { EmptyBodyError, MalformedJsonError, MalformedUrlencodedError } from '../errors.ts'
+import { EmptyBodyError, MalformedJsonError, MalformedMultipartError, MalformedUrlencodedError } from '../errors.ts'
 import { decodeBytes, resolveCharset } from './charset.ts'
 import { ValuesBuilder, valuesFromJson, type SubmittedValues, type ValueLimits } from './submitted-values.ts'
 
@@ -84,6 +84,8 @@ export async function decodeMultipart (parts: AsyncIterableIterator<Multipart>, 
   const raw: Array<{ key: string, bytes?: Buffer, note?: string }> = []
   let charsetField: string | undefined
   for await (const part of parts) {
+    // busboy passes on a part whose Content-Disposition has no name; it names no field.
+    if (typeof part.fieldname !== 'string') throw new MalformedMultipartError('a part has no field name')
     if (part.type === 'file') {
       await drain(part)
       if (part.filename !== '') raw.push({ key: part.fieldname, note: `${part.filename} (attachment)` })

@@ -12,6 +12,7 @@ import { charsetOf } from '../../intake/charset.ts'
 import { decodeJson, decodeMultipart, decodeUrlencoded } from '../../intake/decode-body.ts'
 import type { SubmittedValues } from '../../intake/submitted-values.ts'
 import type { Outbox } from '../../outbox/types.ts'
+import { createIntakeGuard, type IntakeGuardDeps } from '../../security/intake-guard.ts'
 import { errorPage, thanksPage } from '../pages.ts'
 import { sendJsonError, toHttpError, wantsJson } from '../error-handler.ts'
 
@@ -20,6 +21,8 @@ export interface SubmitRouteDeps {
   outbox: Outbox
   now: () => number
   onAccepted: (portalId: string) => void
+  /** Rate limits, origins, sender authentication, spam (src/security/intake-guard.ts). */
+  security: Omit<IntakeGuardDeps, 'config' | 'now'>
 }
 
 interface RawBody { kind: 'urlencoded' | 'json', bytes: Buffer }
@@ -41,13 +44,17 @@ export async function submitRoutes (app: FastifyInstance, deps: SubmitRouteDeps)
     done(new UnsupportedMediaTypeError(String(req.headers['content-type'] ?? '').slice(0, 80)), undefined)
   })
   await app.register(multipart, { throwFileSizeLimit: true })
+  const guard = await createIntakeGuard(app, { ...deps.security, config: deps.config, now: deps.now })
 
-  // Unknown forms are refused before their body is read.
+  // Rate limits count every post, known form or not; then unknown forms, foreign origins and
+  // unauthenticated senders are refused, all before the body is read.
+  app.addHook('onRequest', guard.limit)
   app.addHook('onRequest', async (request: FastifyRequest) => {
     const parsed = paramsSchema.safeParse(request.params)
     const formId = parsed.success ? parsed.data.formId : String((request.params as { formId?: unknown }).formId ?? '')
     if (!parsed.success || deps.config().forms[formId] === undefined) throw new UnknownFormError(formId.slice(0, 64))
   })
+  app.addHook('onRequest', guard.admit)
 
   app.setErrorHandler(async (err, request, reply) => {
     const e = toHttpError(err)
@@ -70,7 +77,13 @@ export async function submitRoutes (app: FastifyInstance, deps: SubmitRouteDeps)
     const config = deps.config()
     const form = config.forms[formId]
     if (form === undefined) throw new UnknownFormError(formId)
-    const values = await readValues(request, form.charset, config.limits)
+    guard.verifyBody(request, form, (request.body as RawBody | undefined)?.bytes)
+    const posted = await readValues(request, form.charset, config.limits)
+    const successUrl = guard.successTarget(request, form, posted) ?? form.successUrl
+    // Spam gets the answer a person would get (bots learn nothing), but is only kept for review.
+    const screened = await guard.screen(request, formId, form, posted)
+    if (screened.spam) return answerAccepted(request, reply, formId, successUrl, { id: screened.id, duplicate: false })
+    const values = screened.values
     const idempotencyKey = headerText(request.headers['idempotency-key'])
     const accepted = await acceptSubmission({ config, outbox: deps.outbox, now: deps.now }, {
       formId,
@@ -82,7 +95,7 @@ export async function submitRoutes (app: FastifyInstance, deps: SubmitRouteDeps)
     })
     request.log.info({ formId, submissionId: accepted.id, duplicate: accepted.duplicate }, 'submission accepted')
     if (!accepted.duplicate) deps.onAccepted(form.portal)
-    return answerAccepted(request, reply, formId, form.successUrl, accepted)
+    return answerAccepted(request, reply, formId, successUrl, accepted)
   })
 
   app.get('/f/:formId/thanks', async (request, reply) => {

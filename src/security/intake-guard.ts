@@ -1,0 +1,105 @@
+/**
+ * Everything the intake route asks of src/security, in the order a submission meets it:
+ * `limit` (rate limits, before the form is looked up), `admit` (Origin, sender authentication
+ * headers), `verifyBody` (the HMAC over the raw bytes), `screen` (spam: held, answered as if
+ * accepted) and `successTarget` (the guarded `_next`).
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import type { Redis } from 'ioredis'
+import type { FormConfig, RelayConfig } from '../config/schema.ts'
+import type { SubmittedValues } from '../intake/submitted-values.ts'
+import { newSubmissionId } from '../outbox/ids.ts'
+import { assertOriginAllowed, requestOrigin, selfOrigin } from './origin-policy.ts'
+import { createRateLimitCheck } from './rate-limit.ts'
+import { safeNext } from './redirect-guard.ts'
+import { spamVerdict, withoutSecurityFields } from './spam-check.ts'
+import type { SpamReason, SpamStore } from './spam-store.ts'
+import { authenticateHeaders, hasValidSecret, verifySignature, type SourceAuth } from './source-auth.ts'
+
+export interface IntakeGuardDeps {
+  config: () => RelayConfig
+  now: () => number
+  spamStore: SpamStore
+  redis?: Redis | undefined
+  /** Called for every submission held as spam (metrics). */
+  onSpam?: ((formId: string, reason: SpamReason) => void) | undefined
+}
+
+export type Screened = { spam: false, values: SubmittedValues } | { spam: true, id: string }
+
+export interface IntakeGuard {
+  limit: (request: FastifyRequest, reply: FastifyReply) => Promise<void>
+  admit: (request: FastifyRequest) => Promise<void>
+  verifyBody: (request: FastifyRequest, form: FormConfig, rawBody: Buffer | undefined) => void
+  screen: (request: FastifyRequest, formId: string, form: FormConfig, values: SubmittedValues) => Promise<Screened>
+  successTarget: (request: FastifyRequest, form: FormConfig, values: SubmittedValues) => string | undefined
+}
+
+const PRUNE_EVERY_MS = 60_000
+
+export async function createIntakeGuard (app: FastifyInstance, deps: IntakeGuardDeps): Promise<IntakeGuard> {
+  const rateLimit = await createRateLimitCheck(app, { config: deps.config, redis: deps.redis })
+  const sources = new WeakMap<FastifyRequest, SourceAuth>()
+  let lastPrune = 0
+
+  const formOf = (request: FastifyRequest): { formId: string, form: FormConfig | undefined } => {
+    const formId = String((request.params as { formId?: unknown } | undefined)?.formId ?? '')
+    return { formId, form: deps.config().forms[formId] }
+  }
+
+  const hold = async (request: FastifyRequest, formId: string, values: SubmittedValues, reason: SpamReason, detail: string | undefined): Promise<string> => {
+    const now = deps.now()
+    const id = newSubmissionId(now)
+    const origin = requestOrigin(request)
+    const text = (name: string): string | undefined => {
+      const v = request.headers[name]
+      return typeof v === 'string' && v !== '' ? v.slice(0, 2000) : undefined
+    }
+    const userAgent = text('user-agent')
+    const referer = text('referer')
+    await deps.spamStore.add({
+      id, formId, reason, receivedAt: now, ip: request.ip, values,
+      ...(detail !== undefined ? { detail } : {}),
+      ...(userAgent !== undefined ? { userAgent } : {}),
+      ...(referer !== undefined ? { referer } : {}),
+      ...(origin !== undefined ? { origin: origin.slice(0, 200) } : {})
+    })
+    if (now - lastPrune >= PRUNE_EVERY_MS) {
+      lastPrune = now
+      const pruned = await deps.spamStore.prune(now - deps.config().spam.keepMs)
+      if (pruned > 0) request.log.info({ pruned }, 'old spam pruned')
+    }
+    deps.onSpam?.(formId, reason)
+    request.log.info({ formId, spamId: id, reason }, 'submission held as spam')
+    return id
+  }
+
+  return {
+    limit: async (request, reply) => {
+      if (request.method !== 'POST') return
+      const { formId, form } = formOf(request)
+      // A sender holding the form's secret (a CF7 server posting for all its visitors) is not one visitor.
+      await rateLimit(request, reply, formId, { skipPerIp: hasValidSecret(request, form) })
+    },
+
+    admit: async (request) => {
+      if (request.method !== 'POST') return
+      const { form } = formOf(request)
+      if (form === undefined) return
+      assertOriginAllowed(request, form.origins)
+      sources.set(request, authenticateHeaders(request, form, deps.now()))
+    },
+
+    verifyBody: (request, form, rawBody) => {
+      verifySignature(sources.get(request) ?? { kind: 'anonymous' }, form, rawBody)
+    },
+
+    screen: async (request, formId, form, values) => {
+      const verdict = await spamVerdict({ form, values, source: sources.get(request) ?? { kind: 'anonymous' }, ip: request.ip, now: deps.now() }, request.log)
+      if (verdict !== undefined) return { spam: true, id: await hold(request, formId, values, verdict.reason, verdict.detail) }
+      return { spam: false, values: withoutSecurityFields(form, values) }
+    },
+
+    successTarget: (request, form, values) => safeNext(form.origins, values, selfOrigin(request))
+  }
+}

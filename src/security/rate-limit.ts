@@ -1,0 +1,127 @@
+/**
+ * Submission rate limits: per client address (all forms together) and per form (all clients
+ * together), with @fastify/rate-limit counters in memory or, when the app has a Redis client, in
+ * Redis so the limits hold across relay instances. Exceeding either answers 429 with Retry-After.
+ */
+import { BlockList, isIPv4, isIPv6 } from 'node:net'
+import rateLimit from '@fastify/rate-limit'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import type { Redis } from 'ioredis'
+import type { FormConfig, RelayConfig } from '../config/schema.ts'
+import { RateLimitedError } from '../errors.ts'
+
+export interface RateLimitDeps {
+  config: () => RelayConfig
+  redis?: Redis | undefined
+}
+
+type Limit = false | { max: number, timeWindow: number }
+type Scope = 'perIp' | 'perForm'
+
+/** The limit that applies to a form: its own override, else the top-level one. */
+export function limitFor (config: RelayConfig, form: FormConfig | undefined, scope: Scope): Limit {
+  return form?.rateLimit?.[scope] ?? config.rateLimit[scope]
+}
+
+/** IPv4-mapped IPv6 (::ffff:1.2.3.4) is the IPv4 address for lists and keys. */
+function plainIp (ip: string): string {
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(ip)
+  return mapped?.[1] ?? ip
+}
+
+/** Compiles `allowList` entries (addresses or CIDRs) once per list. */
+export function compileAllowList (entries: readonly string[]): BlockList {
+  const list = new BlockList()
+  for (const entry of entries) {
+    const [addr = '', bits] = entry.split('/')
+    const type = isIPv6(addr) ? 'ipv6' : 'ipv4'
+    if (!isIPv4(addr) && !isIPv6(addr)) continue
+    if (bits === undefined) list.addAddress(addr, type)
+    else list.addSubnet(addr, Number(bits), type)
+  }
+  return list
+}
+
+function proxied (request: FastifyRequest): boolean {
+  return request.headers['x-forwarded-for'] !== undefined || request.headers.forwarded !== undefined
+}
+
+/**
+ * Registers the counters and returns the onRequest check for POST /f/:formId. Counting happens
+ * before the body is read; unknown form ids count against the client's address too.
+ */
+export type RateLimitCheck = (request: FastifyRequest, reply: FastifyReply, formId: string, opts?: { skipPerIp?: boolean }) => Promise<void>
+
+export async function createRateLimitCheck (app: FastifyInstance, deps: RateLimitDeps): Promise<RateLimitCheck> {
+  await app.register(rateLimit, {
+    global: false,
+    // A store failure (Redis down) must not refuse visitors: the limit is skipped, the lead kept.
+    skipOnError: true,
+    cache: 10_000,
+    ...(deps.redis !== undefined ? { redis: deps.redis, nameSpace: 'relay:rl:' } : {})
+  })
+  const formOf = (request: FastifyRequest): FormConfig | undefined => deps.config().forms[formIdOf(request)]
+  const maxOf = (scope: Scope) => (request: FastifyRequest): number => {
+    const limit = limitFor(deps.config(), formOf(request), scope)
+    return limit === false ? Number.MAX_SAFE_INTEGER : limit.max
+  }
+  const windowOf = (scope: Scope) => (request: FastifyRequest): number => {
+    const limit = limitFor(deps.config(), formOf(request), scope)
+    return limit === false ? 1000 : limit.timeWindow
+  }
+  const perIp = app.createRateLimit({
+    keyGenerator: (request) => 'ip:' + rateLimit.normalizeIP(plainIp(request.ip)),
+    max: maxOf('perIp'),
+    timeWindow: windowOf('perIp')
+  })
+  const perForm = app.createRateLimit({
+    keyGenerator: (request) => 'form:' + formIdOf(request),
+    max: maxOf('perForm'),
+    timeWindow: windowOf('perForm')
+  })
+
+  let allowListSource: readonly string[] | undefined
+  let allowList = new BlockList()
+  let warnedProxy = false
+  const exempt = (request: FastifyRequest): boolean => {
+    const entries = deps.config().rateLimit.allowList
+    if (entries !== allowListSource) {
+      allowListSource = entries
+      allowList = compileAllowList(entries)
+    }
+    const ip = plainIp(request.ip)
+    if (!allowList.check(ip, isIPv6(ip) ? 'ipv6' : 'ipv4')) return false
+    if (!proxied(request)) return true
+    if (!warnedProxy && ip === plainIp(request.socket.remoteAddress ?? '')) {
+      warnedProxy = true
+      request.log.warn({ ip: request.ip }, 'requests arrive through a proxy but TRUST_PROXY does not name it: rate limits see the proxy\'s address for every visitor')
+    }
+    return false
+  }
+
+  return async (request, reply, formId, opts = {}) => {
+    if (request.method !== 'POST' || exempt(request)) return
+    const config = deps.config()
+    const form = config.forms[formId]
+    const checks = [
+      opts.skipPerIp !== true && limitFor(config, form, 'perIp') !== false ? perIp : undefined,
+      form !== undefined && limitFor(config, form, 'perForm') !== false ? perForm : undefined
+    ]
+    for (const check of checks) {
+      if (check === undefined) continue
+      const result = await check(request)
+      if (result.isAllowed || !result.isExceeded) continue
+      const seconds = Math.max(1, result.ttlInSeconds)
+      reply.header('retry-after', String(seconds))
+        .header('x-ratelimit-limit', String(result.max))
+        .header('x-ratelimit-remaining', '0')
+        .header('x-ratelimit-reset', String(seconds))
+      throw new RateLimitedError(seconds)
+    }
+  }
+}
+
+function formIdOf (request: FastifyRequest): string {
+  const formId = (request.params as { formId?: unknown } | undefined)?.formId
+  return typeof formId === 'string' ? formId : ''
+}

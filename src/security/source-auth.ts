@@ -1,0 +1,86 @@
+/**
+ * Server-to-server senders (Contact Form 7's webhook, scripts) prove who they are with the form's
+ * shared secret in X-Relay-Secret, or an HMAC-SHA256 signature over "<timestamp>.<raw body>" in
+ * X-Relay-Signature (X-Relay-Timestamp in Unix seconds, 5-minute window). All comparisons are
+ * constant-time. Signatures cover urlencoded, JSON and text bodies; multipart must use the secret.
+ */
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto'
+import type { FastifyRequest } from 'fastify'
+import type { FormConfig } from '../config/schema.ts'
+import { UnauthenticatedSourceError } from '../errors.ts'
+
+export const SECRET_HEADER = 'x-relay-secret'
+export const SIGNATURE_HEADER = 'x-relay-signature'
+export const TIMESTAMP_HEADER = 'x-relay-timestamp'
+/** How far a signed request's timestamp may be from the relay's clock, either way. */
+export const REPLAY_WINDOW_MS = 5 * 60 * 1000
+
+/** How a request was authenticated: not at all, by the shared secret, or by a signature still to check against the body. */
+export type SourceAuth =
+  | { kind: 'anonymous' }
+  | { kind: 'secret' }
+  | { kind: 'signature', timestamp: string, signature: string }
+
+/** Constant-time equality of two strings of any length (both are hashed first). */
+export function safeEqual (a: string, b: string): boolean {
+  const ha = createHash('sha256').update(a).digest()
+  const hb = createHash('sha256').update(b).digest()
+  return timingSafeEqual(ha, hb)
+}
+
+/** The value of X-Relay-Signature for a body: `sha256=<hex>`. */
+export function signBody (hmacSecret: string, timestamp: string, body: Buffer | string): string {
+  return 'sha256=' + createHmac('sha256', hmacSecret).update(timestamp).update('.').update(body).digest('hex')
+}
+
+function header (request: FastifyRequest, name: string): string | undefined {
+  const value = request.headers[name]
+  const text = Array.isArray(value) ? value[0] : value
+  return text === undefined || text === '' ? undefined : text
+}
+
+/** True when the request carries the form's shared secret (cheap: used before the body is read). */
+export function hasValidSecret (request: FastifyRequest, form: FormConfig | undefined): boolean {
+  const secret = header(request, SECRET_HEADER)
+  return form?.secret !== undefined && secret !== undefined && safeEqual(secret, form.secret)
+}
+
+export function requiresAuth (form: FormConfig): boolean {
+  return form.secret !== undefined || form.hmacSecret !== undefined
+}
+
+/**
+ * Checks what can be checked before the body is read: the secret header, or that a signature is
+ * present and its timestamp fresh. Throws 401 RELAY_ERR_UNAUTHENTICATED_SOURCE otherwise.
+ */
+export function authenticateHeaders (request: FastifyRequest, form: FormConfig, nowMs: number): SourceAuth {
+  if (!requiresAuth(form)) return { kind: 'anonymous' }
+  const secret = header(request, SECRET_HEADER)
+  if (secret !== undefined && form.secret !== undefined) {
+    if (safeEqual(secret, form.secret)) return { kind: 'secret' }
+    throw new UnauthenticatedSourceError('the X-Relay-Secret header does not match')
+  }
+  const signature = header(request, SIGNATURE_HEADER)
+  if (signature !== undefined && form.hmacSecret !== undefined) {
+    const timestamp = header(request, TIMESTAMP_HEADER) ?? ''
+    if (!/^\d{1,12}$/.test(timestamp)) throw new UnauthenticatedSourceError('X-Relay-Timestamp must be Unix time in seconds')
+    if (Math.abs(nowMs - Number(timestamp) * 1000) > REPLAY_WINDOW_MS) {
+      throw new UnauthenticatedSourceError('X-Relay-Timestamp is more than 5 minutes away from the relay\'s clock')
+    }
+    if (/^\s*multipart\//i.test(header(request, 'content-type') ?? '')) {
+      throw new UnauthenticatedSourceError('signatures cover urlencoded and JSON bodies; send multipart with X-Relay-Secret')
+    }
+    return { kind: 'signature', timestamp, signature }
+  }
+  const expected = [form.secret !== undefined ? 'X-Relay-Secret' : '', form.hmacSecret !== undefined ? 'X-Relay-Signature with X-Relay-Timestamp' : '']
+  throw new UnauthenticatedSourceError('send ' + expected.filter(Boolean).join(' or '))
+}
+
+/** Checks a pending signature against the raw body bytes; throws 401 when it does not match. */
+export function verifySignature (auth: SourceAuth, form: FormConfig, body: Buffer | undefined): void {
+  if (auth.kind !== 'signature') return
+  if (form.hmacSecret === undefined || body === undefined) throw new UnauthenticatedSourceError('the signature cannot be checked')
+  if (!safeEqual(auth.signature.trim().toLowerCase(), signBody(form.hmacSecret, auth.timestamp, body))) {
+    throw new UnauthenticatedSourceError('the X-Relay-Signature does not match the body')
+  }
+}
