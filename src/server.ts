@@ -10,6 +10,7 @@ import { loadConfig } from './config/load.ts'
 import { DeliveryWorker } from './delivery/worker.ts'
 import { createLogger } from './observability/logger.ts'
 import { openStore } from './outbox/open.ts'
+import { openCounters } from './outbox/counters.ts'
 import { readEnvironment } from './config/environment.ts'
 import { openSqliteSpamStore, spamStorePath } from './security/spam-store-sqlite.ts'
 import { collectDefaultMetrics, Registry } from 'prom-client'
@@ -28,8 +29,10 @@ async function main (): Promise<void> {
   const metrics = createMetrics(registry)
   // Redis mode also shares its connection (per-IP limits) and the portal limiters across instances.
   const { outbox, redis, limiterFor } = await openStore(config.outbox.url, config.outbox.durability, logger)
+  // Round-robin turns (ASSIGNED_BY_ID lists) live beside the outbox, shared by every instance.
+  const counters = env.runWorker ? await openCounters(config.outbox.url) : undefined
   const worker = env.runWorker
-    ? new DeliveryWorker({ outbox, config: () => config, logger, metrics, ...(limiterFor !== undefined ? { limiterFor } : {}) })
+    ? new DeliveryWorker({ outbox, config: () => config, logger, metrics, ...(limiterFor !== undefined ? { limiterFor } : {}), ...(counters !== undefined ? { counters } : {}) })
     : undefined
   const spamStore = openSqliteSpamStore(spamStorePath(config))
   const app = await buildApp({
@@ -54,6 +57,7 @@ async function main (): Promise<void> {
     await app.close() // stop accepting, finish in-flight requests
     await worker?.stop() // settle in-flight batch calls, give back unsent leases
     await outbox.close()
+    await counters?.close()
     await spamStore.close()
   })
 

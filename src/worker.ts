@@ -5,6 +5,7 @@ import { loadConfig } from './config/load.ts'
 import { DeliveryWorker } from './delivery/worker.ts'
 import { createLogger } from './observability/logger.ts'
 import { openStore } from './outbox/open.ts'
+import { openCounters } from './outbox/counters.ts'
 import { collectDefaultMetrics, Registry } from 'prom-client'
 import { createMetrics } from './observability/metrics.ts'
 import { buildMetricsApp } from './http/routes/metrics.ts'
@@ -18,7 +19,9 @@ async function main (): Promise<void> {
   collectDefaultMetrics({ register: registry, prefix: 'relay_' })
   const metrics = createMetrics(registry)
   const { outbox, limiterFor } = await openStore(config.outbox.url, config.outbox.durability, logger)
-  const worker = new DeliveryWorker({ outbox, config: () => config, logger, idleMs: 500, metrics, ...(limiterFor !== undefined ? { limiterFor } : {}) })
+  // Round-robin turns (ASSIGNED_BY_ID lists) live beside the outbox, shared with the relay and other workers.
+  const counters = await openCounters(config.outbox.url)
+  const worker = new DeliveryWorker({ outbox, config: () => config, logger, idleMs: 500, metrics, counters, ...(limiterFor !== undefined ? { limiterFor } : {}) })
   // METRICS_PORT: this process's delivery metrics for Prometheus (the relay's /metrics cannot see them).
   const metricsApp = process.env.METRICS_PORT !== undefined && process.env.METRICS_PORT !== ''
     ? await buildMetricsApp({ metrics, outbox, config: () => config, deliveryStatus: () => worker.status(), now: Date.now })
@@ -29,6 +32,7 @@ async function main (): Promise<void> {
     await metricsApp?.close()
     await worker.stop()
     await outbox.close()
+    await counters.close()
   })
   process.on('SIGHUP', () => {
     try {

@@ -79,6 +79,71 @@ export const migrations: readonly Migration[] = [
       ) STRICT, WITHOUT ROWID;
       CREATE INDEX dedupe_keys_expiry ON dedupe_keys (expires_at);
     `
+  },
+  {
+    version: 2,
+    name: 'hourly activity counts for the status page, write probe for /readyz',
+    sql: `
+      -- Kept by triggers, like status_counts: charts read at most 720 hours per kind, however many
+      -- rows the store holds, and the counts survive when an operator deletes or erases submissions.
+      CREATE TABLE activity (
+        bucket INTEGER NOT NULL,
+        portal_id TEXT NOT NULL,
+        kind TEXT NOT NULL CHECK (kind IN ('received', 'delivered', 'failed', 'dead')),
+        n INTEGER NOT NULL,
+        PRIMARY KEY (bucket, portal_id, kind)
+      ) STRICT, WITHOUT ROWID;
+      INSERT INTO activity (bucket, portal_id, kind, n)
+        SELECT created_at / 3600000 * 3600000, portal_id, 'received', count(*) FROM submissions GROUP BY 1, 2;
+      INSERT INTO activity (bucket, portal_id, kind, n)
+        SELECT delivered_at / 3600000 * 3600000, portal_id, 'delivered', count(*) FROM submissions
+          WHERE status = 'delivered' AND delivered_at IS NOT NULL GROUP BY 1, 2;
+      INSERT INTO activity (bucket, portal_id, kind, n)
+        SELECT updated_at / 3600000 * 3600000, portal_id, 'dead', count(*) FROM submissions
+          WHERE status = 'dead' GROUP BY 1, 2;
+      INSERT INTO activity (bucket, portal_id, kind, n)
+        SELECT a.ended_at / 3600000 * 3600000, s.portal_id, 'failed', count(*)
+          FROM attempts a JOIN submissions s ON s.seq = a.submission_seq
+          WHERE a.outcome IN ('retry', 'dead') AND a.ended_at IS NOT NULL GROUP BY 1, 2;
+
+      CREATE TRIGGER activity_received AFTER INSERT ON submissions BEGIN
+        INSERT INTO activity (bucket, portal_id, kind, n)
+          VALUES (NEW.created_at / 3600000 * 3600000, NEW.portal_id, 'received', 1)
+          ON CONFLICT (bucket, portal_id, kind) DO UPDATE SET n = n + 1;
+      END;
+      CREATE TRIGGER activity_settled AFTER UPDATE OF status ON submissions
+        WHEN OLD.status <> NEW.status AND NEW.status IN ('delivered', 'dead') BEGIN
+        INSERT INTO activity (bucket, portal_id, kind, n)
+          VALUES ((CASE WHEN NEW.status = 'delivered' THEN coalesce(NEW.delivered_at, NEW.updated_at) ELSE NEW.updated_at END)
+            / 3600000 * 3600000, NEW.portal_id, NEW.status, 1)
+          ON CONFLICT (bucket, portal_id, kind) DO UPDATE SET n = n + 1;
+      END;
+      CREATE TRIGGER activity_failed AFTER UPDATE OF outcome ON attempts
+        WHEN OLD.outcome = 'in_flight' AND NEW.outcome IN ('retry', 'dead') AND NEW.ended_at IS NOT NULL BEGIN
+        INSERT INTO activity (bucket, portal_id, kind, n)
+          SELECT NEW.ended_at / 3600000 * 3600000, portal_id, 'failed', 1 FROM submissions WHERE seq = NEW.submission_seq
+          ON CONFLICT (bucket, portal_id, kind) DO UPDATE SET n = n + 1;
+      END;
+
+      -- /readyz writes this single row to prove the file is writable, not merely readable.
+      CREATE TABLE health_probe (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        at INTEGER NOT NULL
+      ) STRICT;
+    `
+  },
+  {
+    version: 3,
+    name: 'rotation counters, deal ids',
+    sql: `
+      -- Round-robin turns (ASSIGNED_BY_ID lists), shared by every process on the file (./counters-sqlite.ts).
+      CREATE TABLE counters (
+        key TEXT PRIMARY KEY,
+        value INTEGER NOT NULL
+      ) STRICT, WITHOUT ROWID;
+      -- The deal a submission became: a form with entity: deal, or a lead the portal converted (simple mode).
+      ALTER TABLE submissions ADD COLUMN deal_id INTEGER;
+    `
   }
 ]
 

@@ -19,6 +19,8 @@ export interface SubmissionRow {
   lease_token: string | null
   lease_until: number | null
   lead_id: number | null
+  /** Since migration 3. */
+  deal_id?: number | null
   last_error_code: string | null
   last_error_message: string | null
   created_at: number
@@ -84,8 +86,8 @@ export function prepareStatements (db: Database) {
     }>(`UPDATE attempts SET outcome = @outcome, ended_at = @now, error_code = @code, error_message = @message
         WHERE submission_seq = @seq AND lease_token = @token AND outcome = 'in_flight'`),
 
-    complete: db.prepare<{ id: string, token: string, leadId: number, now: number }, { seq: number }>(
-      `UPDATE submissions SET status = 'delivered', lead_id = @leadId, delivered_at = @now, ${CLEAR_LEASE} ${OWNED}`),
+    complete: db.prepare<{ id: string, token: string, leadId: number, dealId: number | null, now: number }, { seq: number }>(
+      `UPDATE submissions SET status = 'delivered', lead_id = @leadId, deal_id = @dealId, delivered_at = @now, ${CLEAR_LEASE} ${OWNED}`),
     retry: db.prepare<{
       id: string, token: string, at: number, unknown: number, code: string, message: string, now: number
     }, { seq: number }>(
@@ -148,6 +150,7 @@ export function toSummary (row: SubmissionRow): SubmissionSummary {
     nextAttemptAt: row.next_attempt_at,
     leaseUntil: row.lease_until,
     leadId: row.lead_id,
+    dealId: row.deal_id ?? null,
     lastError: storedError(row.last_error_code, row.last_error_message),
     createdAt: row.created_at,
     updatedAt: row.updated_at,

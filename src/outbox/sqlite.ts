@@ -47,6 +47,8 @@ export interface SqliteDebugStats {
 /** The Outbox plus figures that only make sense for SQLite. */
 export interface SqliteOutbox extends Outbox {
   debugStats: () => SqliteDebugStats
+  /** The open connection, for the admin adapter on the same file (./sqlite-admin.ts); nothing else. */
+  connection: () => Database.Database
 }
 
 type Report = Exclude<AttemptOutcome, 'in_flight'>
@@ -126,11 +128,12 @@ class SqliteOutboxHandle implements SqliteOutbox {
     })
   }
 
-  async complete (id: string, token: string, result: { leadId: number, now?: number }): Promise<boolean> {
+  async complete (id: string, token: string, result: { leadId: number, dealId?: number, now?: number }): Promise<boolean> {
     checkLeadId(result.leadId)
+    if (result.dealId !== undefined) checkLeadId(result.dealId)
     const now = result.now ?? Date.now()
     return await this.#report('complete', token, now, 'delivered', null,
-      () => this.#st.complete.get({ id, token, leadId: result.leadId, now }))
+      () => this.#st.complete.get({ id, token, leadId: result.leadId, dealId: result.dealId ?? null, now }))
   }
 
   async retryLater (
@@ -188,6 +191,11 @@ class SqliteOutboxHandle implements SqliteOutbox {
       try { this.#db.pragma('optimize') } catch {} // advisory; never block the close on it
       this.#db.close()
     }
+  }
+
+  connection (): Database.Database {
+    this.#assertOpen()
+    return this.#db
   }
 
   debugStats (): SqliteDebugStats {

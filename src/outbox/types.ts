@@ -104,6 +104,8 @@ export interface SubmissionSummary {
   /** When the current lease runs out; null unless leased. */
   leaseUntil: number | null
   leadId: number | null
+  /** The deal the submission became, when known (see `complete`); absent where the adapter keeps none. */
+  dealId?: number | null
   /** The last error any attempt reported; kept after a later success. */
   lastError: StoredError | null
   createdAt: number
@@ -168,12 +170,14 @@ export interface Outbox {
   claim: (opts: ClaimOptions) => Promise<ClaimedSubmission[]>
 
   /**
-   * Marks a leased submission delivered as lead `leadId`. Resolves false, changing nothing, if the
+   * Marks a leased submission delivered as lead `leadId` (with `dealId` when it became a deal: a
+   * form with `entity: deal`, or a lead the portal converted in simple mode; adapters that cannot
+   * store it ignore it). Resolves false, changing nothing, if the
    * token is no longer the current one (another claimer took over) or the submission is not
    * leased. A lease past its end that nobody has claimed again may still be completed; callers
    * must only rely on false meaning "someone else owns it now".
    */
-  complete: (id: string, leaseToken: string, result: { leadId: number, now?: number }) => Promise<boolean>
+  complete: (id: string, leaseToken: string, result: { leadId: number, dealId?: number, now?: number }) => Promise<boolean>
 
   /**
    * Gives a leased submission back as pending, due at `at`, recording `error`. The attempt stays

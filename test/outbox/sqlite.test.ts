@@ -2,6 +2,7 @@
 import Database from 'better-sqlite3'
 import { afterEach, describe, expect, it } from 'vitest'
 import { openSqliteOutbox } from '../../src/outbox/sqlite.ts'
+import { migrations } from '../../src/outbox/migrations.ts'
 import type { NewSubmission } from '../../src/outbox/types.ts'
 import { describeOutboxContract } from './outbox.contract.ts'
 import { sqliteFileHarness, sqliteMemoryHarness, type SqliteFileHarness } from './sqlite-harness.ts'
@@ -92,17 +93,15 @@ describe('SQLite outbox', () => {
       expect(h.outbox.debugStats()).toMatchObject({ journalMode: 'wal', synchronous: 1 })
     })
 
-    it('creates STRICT tables at user_version 1 and migrates only once', async () => {
+    it('creates STRICT tables at the latest user_version and migrates only once', async () => {
       h = await sqliteFileHarness()
       await h.open()
       const raw = new Database(h.path, { readonly: true })
       try {
-        expect(raw.pragma('user_version', { simple: true })).toBe(1)
-        const tables = raw.prepare("SELECT name, strict FROM pragma_table_list WHERE schema = 'main' AND name NOT LIKE 'sqlite_%' ORDER BY name").all()
-        expect(tables).toEqual([
-          { name: 'attempts', strict: 1 }, { name: 'dedupe_keys', strict: 1 },
-          { name: 'status_counts', strict: 1 }, { name: 'submissions', strict: 1 }
-        ])
+        expect(raw.pragma('user_version', { simple: true })).toBe(migrations.at(-1)?.version)
+        const tables = raw.prepare("SELECT name, strict FROM pragma_table_list WHERE schema = 'main' AND name NOT LIKE 'sqlite_%' ORDER BY name").all() as Array<{ name: string, strict: number }>
+        expect(tables.map(t => t.name)).toEqual(expect.arrayContaining(['activity', 'attempts', 'dedupe_keys', 'health_probe', 'status_counts', 'submissions']))
+        expect(tables.filter(t => t.strict !== 1)).toEqual([])
       } finally {
         raw.close()
       }

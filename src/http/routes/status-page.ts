@@ -1,0 +1,113 @@
+/**
+ * GET /status: the operator's page (portal states, queue, 24-hour and 30-day charts, recent
+ * failures with a Retry button), server-rendered. Off (404) when no admin token is configured.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { z } from 'zod'
+import { SubmissionNotFoundError } from '../../errors.ts'
+import type { ActivitySeries } from '../../outbox/admin-types.ts'
+import { requeueAllDead } from '../../outbox/admin-types.ts'
+import { readiness, type HealthDeps } from './health.ts'
+import { clearedCookie, isSignedIn, sameOrigin, sameSecret, sessionCookie } from './status-page-auth.ts'
+import { loginPage, statusPage } from './status-page-render.ts'
+
+export interface StatusPageDeps extends HealthDeps {
+  /** ADMIN_TOKEN; undefined turns the page off. */
+  token: string | undefined
+}
+
+const HOUR = 3_600_000
+const DAY = 24 * HOUR
+// No script at all: inline styles and same-origin form posts are everything the page needs.
+const CSP = "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+const idSchema = z.string().regex(/^[0-9A-Za-z_-]{1,64}$/)
+const flashSchema = z.object({ done: z.enum(['retried', 'retried-all', 'not-dead']).optional(), n: z.coerce.number().int().min(0).optional(), id: idSchema.optional() })
+
+function html (reply: FastifyReply, status: number, body: string): FastifyReply {
+  return reply.code(status).type('text/html; charset=utf-8')
+    .header('content-security-policy', CSP).header('cache-control', 'no-store').header('referrer-policy', 'same-origin')
+    .header('x-frame-options', 'DENY').send(body)
+}
+
+export async function statusPageRoutes (app: FastifyInstance, deps: StatusPageDeps): Promise<void> {
+  const token = deps.token
+  if (token === undefined || token === '') return
+
+  // The login form is urlencoded; the intake's own parsers live in its plugin and do not reach here.
+  if (!app.hasContentTypeParser('application/x-www-form-urlencoded')) {
+    app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 4096 }, (_req, body, done) => {
+      done(null, Object.fromEntries(new URLSearchParams(body as string)))
+    })
+  }
+  const secure = (request: FastifyRequest): boolean => request.protocol === 'https'
+  const refuse = (reply: FastifyReply): FastifyReply => html(reply, 401, loginPage())
+  /** Page forms only: signed in, and posted from this origin. */
+  const guard = (request: FastifyRequest, reply: FastifyReply): boolean => {
+    if (isSignedIn(request, token) && sameOrigin(request)) return true
+    void refuse(reply)
+    return false
+  }
+
+  app.get('/status', { schema: { hide: true } }, async (request, reply) => {
+    const query = request.query as Record<string, unknown>
+    if (typeof query.token === 'string') {
+      if (!sameSecret(query.token, token)) return html(reply, 401, loginPage('That token is not valid.'))
+      // Trade the token for the cookie and drop it from the address bar and history.
+      return reply.header('set-cookie', sessionCookie(token, secure(request))).redirect('/status', 303)
+    }
+    if (!isSignedIn(request, token)) return refuse(reply)
+    const now = deps.now()
+    const hourStart = Math.floor(now / HOUR) * HOUR
+    const dayStart = Math.floor(now / DAY) * DAY
+    let hours: ActivitySeries | undefined
+    let days: ActivitySeries | undefined
+    if (deps.admin !== undefined) {
+      [hours, days] = await Promise.all([
+        deps.admin.activity({ from: hourStart - 23 * HOUR, to: hourStart + HOUR, bucketMs: HOUR }),
+        deps.admin.activity({ from: dayStart - 29 * DAY, to: dayStart + DAY, bucketMs: DAY })
+      ])
+    }
+    const failures = deps.admin !== undefined ? await deps.admin.recentFailures(20) : await deps.outbox.listDead({ limit: 20 })
+    const flash = flashText(flashSchema.safeParse(query).data)
+    return html(reply, 200, statusPage({ report: await readiness(deps), hours, days, failures, now, ...(flash !== undefined ? { flash } : {}) }))
+  })
+
+  app.post('/status/login', { schema: { hide: true } }, async (request, reply) => {
+    const given = (request.body as Record<string, unknown> | undefined)?.token
+    if (!sameOrigin(request) || typeof given !== 'string' || !sameSecret(given, token)) {
+      return html(reply, 401, loginPage('That token is not valid.'))
+    }
+    return reply.header('set-cookie', sessionCookie(token, secure(request))).redirect('/status', 303)
+  })
+
+  app.post('/status/logout', { schema: { hide: true } }, async (_request, reply) =>
+    reply.header('set-cookie', clearedCookie()).redirect('/status', 303))
+
+  app.post('/status/retry/:id', { schema: { hide: true } }, async (request, reply) => {
+    if (!guard(request, reply)) return reply
+    const id = idSchema.safeParse((request.params as { id?: unknown }).id)
+    if (!id.success) throw new SubmissionNotFoundError('(invalid)')
+    if (!await deps.outbox.requeueDead(id.data, { now: deps.now() })) {
+      // A second click, or another operator was quicker: say so on the page rather than fail.
+      const record = await deps.outbox.get(id.data)
+      if (record === undefined) throw new SubmissionNotFoundError(id.data)
+      return reply.redirect(`/status?done=not-dead&id=${encodeURIComponent(id.data)}`, 303)
+    }
+    request.log.info({ admin: true, submissionId: id.data }, 'admin requeued a dead letter from the status page')
+    return reply.redirect(`/status?done=retried&id=${encodeURIComponent(id.data)}`, 303)
+  })
+
+  app.post('/status/retry-all', { schema: { hide: true } }, async (request, reply) => {
+    if (!guard(request, reply)) return reply
+    const n = await requeueAllDead(deps.outbox, deps.now)
+    request.log.info({ admin: true, requeued: n }, 'admin requeued dead letters from the status page')
+    return reply.redirect(`/status?done=retried-all&n=${n}`, 303)
+  })
+}
+
+function flashText (flash: z.infer<typeof flashSchema> | undefined): string | undefined {
+  if (flash?.done === 'retried') return `Submission ${flash.id ?? ''} is queued again.`
+  if (flash?.done === 'retried-all') return `${flash.n ?? 0} dead letters are queued again.`
+  if (flash?.done === 'not-dead') return `Submission ${flash.id ?? ''} is not a dead letter any more; nothing to retry.`
+  return undefined
+}
