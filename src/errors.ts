@@ -49,6 +49,14 @@ export const AdminUnsupportedError = createError<[string]>('RELAY_ERR_ADMIN_UNSU
 // Start-up: the installation is incomplete.
 export const EmbedAssetError = createError<[string]>('RELAY_ERR_EMBED_ASSET', 'The embed script src/embed/embed.js is missing (looked in %s); reinstall the package', 500)
 
+/** Codes the delivery worker records on a submission (besides the RELAY_ERR_B24_* ones of src/bitrix/errors.ts). */
+export const DELIVERY_ERROR_CODES = {
+  /** The stored payload (fields or extras) cannot be read by this version: dead letter, never a guess. */
+  badPayload: 'RELAY_ERR_BAD_PAYLOAD',
+  /** The worker stopped between an add and its follow-up steps; the next attempt looks the record up first. */
+  stopped: 'RELAY_ERR_DELIVERY_STOPPED'
+} as const
+
 /** A visitor's values failed validation; `fields` says which and why. */
 export class ValidationError extends Error {
   readonly code = 'RELAY_ERR_VALIDATION'

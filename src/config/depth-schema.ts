@@ -112,7 +112,7 @@ export function assigneeListToRotation (raw: unknown): unknown {
 type FormDepth = { duplicates: string, entity: string, timeline: boolean, listFields: string[], product?: unknown, files?: unknown }
 
 /** The features a legacy portal cannot carry (they need REST calls), named for the config error. */
-export function restOnlyFeatures (form: FormDepth): string[] {
+function restOnlyFeatures (form: FormDepth): string[] {
   const used: string[] = []
   if (form.duplicates !== 'create') used.push(`duplicates: ${form.duplicates}`)
   if (form.entity !== 'lead') used.push(`entity: ${form.entity}`)
@@ -121,4 +121,23 @@ export function restOnlyFeatures (form: FormDepth): string[] {
   if (form.product !== undefined) used.push('product')
   if (form.files !== undefined) used.push('files')
   return used
+}
+
+interface DepthConfig {
+  portals: Record<string, { transport: 'rest' | 'legacy' }>
+  forms: Record<string, FormDepth & { portal: string }>
+}
+
+/** Checks across keys: REST-only features on a legacy portal, and merge (about open leads) with entity: deal. */
+export function checkDepthFeatures (config: DepthConfig, ctx: z.RefinementCtx): void {
+  for (const [formId, form] of Object.entries(config.forms)) {
+    if (form.duplicates === 'merge' && form.entity === 'deal') {
+      ctx.addIssue({ code: 'custom', path: ['forms', formId, 'duplicates'], message: 'merge works on open leads; with entity: deal use link (an existing contact is reused)' })
+    }
+    if (config.portals[form.portal]?.transport !== 'legacy') continue
+    const used = restOnlyFeatures(form)
+    if (used.length > 0) {
+      ctx.addIssue({ code: 'custom', path: ['forms', formId], message: `uses ${used.join(', ')}, which portal "${form.portal}" (transport: legacy) cannot do; use its REST webhook` })
+    }
+  }
 }

@@ -4,7 +4,7 @@
  */
 import { z } from 'zod'
 import { formSecurityShape, rateLimitSchema, spamSchema } from '../security/config-schema.ts'
-import { assigneeListToRotation, checkPortalTransport, formDepthShape, portalDepthShape, restOnlyFeatures } from './depth-schema.ts'
+import { assigneeListToRotation, checkDepthFeatures, checkPortalTransport, formDepthShape, portalDepthShape } from './depth-schema.ts'
 
 const isLoopbackHost = (host: string): boolean =>
   host === 'localhost' || host === '[::1]' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host)
@@ -144,14 +144,7 @@ export const configSchema = z.object({
   delivery: deliverySchema.default(deliverySchema.parse({})),
   rateLimit: rateLimitSchema.default(rateLimitSchema.parse({})),
   spam: spamSchema.default(spamSchema.parse({}))
-}).strict().superRefine((config, ctx) => {
-  // The legacy importer only adds leads: features that need REST calls cannot run there.
-  for (const [formId, form] of Object.entries(config.forms)) {
-    if (config.portals[form.portal]?.transport !== 'legacy') continue
-    const used = restOnlyFeatures(form)
-    if (used.length > 0) ctx.addIssue({ code: 'custom', path: ['forms', formId], message: `uses ${used.join(', ')}, which portal "${form.portal}" (transport: legacy) cannot do; use its REST webhook` })
-  }
-})
+}).strict().superRefine(checkDepthFeatures)
 
 export type PortalConfig = z.infer<typeof portalSchema>
 export type FormConfig = z.infer<typeof formSchema>

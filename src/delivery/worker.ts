@@ -90,7 +90,8 @@ export class DeliveryWorker {
         existing.lane.reconfigure(this.#client(portalId, portal), settings)
         continue
       }
-      const limiter = this.deps.limiterFor?.(portalId, portal) ??
+      // The legacy importer is a page, not REST: the portal's shared REST bucket does not count it.
+      const limiter = (portal.transport === 'legacy' ? undefined : this.deps.limiterFor?.(portalId, portal)) ??
         new LeakyBucket({ burst: portal.rateLimit.burst, drainPerSecond: portal.rateLimit.drainPerSecond, headroom: portal.rateLimit.headroom })
       const lane = new PortalLane(portalId, this.deps.outbox, this.#client(portalId, portal), limiter, settings,
         this.#log.child({ portalId }), this.#now, this.deps.metrics)

@@ -54,6 +54,7 @@ export class FaultPlan {
 
   private pickFault (): FaultToken | undefined {
     const queued = this.queue.shift()
+    if (queued === 'ok') return undefined
     if (queued !== undefined) return queued
     const total = ROLLED.reduce((sum, [key]) => sum + this.probability(key), 0)
     if (total === 0) return undefined

@@ -5,7 +5,7 @@ import type { FaultConfig } from './types.ts'
 const probability = z.number().min(0).max(1)
 const ms = z.number().min(0)
 
-export const faultTokenSchema = z.enum(['503', '500', 'reset', 'lostReply', '429', '401', '302'])
+export const faultTokenSchema = z.enum(['ok', '503', '500', 'reset', 'lostReply', '429', '401', '302'])
 
 export const faultConfigSchema = z.object({
   seed: z.number().int().optional(),

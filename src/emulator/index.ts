@@ -1,13 +1,15 @@
 /** The Bitrix24 portal emulator: start it on a port and drive it from tests, the demo and benchmarks. */
 import type { AddressInfo } from 'node:net'
 import { parseFaultConfig } from './fault-schema.ts'
+import { LEGACY_PATH } from './methods/legacy-import.ts'
 import { buildEmulatorApp } from './server.ts'
 import { PortalState } from './state.ts'
 import type { Emulator, EmulatorOptions } from './types.ts'
 
 export type {
   DelayRange, Emulator, EmulatorOptions, EmulatorStats, FaultConfig, FaultToken, Quirks, StatusSpec,
-  StoredLead, StoredLeadFields, StoredMultiValue, UserFieldSpec
+  StoredComment, StoredEntity, StoredFile, StoredLead, StoredLeadFields, StoredMultiValue, StoredProductRow,
+  UserFieldListItem, UserFieldSpec
 } from './types.ts'
 export { defaultQuirks } from './quirks.ts'
 export { parseFaultConfig } from './fault-schema.ts'
@@ -24,12 +26,20 @@ export async function startEmulator (opts: EmulatorOptions = {}): Promise<Emulat
   return {
     url,
     webhookUrl: `${url}/rest/${state.settings.userId}/${state.settings.secret}/`,
+    legacyUrl: url + LEGACY_PATH,
     // Copies, so a caller cannot change what the portal holds.
     leads: () => structuredClone(state.leads()),
     lead: id => {
       const lead = state.lead(id)
       return lead === undefined ? undefined : structuredClone(lead)
     },
+    contacts: () => structuredClone(state.crm.list('contact')),
+    companies: () => structuredClone(state.crm.list('company')),
+    deals: () => structuredClone(state.crm.list('deal')),
+    comments: () => structuredClone([...state.crm.comments.values()]),
+    productRows: (ownerType, ownerId) => structuredClone(state.crm.productRows.get(`${ownerType}:${ownerId}`) ?? []),
+    files: () => structuredClone([...state.crm.files.values()]),
+    setCrmMode: mode => { state.crmMode = mode },
     stats: () => state.stats(),
     setFaults: f => state.faults.set(parseFaultConfig(f)),
     revokeWebhook: () => { state.revoked = true },

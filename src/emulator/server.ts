@@ -3,6 +3,7 @@ import Fastify, { type FastifyInstance } from 'fastify'
 import { BODY_LIMIT, registerBodyParsers } from './body-parsers.ts'
 import { registerInspectRoutes } from './inspect-routes.ts'
 import { createRegistry } from './methods/index.ts'
+import { registerLegacyRoute } from './methods/legacy-import.ts'
 import { registerRestRoute } from './rest-route.ts'
 import type { PortalState } from './state.ts'
 
@@ -11,5 +12,6 @@ export async function buildEmulatorApp (state: PortalState, logger: boolean): Pr
   await registerBodyParsers(app)
   registerRestRoute(app, state, createRegistry())
   registerInspectRoutes(app, state)
+  registerLegacyRoute(app, state)
   return app
 }

@@ -1,4 +1,5 @@
 /** Everything the emulated portal remembers: leads, counters, webhook status, scopes and the fault plan. */
+import { CrmStore } from './crm-store.ts'
 import { FaultPlan } from './fault-plan.ts'
 import { LeakyBucket } from './leaky-bucket.ts'
 import { OperatingMeter } from './operating-meter.ts'
@@ -13,6 +14,7 @@ export interface PortalSettings {
   userFields: UserFieldSpec[]
   statuses: Record<string, StatusSpec[]>
   quirks: Quirks
+  legacy: { login: string, password: string }
 }
 
 export class PortalState {
@@ -20,6 +22,10 @@ export class PortalState {
   readonly bucket: LeakyBucket
   readonly faults: FaultPlan
   readonly operating = new OperatingMeter()
+  /** Contacts, companies, deals, timeline comments, product rows and files. */
+  readonly crm = new CrmStore()
+  /** crm.settings.mode.get: 1 classic, 2 simple (leads are converted into deals at once). */
+  crmMode: 1 | 2
   private readonly leadsById = new Map<number, StoredLead>()
   private lastLeadId = 0
   private lastMultiId = 0
@@ -35,8 +41,10 @@ export class PortalState {
       currency: opts.currency ?? 'USD',
       userFields: opts.userFields ?? [],
       statuses: opts.statuses ?? {},
-      quirks: resolveQuirks(opts.quirks)
+      quirks: resolveQuirks(opts.quirks),
+      legacy: opts.legacy ?? { login: 'relay@example.com', password: 'emulatorpassword' }
     }
+    this.crmMode = opts.crmMode ?? 1
     this.bucket = new LeakyBucket(opts.burst ?? 50, opts.drainPerSecond ?? 2)
     this.faults = new FaultPlan(opts.faults)
     this.scopes = new Set(opts.scopes ?? ['crm'])
@@ -87,9 +95,10 @@ export class PortalState {
     return structuredClone(this.counters)
   }
 
-  /** Forget leads, ids and counters; the fault plan, scopes and webhook status stay. */
+  /** Forget leads, CRM records, ids and counters; the fault plan, scopes, mode and webhook status stay. */
   reset (): void {
     this.leadsById.clear()
+    this.crm.clear()
     this.lastLeadId = 0
     this.lastMultiId = 0
     this.counters = PortalState.emptyStats()

@@ -34,13 +34,58 @@ export interface StoredLead {
   viaBatch: boolean
 }
 
-/** A lead user field the portal knows about (reported by crm.lead.fields). */
+/** One item of an enumeration (list) user field; ids are assigned in order when left out. */
+export interface UserFieldListItem {
+  ID?: number
+  VALUE: string
+  XML_ID?: string
+  DEF?: boolean
+}
+
+/** A contact, company or deal: fields as kept (multifields normalised like a lead's). */
+export interface StoredEntity {
+  ID: number
+  fields: Record<string, unknown>
+}
+
+/** A file saved from `fileData` (a user field or a timeline comment). */
+export interface StoredFile {
+  id: number
+  name: string
+  size: number
+  /** The bytes, base64. */
+  content: string
+}
+
+export interface StoredComment {
+  ID: number
+  ENTITY_ID: number
+  ENTITY_TYPE: string
+  COMMENT: string
+  FILES: number[]
+  CREATED: string
+}
+
+export interface StoredProductRow {
+  ID: number
+  OWNER_TYPE: 'L' | 'D'
+  OWNER_ID: number
+  PRODUCT_ID: number
+  PRODUCT_NAME: string
+  PRICE: number
+  QUANTITY: number
+}
+
+/** A lead user field the portal knows about (reported by crm.lead.fields and crm.lead.userfield.list). */
 export interface UserFieldSpec {
   name: string
+  /** string (default), enumeration, file, integer, double, date, boolean… */
   type?: string
   label?: string
   multiple?: boolean
   mandatory?: boolean
+  /** Items of an `enumeration` field: plain labels or full items. */
+  list?: Array<string | UserFieldListItem>
 }
 
 /** A status dictionary entry for crm.status.list. */
@@ -52,7 +97,8 @@ export interface StatusSpec {
 }
 
 /** Tokens for the deterministic "next N requests" fault queue. */
-export type FaultToken = '503' | '500' | 'reset' | 'lostReply' | '429' | '401' | '302'
+/** 'ok' serves its request normally: it lets a test aim a fault at the third request of a flow. */
+export type FaultToken = 'ok' | '503' | '500' | 'reset' | 'lostReply' | '429' | '401' | '302'
 
 export interface DelayRange { min: number, max: number }
 
@@ -130,6 +176,10 @@ export interface EmulatorOptions {
   currency?: string
   faults?: FaultConfig
   quirks?: Partial<Quirks>
+  /** crm.settings.mode.get: 1 classic (default), 2 simple mode (a new lead is converted into a deal at once). */
+  crmMode?: 1 | 2
+  /** The portal user the legacy importer (/crm/configs/import/lead.php) accepts. */
+  legacy?: { login: string, password: string }
 }
 
 export interface EmulatorStats {
@@ -145,8 +195,18 @@ export interface EmulatorStats {
 export interface Emulator {
   url: string
   webhookUrl: string
+  /** The legacy importer's URL: <url>/crm/configs/import/lead.php */
+  legacyUrl: string
   leads: () => StoredLead[]
   lead: (id: number) => StoredLead | undefined
+  /** Contacts, companies and deals, timeline comments, product rows and stored files (copies). */
+  contacts: () => StoredEntity[]
+  companies: () => StoredEntity[]
+  deals: () => StoredEntity[]
+  comments: () => StoredComment[]
+  productRows: (ownerType: 'L' | 'D', ownerId: number) => StoredProductRow[]
+  files: () => StoredFile[]
+  setCrmMode: (mode: 1 | 2) => void
   stats: () => EmulatorStats
   setFaults: (f: FaultConfig) => void
   revokeWebhook: () => void

@@ -6,6 +6,7 @@
 import type { Multipart, MultipartFile } from '@fastify/multipart'
 import { EmptyBodyError, MalformedJsonError, MalformedMultipartError, MalformedUrlencodedError } from '../errors.ts'
 import { decodeBytes, resolveCharset } from './charset.ts'
+import type { FileCollector } from './files.ts'
 import { ValuesBuilder, valuesFromJson, type SubmittedValues, type ValueLimits } from './submitted-values.ts'
 
 export interface CharsetHints {
@@ -61,8 +62,8 @@ export function decodeUrlencoded (bytes: Buffer, hints: CharsetHints, limits: Va
   return builder.build()
 }
 
-/** application/json, or text/plain holding JSON (what CF7's webhook falls back to). */
-export function decodeJson (bytes: Buffer, hints: CharsetHints, limits: ValueLimits): SubmittedValues {
+/** application/json, or text/plain holding JSON (what CF7's webhook falls back to). `files` keeps CF7's base64 file objects. */
+export function decodeJson (bytes: Buffer, hints: CharsetHints, limits: ValueLimits, files?: FileCollector): SubmittedValues {
   const text = decodeBytes(bytes, pickCharset(hints)).replace(/^\uFEFF/, '')
   if (text.trim() === '') throw new EmptyBodyError()
   let data: unknown
@@ -71,15 +72,16 @@ export function decodeJson (bytes: Buffer, hints: CharsetHints, limits: ValueLim
   } catch (err) {
     throw new MalformedJsonError((err as Error).message.slice(0, 120))
   }
-  return valuesFromJson(data, limits)
+  return valuesFromJson(data, limits, files)
 }
 
 /**
  * multipart/form-data: text parts are read as latin1 (raw bytes) and decoded once the charset is
- * known, because `_charset_` may arrive after the fields it describes. File parts are drained and
- * noted by name until attachments are stored.
+ * known, because `_charset_` may arrive after the fields it describes. A file part is kept by
+ * `files` (a form with `files`: limits checked while it streams) or drained; either way its name
+ * is noted among the values.
  */
-export async function decodeMultipart (parts: AsyncIterableIterator<Multipart>, hints: CharsetHints, limits: ValueLimits): Promise<SubmittedValues> {
+export async function decodeMultipart (parts: AsyncIterableIterator<Multipart>, hints: CharsetHints, limits: ValueLimits, files?: FileCollector): Promise<SubmittedValues> {
   // A file note is already text; a field's bytes wait for the charset.
   const raw: Array<{ key: string, bytes?: Buffer, note?: string }> = []
   let charsetField: string | undefined
@@ -87,8 +89,13 @@ export async function decodeMultipart (parts: AsyncIterableIterator<Multipart>, 
     // busboy passes on a part whose Content-Disposition has no name; it names no field.
     if (typeof part.fieldname !== 'string') throw new MalformedMultipartError('a part has no field name')
     if (part.type === 'file') {
-      await drain(part)
-      if (part.filename !== '') raw.push({ key: part.fieldname, note: `${part.filename} (attachment)` })
+      if (part.filename === '') {
+        await drain(part)
+        continue
+      }
+      const kept = files === undefined ? undefined : await files.addStream(part.fieldname, part.filename, part.mimetype, part.file)
+      if (kept === undefined) await drain(part)
+      raw.push({ key: part.fieldname, note: `${kept?.name ?? part.filename} (attachment)` })
       continue
     }
     const bytes = Buffer.from(String(part.value), 'latin1')
@@ -106,5 +113,5 @@ export async function decodeMultipart (parts: AsyncIterableIterator<Multipart>, 
 }
 
 async function drain (file: MultipartFile): Promise<void> {
-  for await (const _chunk of file.file) { /* discard: attachments are not stored yet */ }
+  for await (const _chunk of file.file) { /* discard: this form keeps no files */ }
 }

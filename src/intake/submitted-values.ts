@@ -4,6 +4,7 @@
  * is enforced here once.
  */
 import { BodyShapeError, ForbiddenKeyError, TooManyFieldsError, ValueTooLongError } from '../errors.ts'
+import type { FileCollector } from './files.ts'
 
 export type SubmittedValues = Record<string, string | string[]>
 
@@ -48,9 +49,9 @@ export class ValuesBuilder {
 /**
  * Accepts the flat JSON object that Contact Form 7's webhook and scripts send: text, numbers and
  * booleans, arrays of those (checkbox groups), null, and file objects ({filename, content}), which
- * are noted by name until attachments are stored.
+ * are kept by `files` (a form with `files`) and noted by name among the values.
  */
-export function valuesFromJson (data: unknown, limits: ValueLimits): SubmittedValues {
+export function valuesFromJson (data: unknown, limits: ValueLimits, files?: FileCollector): SubmittedValues {
   if (typeof data !== 'object' || data === null || Array.isArray(data)) {
     throw new BodyShapeError('expected a JSON object of field names and values')
   }
@@ -59,20 +60,22 @@ export function valuesFromJson (data: unknown, limits: ValueLimits): SubmittedVa
     checkKey(key)
     if (Array.isArray(value)) {
       if (value.length === 0) builder.add(key, '')
-      for (const item of value) builder.add(key, scalarText(key, item))
+      for (const item of value) builder.add(key, scalarText(key, item, files))
     } else {
-      builder.add(key, scalarText(key, value))
+      builder.add(key, scalarText(key, value, files))
     }
   }
   return builder.build()
 }
 
-function scalarText (key: string, value: unknown): string {
+function scalarText (key: string, value: unknown, files?: FileCollector): string {
   if (typeof value === 'string') return value
   if (typeof value === 'number' || typeof value === 'boolean') return String(value)
   if (value === null || value === undefined) return ''
   if (typeof value === 'object' && !Array.isArray(value) && typeof (value as { filename?: unknown }).filename === 'string') {
-    return `${(value as { filename: string }).filename} (attachment)`
+    const file = value as { filename: string, content?: unknown }
+    const kept = files?.addBase64(key, file)
+    return `${kept?.name ?? file.filename} (attachment)`
   }
   throw new BodyShapeError(`field "${key.slice(0, 60)}" holds a nested ${Array.isArray(value) ? 'array' : 'object'}`)
 }

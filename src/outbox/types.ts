@@ -9,6 +9,11 @@
  * `RELAY_ERR_STORE_CLOSED` once `close()` has been called. Times are epoch milliseconds; every
  * `now` option exists for tests and defaults to `Date.now()`.
  *
+ * Fake-clock and wall-clock backends. SQLite honours every `now`. A wall-clock backend (Redis on
+ * BullMQ) ignores it: its leases are Redis lock TTLs, its retry times and dedupe windows run on
+ * real time, and the times it records are its own. Where that changes what a caller sees, the
+ * method says so; the contract suite runs the same assertions in both modes.
+ *
  * Adapters may write calls that are in flight together in one commit (SQLite does), so issue the
  * reports for a batch with Promise.all rather than awaiting them one by one.
  */
@@ -129,7 +134,10 @@ export interface OutboxStats {
   leased: number
   delivered: number
   dead: number
-  /** Pending submissions whose time has come plus leases that have run out: what a claim would find. */
+  /**
+   * Pending submissions whose time has come plus leases that have run out: what a claim would find
+   * (a wall-clock backend counts a lease that ran out once its periodic check has returned it).
+   */
   due: number
   /** createdAt of the oldest submission not yet delivered nor dead (pending or leased); null if none. */
   oldestPendingAt: number | null
@@ -165,7 +173,9 @@ export interface Outbox {
    * attempt on each. Due means pending with nextAttemptAt <= now, or leased with a lease that has
    * run out; the latter come back with `outcomeUnknown: true` and their attempts carried. A
    * submission is never handed to two claimers at once, across handles and processes. Resolves
-   * to [] when nothing is due.
+   * to [] when nothing is due. Wall-clock backends: each submission is leased atomically (not the
+   * batch), in the order they became due (a retry queues behind newer submissions), and a lease
+   * that ran out is found once the backend's periodic check has returned it (BullMQ's stalled check).
    */
   claim: (opts: ClaimOptions) => Promise<ClaimedSubmission[]>
 
@@ -217,7 +227,7 @@ export interface Outbox {
    */
   requeueDead: (id: string, opts?: { now?: number }) => Promise<boolean>
 
-  /** Counts by status and portal; `now` decides what is due. */
+  /** Counts by status and portal; `now` decides what is due (wall-clock backends: the current time). */
   stats: (now?: number) => Promise<OutboxStats>
 
   // ── Lifecycle ───────────────────────────────────────────────────────────────────────────────

@@ -1,8 +1,9 @@
-/** crm.duplicate.findbycomm: find leads by phone or e-mail; this portal only holds leads. */
+/** crm.duplicate.findbycomm: find leads, contacts and companies by phone or e-mail. */
 import { phpMap } from '../envelope.ts'
 import { RestError } from '../rest-error.ts'
 import { resolveArrayParam, resolveParam, scalarString, type Params } from '../request-params.ts'
 import type { MethodFamily } from '../registry.ts'
+import type { StoredMultiValue } from '../types.ts'
 import { emailKey, phoneKey } from './multifield.ts'
 
 const MAX_VALUES = 20
@@ -35,16 +36,26 @@ export const duplicateMethods: MethodFamily = registry => {
       const wanted = [...new Set(Object.values(values).filter((v): v is string => typeof v === 'string' && v !== '').map(keyOf))]
         .filter(k => k !== '')
         .slice(0, MAX_VALUES)
-      const ids: number[] = []
-      if (entityType === '' || entityType === 'LEAD') {
+      const found: Record<string, number[]> = {}
+      const owners: Array<[string, Array<{ ID: number, fields: Record<string, unknown> }>]> = [
+        ['LEAD', state.leads()],
+        ['CONTACT', state.crm.list('contact')],
+        ['COMPANY', state.crm.list('company')]
+      ]
+      for (const [owner, records] of owners) {
+        if (entityType !== '' && entityType !== owner) continue
+        const ids: number[] = []
         for (const key of wanted) {
-          const hits = state.leads()
-            .filter(l => (l.fields[type] ?? []).some(v => keyOf(v.VALUE) === key))
+          const hits = records
+            .filter(r => ((r.fields[type] as StoredMultiValue[] | undefined) ?? []).some(v => keyOf(v.VALUE) === key))
             .slice(0, MAX_PER_VALUE)
-          for (const l of hits) if (!ids.includes(l.ID)) ids.push(l.ID)
+          for (const r of hits) if (!ids.includes(r.ID)) ids.push(r.ID)
         }
+        if (ids.length > 0) found[owner] = ids
+        // Once one type reaches 20 matches the server stops and leaves the other types out.
+        if (ids.length >= MAX_PER_VALUE) break
       }
-      return { result: phpMap(ids.length > 0 ? { LEAD: ids } : {}) }
+      return { result: phpMap(found) }
     }
   })
 }

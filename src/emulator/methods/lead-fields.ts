@@ -1,5 +1,6 @@
 /** The lead field map (crm.lead.fields): type and flags of every standard field, plus configured user fields. */
 import type { Quirks, UserFieldSpec } from '../types.ts'
+import { enumerationItems, type ListItem } from './userfield.ts'
 
 export interface FieldInfo {
   type: string
@@ -15,6 +16,8 @@ export interface FieldInfo {
   formLabel?: string
   filterLabel?: string
   settings?: Record<string, unknown>
+  /** Enumeration fields: their items, {ID, VALUE}. */
+  items?: Array<{ ID: string, VALUE: string }>
 }
 
 export const MULTIFIELDS = ['PHONE', 'EMAIL', 'WEB', 'IM', 'LINK'] as const
@@ -119,10 +122,10 @@ function toInfo (def: Def, quirks: Quirks, name: string): FieldInfo {
   return info
 }
 
-function userFieldInfo (uf: UserFieldSpec): FieldInfo {
+function userFieldInfo (uf: UserFieldSpec, items: ListItem[] | undefined): FieldInfo {
   const label = uf.label ?? uf.name
   return {
-    type: uf.type ?? 'string',
+    type: uf.type ?? (items !== undefined ? 'enumeration' : 'string'),
     isRequired: uf.mandatory === true,
     isReadOnly: false,
     isImmutable: false,
@@ -132,7 +135,8 @@ function userFieldInfo (uf: UserFieldSpec): FieldInfo {
     listLabel: label,
     formLabel: label,
     filterLabel: label,
-    settings: {}
+    settings: {},
+    ...(items !== undefined ? { items: items.map(i => ({ ID: i.ID, VALUE: i.VALUE })) } : {})
   }
 }
 
@@ -140,6 +144,7 @@ function userFieldInfo (uf: UserFieldSpec): FieldInfo {
 export function leadFieldInfos (quirks: Quirks, userFields: UserFieldSpec[]): Record<string, FieldInfo> {
   const out: Record<string, FieldInfo> = {}
   for (const name of STANDARD_FIELD_NAMES) out[name] = toInfo(STANDARD[name] as Def, quirks, name)
-  for (const uf of userFields) out[uf.name] = userFieldInfo(uf)
+  const items = enumerationItems(userFields)
+  for (const uf of userFields) out[uf.name] = userFieldInfo(uf, items.get(uf.name))
   return out
 }

@@ -1,6 +1,6 @@
 /** How a stored lead looks in crm.lead.get and crm.lead.list: ids and numbers as strings, empty strings as null. */
 import { isoWithOffset } from '../envelope.ts'
-import { scalarString } from '../request-params.ts'
+import { isRecord, scalarString } from '../request-params.ts'
 import type { PortalState } from '../state.ts'
 import type { StoredLead, StoredMultiValue } from '../types.ts'
 import { MULTIFIELDS, STANDARD_FIELD_NAMES, isMultiField, isUserFieldName, standardField } from './lead-fields.ts'
@@ -37,7 +37,7 @@ function computed (name: string, lead: StoredLead, state: PortalState): unknown 
     case 'HAS_IMOL': return (f.IM ?? []).some(i => i.VALUE_TYPE === 'IMOL') ? 'Y' : 'N'
     case 'STATUS_SEMANTIC_ID': return leadSemantic(state, f.STATUS_ID)
     case 'IS_RETURN_CUSTOMER':
-      return nullable(f.COMPANY_ID) !== null || (Array.isArray(f.CONTACT_IDS) && f.CONTACT_IDS.length > 0) ? 'Y' : 'N'
+      return nullable(f.COMPANY_ID) !== null || nullable(f.CONTACT_ID) !== null || (Array.isArray(f.CONTACT_IDS) && f.CONTACT_IDS.length > 0) ? 'Y' : 'N'
     case 'OPPORTUNITY': return Number(scalarString(f.OPPORTUNITY) || 0).toFixed(2)
     case 'OPENED': case 'IS_MANUAL_OPPORTUNITY': return nullable(f[name]) ?? 'N'
     case 'CONTACT_IDS': return Array.isArray(f.CONTACT_IDS) ? f.CONTACT_IDS.map(scalarString) : []
@@ -51,7 +51,8 @@ export function fieldOut (name: string, lead: StoredLead, state: PortalState): u
   if (c !== undefined) return c
   const value = lead.fields[name]
   if (isMultiField(name)) return multiOut(name, (value as StoredMultiValue[] | undefined) ?? [])
-  if (isUserFieldName(name)) return Array.isArray(value) ? value.map(scalarString) : value === undefined ? null : value
+  // File fields hold {id, showUrl, downloadUrl} objects; those are returned as they are.
+  if (isUserFieldName(name)) return Array.isArray(value) ? value.map(v => isRecord(v) ? v : scalarString(v)) : value === undefined ? null : value
   const def = standardField(name)
   if (def !== undefined && (def.type === 'date' || def.type === 'datetime')) return dateOut(value, def.type, state)
   return nullable(value)

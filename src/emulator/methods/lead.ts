@@ -6,6 +6,7 @@ import { leadFieldInfos } from './lead-fields.ts'
 import { matches, parseFilter, sortLeads } from './lead-filter.ts'
 import { leadForGet, leadForList } from './lead-read.ts'
 import { addLead } from './lead-write.ts'
+import { convertIfSimpleMode } from './settings-conversion.ts'
 
 export const PAGE_SIZE = 50
 
@@ -24,7 +25,10 @@ export const leadMethods: MethodFamily = registry => {
       // An absent `fields` or `params` falls back to an empty map; a non-map value is an error.
       const fields = resolveArrayParam(params, 'fields') ?? resolveParam(params, 'fields')
       const extra = resolveArrayParam(params, 'params') ?? resolveParam(params, 'params')
-      return { result: addLead(ctx.state, fields, extra, ctx.inBatch) }
+      const id = addLead(ctx.state, fields, extra, ctx.inBatch)
+      // Simple mode converts the new lead into a deal at once; the answer is still the lead id.
+      convertIfSimpleMode(ctx.state, id)
+      return { result: id }
     }
   })
 

@@ -6,10 +6,11 @@ import multipart from '@fastify/multipart'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { z } from 'zod'
 import type { RelayConfig } from '../../config/schema.ts'
-import { EmptyBodyError, UnknownFormError, UnsupportedMediaTypeError } from '../../errors.ts'
+import { BodyTooLargeError, EmptyBodyError, UnknownFormError, UnsupportedMediaTypeError } from '../../errors.ts'
 import { acceptSubmission } from '../../intake/accept-submission.ts'
 import { charsetOf } from '../../intake/charset.ts'
 import { decodeJson, decodeMultipart, decodeUrlencoded } from '../../intake/decode-body.ts'
+import { FileCollector, intakeBodyLimit } from '../../intake/files.ts'
 import type { SubmittedValues } from '../../intake/submitted-values.ts'
 import type { Outbox } from '../../outbox/types.ts'
 import { createIntakeGuard, type IntakeGuardDeps } from '../../security/intake-guard.ts'
@@ -30,8 +31,6 @@ interface RawBody { kind: 'urlencoded' | 'json', bytes: Buffer }
 const paramsSchema = z.object({ formId: z.string().regex(/^[\w-]{1,64}$/) })
 
 export async function submitRoutes (app: FastifyInstance, deps: SubmitRouteDeps): Promise<void> {
-  const limits = deps.config().limits
-
   // Our own parsers only: bytes first, so the charset can be chosen per form before decoding.
   app.removeAllContentTypeParsers()
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'buffer' }, (_req, bytes, done) => {
@@ -72,18 +71,22 @@ export async function submitRoutes (app: FastifyInstance, deps: SubmitRouteDeps)
       .send(errorPage(form?.language ?? 'en', e.message, e.fields))
   })
 
-  app.post('/f/:formId', { bodyLimit: limits.bodyBytes }, async (request, reply) => {
+  // Forms with `files` may post base64 files in JSON; the others are held to limits.bodyBytes in readValues.
+  app.post('/f/:formId', { bodyLimit: intakeBodyLimit(deps.config()) }, async (request, reply) => {
     const { formId } = paramsSchema.parse(request.params)
     const config = deps.config()
     const form = config.forms[formId]
     if (form === undefined) throw new UnknownFormError(formId)
     guard.verifyBody(request, form, (request.body as RawBody | undefined)?.bytes)
-    const posted = await readValues(request, form.charset, config.limits)
+    // A form with `files` keeps uploads and CF7 file fields (src/intake/files.ts); others only note them.
+    const files = form.files !== undefined ? new FileCollector(form.files) : undefined
+    const posted = await readValues(request, form.charset, config.limits, files)
     const successUrl = guard.successTarget(request, form, posted) ?? form.successUrl
     // Spam gets the answer a person would get (bots learn nothing), but is only kept for review.
     const screened = await guard.screen(request, formId, form, posted)
     if (screened.spam) return answerAccepted(request, reply, formId, successUrl, { id: screened.id, duplicate: false })
     const values = screened.values
+    files?.addLinks(values)
     const idempotencyKey = headerText(request.headers['idempotency-key'])
     const accepted = await acceptSubmission({ config, outbox: deps.outbox, now: deps.now }, {
       formId,
@@ -91,7 +94,8 @@ export async function submitRoutes (app: FastifyInstance, deps: SubmitRouteDeps)
       referer: headerText(request.headers.referer),
       ip: request.ip,
       userAgent: headerText(request.headers['user-agent']),
-      ...(idempotencyKey !== undefined ? { idempotencyKey } : {})
+      ...(idempotencyKey !== undefined ? { idempotencyKey } : {}),
+      ...(files !== undefined && files.items().length > 0 ? { files: files.items() } : {})
     })
     request.log.info({ formId, submissionId: accepted.id, duplicate: accepted.duplicate }, 'submission accepted')
     if (!accepted.duplicate) deps.onAccepted(form.portal)
@@ -105,19 +109,22 @@ export async function submitRoutes (app: FastifyInstance, deps: SubmitRouteDeps)
   })
 }
 
-async function readValues (request: FastifyRequest, formCharset: string | undefined, limits: RelayConfig['limits']): Promise<SubmittedValues> {
+async function readValues (request: FastifyRequest, formCharset: string | undefined, limits: RelayConfig['limits'], files?: FileCollector): Promise<SubmittedValues> {
   const hints = { declared: charsetOf(request.headers['content-type']), form: formCharset }
   if (request.isMultipart()) {
+    // With `files`, one byte and one file past the form's limits reach the collector, which refuses them by name.
+    const fileLimits = files === undefined ? { files: 10, fileSize: limits.bodyBytes } : { files: files.rules.maxFiles + 1, fileSize: files.rules.maxBytes + 1 }
     const parts = request.parts({
       defCharset: 'latin1',
       defParamCharset: 'latin1',
-      limits: { fields: limits.fields, fieldSize: limits.valueChars * 4, files: 10, fileSize: limits.bodyBytes, parts: limits.fields + 10 }
+      limits: { fields: limits.fields, fieldSize: limits.valueChars * 4, ...fileLimits, parts: limits.fields + fileLimits.files }
     } as Parameters<typeof request.parts>[0])
-    return decodeMultipart(parts, hints, limits)
+    return decodeMultipart(parts, hints, limits, files)
   }
   const body = request.body as RawBody | undefined
   if (body === undefined || body === null) throw new EmptyBodyError()
-  return body.kind === 'urlencoded' ? decodeUrlencoded(body.bytes, hints, limits) : decodeJson(body.bytes, hints, limits)
+  if (files === undefined && body.bytes.length > limits.bodyBytes) throw new BodyTooLargeError(limits.bodyBytes)
+  return body.kind === 'urlencoded' ? decodeUrlencoded(body.bytes, hints, limits) : decodeJson(body.bytes, hints, limits, files)
 }
 
 function answerAccepted (request: FastifyRequest, reply: FastifyReply, formId: string, successUrl: string | undefined, accepted: { id: string, duplicate: boolean }): FastifyReply {

@@ -1,0 +1,40 @@
+/**
+ * Which path a claimed submission takes: a legacy portal sends everything through its importer;
+ * on a REST portal, submissions with extras (and, with `crmMode: simple`, all of them) take the
+ * rich path; the rest are left to the lane's plain batch of crm.lead.add.
+ */
+import { legacyOf } from '../bitrix/legacy-client.ts'
+import type { PortalConfig } from '../config/schema.ts'
+import type { Counters } from '../outbox/counters.ts'
+import type { ClaimedSubmission } from '../outbox/types.ts'
+import type { ExtrasRoute, LaneOps } from './lane-ops.ts'
+import { deliverLegacy } from './legacy-delivery.ts'
+import type { ListFieldCache } from './list-fields.ts'
+import { deliverRich } from './rich-delivery.ts'
+import type { FormInfo } from './rich-prepare.ts'
+
+export interface ExtrasRouteDeps {
+  portal: PortalConfig
+  counters: Counters
+  lists: ListFieldCache
+  form: (formId: string) => FormInfo
+}
+
+const hasStoredExtras = (c: ClaimedSubmission): boolean => c.payload.extras !== undefined && c.payload.extras !== null
+
+export function createExtrasRoute (deps: ExtrasRouteDeps): ExtrasRoute {
+  const prepareDeps = { counters: deps.counters, lists: deps.lists, form: deps.form, findConvertedDeal: deps.portal.crmMode !== 'classic' }
+  return {
+    take: async (claimed: ClaimedSubmission[], ops: LaneOps): Promise<ClaimedSubmission[]> => {
+      const legacy = legacyOf(ops.client)
+      if (legacy !== undefined) {
+        await deliverLegacy(claimed, legacy, ops, deps.counters)
+        return []
+      }
+      const all = deps.portal.crmMode === 'simple'
+      const rich = claimed.filter(c => all || hasStoredExtras(c))
+      if (rich.length > 0) await deliverRich(rich, ops, prepareDeps)
+      return claimed.filter(c => !(all || hasStoredExtras(c)))
+    }
+  }
+}

@@ -1,0 +1,32 @@
+/**
+ * Delivery through the deprecated legacy importer: one POST per lead with the flat field names.
+ * The importer reads no ORIGIN_ID and offers no way to look a lead up, so exactly-once degrades to
+ * at-least-once here: a submission whose earlier attempt may have landed (timeout, 5xx, crash) is
+ * sent again, and the portal may then hold it twice. Every such resend is logged.
+ */
+import type { LegacyClient } from '../bitrix/legacy-client.ts'
+import { leadExtrasSchema } from '../bitrix/lead-extras.ts'
+import type { LeadFields } from '../bitrix/types.ts'
+import type { Counters } from '../outbox/counters.ts'
+import type { ClaimedSubmission } from '../outbox/types.ts'
+import type { LaneOps } from './lane-ops.ts'
+import { DELIVERY_ERROR_CODES } from '../errors.ts'
+
+export async function deliverLegacy (claimed: ClaimedSubmission[], legacy: LegacyClient, ops: LaneOps, counters: Counters): Promise<void> {
+  for (const c of claimed) {
+    const fields = c.payload.fields
+    const extras = leadExtrasSchema.safeParse(c.payload.extras ?? {})
+    if (typeof fields !== 'object' || fields === null || Array.isArray(fields) || !extras.success) {
+      await ops.settle(c, { action: 'dead', error: { code: DELIVERY_ERROR_CODES.badPayload, message: 'the stored payload cannot be read' } })
+      continue
+    }
+    const lead: LeadFields = { ...(fields as LeadFields) }
+    const assignees = extras.data.assignees
+    if (assignees !== undefined) lead.ASSIGNED_BY_ID = assignees[await counters.next(`assignee:${c.portalId}:${c.formId}`, assignees.length)] as number
+    if (c.outcomeUnknown) {
+      ops.log.warn({ portalId: ops.portalId, submissionId: c.id, attempt: c.attempts }, 'legacy importer: resending a lead whose earlier attempt may have landed (no ORIGIN_ID look-up on this transport)')
+    }
+    const id = await ops.call([c], async () => await legacy.addLead(lead), 'lead.php')
+    if (id !== undefined) await ops.delivered(c, id, false)
+  }
+}

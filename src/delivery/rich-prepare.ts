@@ -1,0 +1,148 @@
+/**
+ * Turns one claimed submission with extras into a Plan: the responsible user's turn in the
+ * rotation, list labels as item ids, an existing contact / company bound (`duplicates: link`,
+ * `entity: deal`), the timeline text. `duplicates: merge` may end here: an open lead with the same
+ * phone or e-mail gets the submission as a comment (once: the comment names the submission id and
+ * is looked for before writing) and no new lead is made.
+ */
+import { z } from 'zod'
+import type { BatchCommand } from '../bitrix/batch.ts'
+import { commentTexts, findByComm, leadListFields, openLeads, type CommType } from '../bitrix/crm-extras.ts'
+import type { LeadExtras } from '../bitrix/lead-extras.ts'
+import { idSchema } from '../bitrix/schemas.ts'
+import type { LeadFields, MultiFieldValue } from '../bitrix/types.ts'
+import type { Counters } from '../outbox/counters.ts'
+import type { ClaimedSubmission } from '../outbox/types.ts'
+import { contactFields, dealFields } from './deal-fields.ts'
+import { loadFiles, type LoadedFile } from './file-download.ts'
+import type { LaneOps } from './lane-ops.ts'
+import type { Plan } from './lead-plan.ts'
+import { noteUnknownLabels, resolveListLabels, type ListFieldCache } from './list-fields.ts'
+import { commentText, type SubmissionMeta } from './timeline-text.ts'
+
+export interface FormInfo { name: string, language: 'ru' | 'en' }
+
+export interface PrepareDeps {
+  counters: Counters
+  lists: ListFieldCache
+  form: (formId: string) => FormInfo
+  /** entity lead: look up the converted deal in the same batch (portal crmMode auto / simple). */
+  findConvertedDeal: boolean
+}
+
+export interface Rich {
+  c: ClaimedSubmission
+  fields: LeadFields
+  extras: LeadExtras
+}
+
+/** A plan to send, `done` when the submission was settled here (merged, or failed and settled). */
+export type Prepared = { kind: 'plan', plan: Plan } | { kind: 'done' }
+
+const values = (fields: LeadFields, type: 'PHONE' | 'EMAIL'): string[] =>
+  Array.isArray(fields[type]) ? (fields[type] as MultiFieldValue[]).map(v => v.VALUE) : []
+
+const idsSchema = z.union([
+  z.array(z.unknown()).length(0).transform(() => ({} as Record<string, number[]>)),
+  z.record(z.string(), z.preprocess(raw => raw !== null && typeof raw === 'object' && !Array.isArray(raw) ? Object.values(raw) : raw, z.array(idSchema)))
+])
+
+/** The lowest id each owner type has for these phones and e-mails, found in one batch of findbycomm commands. */
+async function findOwners (r: Rich, ops: LaneOps, owners: Array<'LEAD' | 'CONTACT' | 'COMPANY'>): Promise<Map<string, number[]> | undefined> {
+  const byType: Array<[CommType, string[]]> = [['PHONE', values(r.fields, 'PHONE')], ['EMAIL', values(r.fields, 'EMAIL')]]
+  const commands: BatchCommand[] = []
+  for (const owner of owners) {
+    for (const [type, list] of byType) {
+      if (list.length > 0) commands.push({ key: `${owner}_${type}`, method: 'crm.duplicate.findbycomm', params: { type, values: list.slice(0, 20), entity_type: owner } })
+    }
+  }
+  const found = new Map<string, number[]>(owners.map(o => [o, []]))
+  if (commands.length === 0) return found
+  const reply = await ops.call([r.c], async () => await ops.client.batch(commands, { halt: false }), 'crm.duplicate.findbycomm')
+  if (reply === undefined) return undefined
+  for (const [key, result] of Object.entries(reply.results)) {
+    const owner = key.split('_')[0] as string
+    const parsed = idsSchema.safeParse(result)
+    const ids = parsed.success ? parsed.data[owner] ?? [] : []
+    found.set(owner, [...new Set([...(found.get(owner) ?? []), ...ids])].sort((a, b) => a - b))
+  }
+  return found
+}
+
+async function metaOf (ops: LaneOps, id: string): Promise<SubmissionMeta | undefined> {
+  const rec = await ops.outbox.get(id)
+  return (rec?.meta ?? undefined) as SubmissionMeta | undefined
+}
+
+/** `duplicates: merge` with an open lead: one comment on it, guarded by the submission id. */
+async function mergeInto (r: Rich, leadId: number, ops: LaneOps, deps: PrepareDeps): Promise<Prepared> {
+  const { c } = r
+  const seen = await ops.call([c], async () => await commentTexts(ops.client.call, 'lead', leadId), 'crm.timeline.comment.list')
+  if (seen === undefined) return { kind: 'done' }
+  if (!seen.some(text => text.includes(c.id))) {
+    const info = deps.form(c.formId)
+    const files: LoadedFile[] = r.extras.files !== undefined ? await loadFiles(r.extras.files.items, r.extras.files.rules) : []
+    const text = commentText({ kind: 'repeat', language: info.language, formName: info.name, submissionId: c.id, createdAt: c.createdAt, meta: await metaOf(ops, c.id), files })
+    const attached = files.filter(f => f.content !== undefined).map(f => [f.name, f.content])
+    const added = await ops.call([c], async () => await ops.client.call('crm.timeline.comment.add', {
+      fields: { ENTITY_ID: leadId, ENTITY_TYPE: 'lead', COMMENT: text, ...(attached.length > 0 ? { FILES: attached } : {}) }
+    }), 'crm.timeline.comment.add')
+    if (added === undefined) return { kind: 'done' }
+  }
+  ops.log.info({ portalId: ops.portalId, submissionId: c.id, leadId }, 'repeat submission merged into an open lead')
+  await ops.delivered(c, leadId, false)
+  return { kind: 'done' }
+}
+
+export async function prepare (r: Rich, ops: LaneOps, deps: PrepareDeps): Promise<Prepared> {
+  const { c, extras } = r
+  const info = deps.form(c.formId)
+  let fields: LeadFields = { ...r.fields, ORIGINATOR_ID: ops.originatorId, ORIGIN_ID: c.id }
+
+  if (extras.assignees !== undefined) {
+    // One turn per delivery attempt, kept in the store: shared by every worker, it survives restarts.
+    const turn = await deps.counters.next(`assignee:${c.portalId}:${c.formId}`, extras.assignees.length)
+    fields.ASSIGNED_BY_ID = extras.assignees[turn] as number
+  }
+
+  if (extras.listFields !== undefined) {
+    const lists = await deps.lists.get(async () => await ops.call([c], async () => await leadListFields(ops.client.call), 'crm.lead.userfield.list'))
+    if (lists === undefined) return { kind: 'done' }
+    const resolved = resolveListLabels(fields, extras.listFields, lists)
+    fields = noteUnknownLabels(resolved.fields, resolved.unknown, info.language)
+  }
+
+  const isDeal = extras.entity === 'deal'
+  let contactId: number | undefined
+  if (extras.duplicates !== undefined) {
+    const owners = extras.duplicates === 'merge' ? ['LEAD' as const] : ['CONTACT' as const, 'COMPANY' as const]
+    const found = await findOwners(r, ops, owners)
+    if (found === undefined) return { kind: 'done' }
+    if (extras.duplicates === 'merge') {
+      const open = await ops.call([c], async () => await openLeads(ops.client.call, found.get('LEAD') ?? []), 'crm.lead.list')
+      if (open === undefined) return { kind: 'done' }
+      if (open[0] !== undefined) return await mergeInto(r, open[0], ops, deps)
+    } else {
+      contactId = found.get('CONTACT')?.[0]
+      const companyId = found.get('COMPANY')?.[0]
+      // Bitrix24 marks a lead bound to a known contact or company as a returning customer.
+      if (contactId !== undefined) fields.CONTACT_ID = contactId
+      if (companyId !== undefined) fields.COMPANY_ID = companyId
+    }
+  }
+
+  const timeline = extras.timeline === true
+    ? commentText({ kind: 'submission', language: info.language, formName: info.name, submissionId: c.id, createdAt: c.createdAt, meta: await metaOf(ops, c.id),
+      files: extras.files?.items.map(f => ({ name: f.name })) })
+    : undefined
+  const plan: Plan = {
+    c,
+    entity: isDeal ? 'deal' : 'lead',
+    fields: isDeal ? dealFields(fields, info.language) : fields,
+    ...(isDeal && contactId === undefined ? { contact: contactFields(fields) } : {}),
+    ...(timeline !== undefined ? { timeline } : {}),
+    ...(extras.product !== undefined ? { product: extras.product } : {}),
+    findDeal: !isDeal && deps.findConvertedDeal
+  }
+  return { kind: 'plan', plan }
+}
