@@ -1,5 +1,6 @@
 /** `b24-form-relay check`: validate the config, then ask every portal whether the mapping will land. */
-import { createBitrixClient, type BitrixClient } from '../bitrix/client.ts'
+import type { BitrixClient } from '../bitrix/client.ts'
+import { clientForPortal } from '../bitrix/portal-client.ts'
 import type { PortalConfig, RelayConfig } from '../config/schema.ts'
 import { checkPortal } from './check-portal.ts'
 import type { Finding } from './check-targets.ts'
@@ -36,8 +37,13 @@ export async function runCheck (io: CliIo, opts: CheckOptions): Promise<number> 
     level: 'ok', key: 'config', message: `the config is valid: ${Object.keys(config.portals).length} portal(s), ${Object.keys(config.forms).length} form(s)`
   }]
   for (const [i, [portalId, portal]] of portals.entries()) {
+    if (portal.transport === 'legacy') {
+      // The deprecated importer has no field or dictionary API to ask; only REST portals are checked.
+      findings.push({ portal: portalId, level: 'warn', key: `portals.${portalId}`, message: 'transport: legacy (deprecated import API) cannot be checked remotely; send a test lead with send-test' })
+      continue
+    }
     const client = opts.clientFor?.(portalId, portal) ??
-      createBitrixClient({ webhook: portal.webhook, timeoutMs: Math.min(portal.timeoutMs, 20_000) })
+      clientForPortal(portal, { timeoutMs: Math.min(portal.timeoutMs, 20_000) })
     const forms = Object.entries(config.forms).filter(([, f]) => f.portal === portalId)
     try {
       findings.push(...await checkPortal(portalId, portal, forms, client,

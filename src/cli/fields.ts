@@ -1,5 +1,6 @@
 /** `b24-form-relay fields`: a portal's lead fields, custom ones included, to help write the mapping. */
-import { createBitrixClient, type BitrixClient } from '../bitrix/client.ts'
+import type { BitrixClient } from '../bitrix/client.ts'
+import { clientForPortal } from '../bitrix/portal-client.ts'
 import type { LeadFieldInfo } from '../bitrix/schemas.ts'
 import type { PortalConfig } from '../config/schema.ts'
 import { cliConfig, EXIT, type CliIo } from './io.ts'
@@ -21,7 +22,7 @@ export async function runFields (io: CliIo, opts: FieldsOptions): Promise<number
     io.err(`No portal named "${opts.portal ?? ''}" (known: ${Object.keys(config.portals).join(', ') || 'none'})`)
     return EXIT.usage
   }
-  const client = opts.clientFor?.(portalId, portal) ?? createBitrixClient({ webhook: portal.webhook, timeoutMs: Math.min(portal.timeoutMs, 20_000) })
+  const client = opts.clientFor?.(portalId, portal) ?? clientForPortal(portal, { timeoutMs: Math.min(portal.timeoutMs, 20_000) })
   try {
     io.err(`asking portal ${portalId} for crm.lead.fields…`)
     const all = await client.leadFields()

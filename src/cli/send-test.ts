@@ -2,7 +2,8 @@
  * `b24-form-relay send-test <form>`: maps a sample submission with the form's own mapping and adds
  * it to the portal at once (not through the queue), so a new mapping can be seen in the CRM.
  */
-import { createBitrixClient, type BitrixClient } from '../bitrix/client.ts'
+import type { BitrixClient } from '../bitrix/client.ts'
+import { clientForPortal } from '../bitrix/portal-client.ts'
 import type { FormConfig, PortalConfig, RelayConfig } from '../config/schema.ts'
 import { mapSubmission, mergeDictionaries, resolveTarget, type LeadTarget } from '../mapping/index.ts'
 import { newSubmissionId } from '../outbox/ids.ts'
@@ -64,7 +65,7 @@ export async function runSendTest (io: CliIo, opts: SendTestOptions): Promise<nu
     io.out(JSON.stringify({ method: 'crm.lead.add', fields }, null, 2))
     return EXIT.ok
   }
-  const client = opts.clientFor?.(form.portal, portal) ?? createBitrixClient({ webhook: portal.webhook, timeoutMs: Math.min(portal.timeoutMs, 20_000) })
+  const client = opts.clientFor?.(form.portal, portal) ?? clientForPortal(portal, { timeoutMs: Math.min(portal.timeoutMs, 20_000) })
   try {
     io.err(`sending a test lead for form ${opts.formId} to portal ${form.portal} (${client.describe()})…`)
     const leadId = await client.addLead(fields, { registerSonetEvent: false })

@@ -3,8 +3,8 @@
  * leaky bucket. Runs inside the relay by default, or alone (`npm run worker`) on the same store.
  */
 import type { Logger } from 'pino'
-import { createBitrixClient, type BitrixClient } from '../bitrix/client.ts'
-import { createLegacyClient, legacyBitrixClient } from '../bitrix/legacy-client.ts'
+import type { BitrixClient } from '../bitrix/client.ts'
+import { clientForPortal } from '../bitrix/portal-client.ts'
 import type { PortalConfig, RelayConfig } from '../config/schema.ts'
 import { memoryCounters, type Counters } from '../outbox/counters.ts'
 import type { Outbox } from '../outbox/types.ts'
@@ -102,13 +102,7 @@ export class DeliveryWorker {
 
   #client (portalId: string, portal: PortalConfig): BitrixClient {
     if (this.deps.clientFor !== undefined) return this.deps.clientFor(portalId, portal)
-    if (portal.transport === 'legacy') {
-      // The deprecated importer; the schema guarantees the address and credentials.
-      return legacyBitrixClient(createLegacyClient({ url: portal.legacyUrl ?? '', login: portal.login ?? '', password: portal.password ?? '', timeoutMs: portal.timeoutMs }))
-    }
-    return createBitrixClient({
-      webhook: portal.webhook,
-      timeoutMs: portal.timeoutMs,
+    return clientForPortal(portal, {
       onMoved: (newBase: string) => this.#log.warn({ portalId, newBase }, 'portal moved: update its webhook URL in the config')
     })
   }
