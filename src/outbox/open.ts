@@ -1,4 +1,4 @@
-/** Opens the store named by OUTBOX_URL: sqlite:<path> (the default) or redis://host:6379/0 for several instances. */
+/** Opens the store named by OUTBOX_URL: sqlite:<path> (the default) or redis://host:6379/0 (BullMQ) for several instances. */
 import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import type { Redis } from 'ioredis'
@@ -7,8 +7,8 @@ import type { PortalConfig } from '../config/schema.ts'
 import type { PortalLimiter } from '../delivery/portal-limiter.ts'
 import { RedisPortalLimiter } from '../delivery/redis-limiter.ts'
 import { ConfigError } from '../errors.ts'
+import { openBullOutbox } from './bullmq.ts'
 import { maskUrl } from './redis-connection.ts'
-import { openRedisOutbox } from './redis.ts'
 import { openSqliteOutbox } from './sqlite.ts'
 import type { Outbox } from './types.ts'
 
@@ -33,7 +33,7 @@ export async function openStore (url: string, durability: 'full' | 'relaxed', lo
     return { outbox: await openSqliteOutbox({ path: path === '' ? ':memory:' : path, durability, logger: log }) }
   }
   if (url.startsWith('redis://') || url.startsWith('rediss://')) {
-    const outbox = await openRedisOutbox({ url, durability, logger: log })
+    const outbox = await openBullOutbox({ url, durability, logger: log })
     const limiterLog = logger.child({ component: 'rate-limiter' })
     return {
       outbox,

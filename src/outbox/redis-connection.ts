@@ -1,6 +1,6 @@
 /**
- * The relay's Redis connection: fails fast while Redis is away (the intake answers 503 instead of
- * hanging), reconnects by itself forever, and logs an outage once rather than once per request.
+ * The relay's Redis connections: they fail fast while Redis is away (the intake answers 503 instead
+ * of hanging), reconnect by themselves forever, and log an outage once rather than once per request.
  */
 import { Redis } from 'ioredis'
 import { StoreError } from './errors.ts'
@@ -15,18 +15,25 @@ export interface RedisConnectOptions {
   commandTimeoutMs?: number
   /** Runs after every reconnect (not the first connect), e.g. to check the server's persistence again. */
   onReconnect?: () => void
+  /**
+   * `worker`: the connection BullMQ Workers share. BullMQ requires `maxRetriesPerRequest: null` on
+   * it (it duplicates it for its blocking connection); the outbox never blocks (getNextJob with
+   * `block: false`), and without the offline queue and resending it still fails fast.
+   */
+  role?: 'commands' | 'worker'
 }
 
 export async function connectRedis (opts: RedisConnectOptions): Promise<Redis> {
   const { log } = opts
+  const worker = opts.role === 'worker'
   const redis = new Redis(opts.url, {
     lazyConnect: true,
-    connectionName: 'b24-form-relay',
+    connectionName: worker ? 'b24-form-relay-worker' : 'b24-form-relay',
     // Commands issued while disconnected fail at once, and a command in flight when the connection
     // drops is failed rather than resent: an enqueue that may not have been stored must not be
     // answered 2xx, and the client retries it (the dedupe key makes that safe).
     enableOfflineQueue: false,
-    maxRetriesPerRequest: 0,
+    maxRetriesPerRequest: worker ? null : 0,
     autoResendUnfulfilledCommands: false,
     commandTimeout: opts.commandTimeoutMs ?? 5000,
     connectTimeout: 5000,

@@ -1,12 +1,13 @@
-/** The Redis outbox's URL (redis://host:6379/0?prefix=relay) and the names of its keys. */
+/** The Redis outbox's URL (redis://host:6379/0?prefix=relay) and the prefix every key of the relay starts with. */
 import { ConfigError } from '../errors.ts'
 
 export interface RedisTarget {
   /** What ioredis connects to: the URL without our own `prefix` parameter. */
   connectionUrl: string
   /**
-   * Every key starts with it. The name sits in braces, a Redis Cluster hash tag, so all keys of
-   * one relay share a slot and the scripts that touch several of them stay legal there too.
+   * Every key starts with it (BullMQ's prefix is the same name in braces). The name sits in braces,
+   * a Redis Cluster hash tag, so all keys of one relay share a slot and BullMQ's scripts that
+   * touch several of them stay legal there too.
    */
   keyPrefix: string
 }
@@ -30,11 +31,4 @@ export function parseRedisUrl (url: string): RedisTarget {
 
 export function redisKeyPrefix (name: string): string {
   return `{${name}}:`
-}
-
-/** Key names as the scripts build them; the scripts are the source of truth (redis-scripts.ts). */
-export const redisKeys = {
-  submission: (p: string, id: string) => `${p}sub:${id}`,
-  history: (p: string, id: string) => `${p}hist:${id}`,
-  dead: (p: string, portalId?: string) => portalId === undefined ? `${p}dead` : `${p}dead:${portalId}`
 }

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startEmulator, type Emulator } from '../../src/emulator/index.ts'
-import { openRedisOutbox } from '../../src/outbox/redis.ts'
+import { openBullOutbox } from '../../src/outbox/bullmq.ts'
 import { startRelayProcess, type RelayProcess } from '../helpers/relay-process.ts'
 import { startPrivateRedis, type PrivateRedis } from '../helpers/redis-server.ts'
 import { waitFor } from '../helpers/wait-for.ts'
@@ -95,7 +95,7 @@ describe('Redis outage under a running relay', () => {
 
     // Every 2xx is stored (the append-only file kept what was acknowledged before the kill) and
     // becomes exactly one lead.
-    const check = await openRedisOutbox({ url, durability: 'full' })
+    const check = await openBullOutbox({ url, durability: 'full' })
     try {
       for (const a of accepted()) expect(await check.get(a.id!), `submission ${a.i}`).toBeDefined()
     } finally {

@@ -1,6 +1,14 @@
-/** The behaviour every Outbox adapter must show; each adapter's test file runs it against its own store. */
+/**
+ * The behaviour every Outbox adapter must show; each adapter's test file runs it against its own
+ * store. Two clocks, one contract: a `fake`-clock store honours every `now` and is driven by a
+ * fixed clock without sleeping (SQLite); a `wall`-clock store ignores `now` (BullMQ: its locks,
+ * delays and dedupe TTLs run on real time), so where time must pass the same assertions run with
+ * short real durations and bounded waits, checking instants against the window the call ran in.
+ */
+import { setTimeout as sleep } from 'node:timers/promises'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import type { NewSubmission, Outbox } from '../../src/outbox/types.ts'
+import type { ClaimedSubmission, NewSubmission, Outbox } from '../../src/outbox/types.ts'
+import { waitFor } from '../helpers/wait-for.ts'
 
 export interface OutboxHarness {
   /** A handle on a fresh, empty store. */
@@ -18,6 +26,31 @@ export interface OutboxHarness {
 const T0 = 1_700_000_000_000
 const LEASE = 30_000
 
+// Wall clock: durations short enough to wait for, long enough that no step outruns them on a busy machine.
+/** A lease that must run out during the test. */
+const WALL_SHORT_LEASE = 1500
+/** How far ahead a retry is scheduled. */
+const WALL_RETRY_IN = 1500
+/** A dedupe window (the fixed clock uses 1,000 ms). */
+const WALL_WINDOW = 2000
+/** Every wait for time to pass is bounded. */
+const WALL_WAIT = { timeoutMs: 15_000, intervalMs: 50 }
+
+export interface ContractCapabilities {
+  /** False for stores that cannot be reopened (SQLite ':memory:'): the reopen test is not defined. */
+  canReopen?: boolean
+  /** `fake` (default): the store honours `now`. `wall`: the store runs on real time and ignores `now`. */
+  clock?: 'fake' | 'wall'
+}
+
+/** When a call ran, by the test's clock: a wall-clock store's instants must fall inside it. */
+interface Window { from: number, to: number }
+async function timed<T> (fn: () => Promise<T>): Promise<{ value: T } & Window> {
+  const from = Date.now()
+  const value = await fn()
+  return { value, from, to: Date.now() }
+}
+
 const sub = (over: Partial<NewSubmission> = {}): NewSubmission => ({
   formId: 'contact',
   portalId: 'main',
@@ -27,10 +60,37 @@ const sub = (over: Partial<NewSubmission> = {}): NewSubmission => ({
   ...over
 })
 
-export function describeOutboxContract (name: string, factory: () => Promise<OutboxHarness>, capabilities: { canReopen?: boolean } = {}): void {
+export function describeOutboxContract (name: string, factory: () => Promise<OutboxHarness>, capabilities: ContractCapabilities = {}): void {
   // A store that cannot be reopened does not define the reopen test at all (no skipped tests).
   const itReopen = capabilities.canReopen === false ? (() => {}) as unknown as typeof it : it
-  describe(`Outbox contract: ${name}`, () => {
+  const wall = capabilities.clock === 'wall'
+  /** The `now` option of a call made `offset` ms after T0: fake → T0 + offset; wall → none (the store reads its clock). */
+  const at = (offset: number): { now?: number } => wall ? {} : { now: T0 + offset }
+  /** A submission; in wall mode without `now`. */
+  const make = (over: Partial<NewSubmission> = {}): NewSubmission => {
+    const s = sub(over)
+    if (wall) delete s.now
+    return s
+  }
+  /** What an instant must be: fake → exactly T0 + offset; wall → a number, then checked by `inWindow`. */
+  const instant = (offset: number): unknown => wall ? expect.any(Number) : T0 + offset
+  const inWindow = (value: number | null | undefined, w: Window): void => {
+    if (!wall) return
+    expect(value).toBeGreaterThanOrEqual(w.from)
+    expect(value).toBeLessThanOrEqual(w.to)
+  }
+  /** Lets time pass: fake → the `now` of a call `ms` after T0; wall → a real pause of `wallMs`, no `now`. */
+  const later = async (ms: number, wallMs: number): Promise<{ now?: number }> => {
+    if (!wall) return { now: T0 + ms }
+    await sleep(wallMs)
+    return {}
+  }
+  /** A claim that must wait for a lease or a retry time to pass: fake → one claim at T0 + ms; wall → polled, bounded. */
+  const claimWhenDue = async (outbox: Outbox, ms: number, leaseMs: number): Promise<ClaimedSubmission | undefined> => {
+    if (!wall) return (await outbox.claim({ limit: 1, leaseMs, now: T0 + ms }))[0]
+    return await waitFor(async () => (await outbox.claim({ limit: 1, leaseMs }))[0], { ...WALL_WAIT, what: 'a claim once the time has come' })
+  }
+  describe(`Outbox contract: ${name} (${wall ? 'wall' : 'fake'} clock)`, () => {
     let h: OutboxHarness
     let outbox: Outbox
     beforeEach(async () => {
@@ -40,18 +100,21 @@ export function describeOutboxContract (name: string, factory: () => Promise<Out
     afterEach(async () => { await h.cleanup() })
 
     const enqueueMany = async (n: number, over: Partial<NewSubmission> = {}): Promise<string[]> =>
-      (await Promise.all(Array.from({ length: n }, () => outbox.enqueue(sub(over))))).map(r => r.id)
+      (await Promise.all(Array.from({ length: n }, () => outbox.enqueue(make(over))))).map(r => r.id)
 
     describe('enqueue and get', () => {
       it('stores a pending submission and returns it by id', async () => {
-        const { id, duplicate } = await outbox.enqueue(sub({ dedupeKey: 'k1' }))
+        const t = await timed(() => outbox.enqueue(make({ dedupeKey: 'k1' })))
+        const { id, duplicate } = t.value
         expect(duplicate).toBe(false)
         const rec = await outbox.get(id)
         expect(rec).toMatchObject({
           id, formId: 'contact', portalId: 'main', status: 'pending', attempts: 0, outcomeUnknown: false,
-          payload: sub().payload, meta: sub().meta, dedupeKey: 'k1', createdAt: T0, nextAttemptAt: T0,
+          payload: sub().payload, meta: sub().meta, dedupeKey: 'k1', createdAt: instant(0), nextAttemptAt: instant(0),
           leaseUntil: null, leadId: null, lastError: null, deliveredAt: null, history: []
         })
+        inWindow(rec?.createdAt, t)
+        expect(rec?.nextAttemptAt).toBe(rec?.createdAt)
       })
 
       it('returns undefined for an unknown id', async () => {
@@ -66,7 +129,7 @@ export function describeOutboxContract (name: string, factory: () => Promise<Out
       it('rejects a payload that is not JSON without failing the calls beside it', async () => {
         const circular: Record<string, unknown> = {}
         circular.self = circular
-        const [good, bad] = await Promise.allSettled([outbox.enqueue(sub()), outbox.enqueue(sub({ payload: circular }))])
+        const [good, bad] = await Promise.allSettled([outbox.enqueue(make()), outbox.enqueue(make({ payload: circular }))])
         expect(good.status).toBe('fulfilled')
         expect(bad.status === 'rejected' && bad.reason).toMatchObject({ code: 'RELAY_ERR_STORE_INPUT' })
       })
@@ -75,81 +138,102 @@ export function describeOutboxContract (name: string, factory: () => Promise<Out
     describe('durability', () => {
       itReopen('keeps submissions and their state across close and reopen', async () => {
         if (h.open === undefined) throw new Error('this harness declares it can reopen but has no open()')
-        const { id: kept } = await outbox.enqueue(sub())
-        const { id: done } = await outbox.enqueue(sub({ now: T0 + 1 }))
-        const [a, b] = await outbox.claim({ limit: 2, leaseMs: LEASE, now: T0 + 10 })
+        const { id: kept } = await outbox.enqueue(make())
+        const { id: done } = await outbox.enqueue(make(at(1)))
+        const [a, b] = await outbox.claim({ limit: 2, leaseMs: LEASE, ...at(10) })
         expect(a?.id).toBe(kept)
         await outbox.release(kept, a!.leaseToken)
-        await outbox.complete(done, b!.leaseToken, { leadId: 42, now: T0 + 20 })
+        const t = await timed(() => outbox.complete(done, b!.leaseToken, { leadId: 42, ...at(20) }))
         await outbox.close()
 
         const reopened = await h.open()
         expect(await reopened.get(kept)).toMatchObject({ status: 'pending', attempts: 0, payload: sub().payload })
-        expect(await reopened.get(done)).toMatchObject({ status: 'delivered', leadId: 42, deliveredAt: T0 + 20 })
+        const rec = await reopened.get(done)
+        expect(rec).toMatchObject({ status: 'delivered', leadId: 42, deliveredAt: instant(20) })
+        inWindow(rec?.deliveredAt, t)
       })
 
       it('is closed after close(): calls reject with RELAY_ERR_STORE_CLOSED, close() again is a no-op', async () => {
         await outbox.close()
         await outbox.close()
-        await expect(outbox.enqueue(sub())).rejects.toMatchObject({ code: 'RELAY_ERR_STORE_CLOSED' })
+        await expect(outbox.enqueue(make())).rejects.toMatchObject({ code: 'RELAY_ERR_STORE_CLOSED' })
         await expect(outbox.claim({ limit: 1, leaseMs: LEASE })).rejects.toMatchObject({ code: 'RELAY_ERR_STORE_CLOSED' })
       })
     })
 
     describe('claim', () => {
       it('leases the oldest due submissions first, up to the limit', async () => {
-        const { id: third } = await outbox.enqueue(sub({ now: T0 + 2 }))
-        const { id: first } = await outbox.enqueue(sub({ now: T0 }))
-        const { id: second } = await outbox.enqueue(sub({ now: T0 + 1 }))
-        const now = T0 + 10
-        expect((await outbox.claim({ limit: 2, leaseMs: LEASE, now })).map(c => c.id)).toEqual([first, second])
-        expect((await outbox.claim({ limit: 2, leaseMs: LEASE, now })).map(c => c.id)).toEqual([third])
-        expect(await outbox.claim({ limit: 2, leaseMs: LEASE, now })).toEqual([])
+        let first: string, second: string, third: string
+        if (wall) {
+          // A wall-clock store stamps createdAt itself: creation order is the order of the calls.
+          ;({ id: first } = await outbox.enqueue(make()))
+          ;({ id: second } = await outbox.enqueue(make()))
+          ;({ id: third } = await outbox.enqueue(make()))
+        } else {
+          ;({ id: third } = await outbox.enqueue(sub({ now: T0 + 2 })))
+          ;({ id: first } = await outbox.enqueue(sub({ now: T0 })))
+          ;({ id: second } = await outbox.enqueue(sub({ now: T0 + 1 })))
+        }
+        const now = at(10)
+        expect((await outbox.claim({ limit: 2, leaseMs: LEASE, ...now })).map(c => c.id)).toEqual([first, second])
+        expect((await outbox.claim({ limit: 2, leaseMs: LEASE, ...now })).map(c => c.id)).toEqual([third])
+        expect(await outbox.claim({ limit: 2, leaseMs: LEASE, ...now })).toEqual([])
       })
 
       it('hands out the payload, a lease token and the attempt count', async () => {
-        const { id } = await outbox.enqueue(sub())
-        const [c] = await outbox.claim({ limit: 5, leaseMs: LEASE, now: T0 + 5 })
+        const enqueued = await timed(() => outbox.enqueue(make()))
+        const { id } = enqueued.value
+        const claimed = await timed(() => outbox.claim({ limit: 5, leaseMs: LEASE, ...at(5) }))
+        const [c] = claimed.value
         expect(c).toMatchObject({
-          id, formId: 'contact', portalId: 'main', payload: sub().payload, attempts: 1, createdAt: T0,
-          leaseUntil: T0 + 5 + LEASE, outcomeUnknown: false
+          id, formId: 'contact', portalId: 'main', payload: sub().payload, attempts: 1, createdAt: instant(0),
+          leaseUntil: instant(5 + LEASE), outcomeUnknown: false
         })
+        inWindow(c?.createdAt, enqueued)
+        inWindow(c!.leaseUntil - LEASE, claimed)
         expect(typeof c?.leaseToken).toBe('string')
-        expect(await outbox.get(id)).toMatchObject({
-          status: 'leased', attempts: 1, leaseUntil: T0 + 5 + LEASE,
-          history: [{ attempt: 1, startedAt: T0 + 5, endedAt: null, outcome: 'in_flight', error: null }]
+        const rec = await outbox.get(id)
+        expect(rec).toMatchObject({
+          status: 'leased', attempts: 1, leaseUntil: c?.leaseUntil,
+          history: [{ attempt: 1, startedAt: instant(5), endedAt: null, outcome: 'in_flight', error: null }]
         })
+        expect(rec?.history[0]?.startedAt).toBe(c!.leaseUntil - LEASE)
       })
 
       it('filters by portal', async () => {
         const [a1, a2] = await enqueueMany(2, { portalId: 'a' })
         await enqueueMany(3, { portalId: 'b' })
-        const claimed = await outbox.claim({ limit: 10, leaseMs: LEASE, portalId: 'a', now: T0 })
+        const claimed = await outbox.claim({ limit: 10, leaseMs: LEASE, portalId: 'a', ...at(0) })
         expect(claimed.map(c => c.id).sort()).toEqual([a1, a2].sort())
-        expect(await outbox.claim({ limit: 10, leaseMs: LEASE, portalId: 'c', now: T0 })).toEqual([])
-        expect(await outbox.claim({ limit: 10, leaseMs: LEASE, now: T0 })).toHaveLength(3)
+        expect(await outbox.claim({ limit: 10, leaseMs: LEASE, portalId: 'c', ...at(0) })).toEqual([])
+        expect(await outbox.claim({ limit: 10, leaseMs: LEASE, ...at(0) })).toHaveLength(3)
       })
 
       it('never hands one submission to two concurrent claimers', async () => {
         const ids = await enqueueMany(60)
         const handles = h.open === undefined ? [outbox] : [outbox, await h.open()]
         const batches = await Promise.all(Array.from({ length: 12 }, (_, i) =>
-          handles[i % handles.length]!.claim({ limit: 7, leaseMs: LEASE, now: T0 + 1 })))
+          handles[i % handles.length]!.claim({ limit: 7, leaseMs: LEASE, ...at(1) })))
         const claimed = batches.flat().map(c => c.id)
         expect(claimed).toHaveLength(60)
         expect(new Set(claimed)).toEqual(new Set(ids))
       })
 
       it('gives an expired lease to the next claimer with outcomeUnknown and the attempt carried', async () => {
-        const { id } = await outbox.enqueue(sub())
-        const [first] = await outbox.claim({ limit: 1, leaseMs: 1000, now: T0 })
-        expect(await outbox.claim({ limit: 1, leaseMs: 1000, now: T0 + 999 })).toEqual([])
-        const [second] = await outbox.claim({ limit: 1, leaseMs: 1000, now: T0 + 1000 })
+        const lease = wall ? WALL_SHORT_LEASE : 1000
+        const { id } = await outbox.enqueue(make())
+        const claimed = await timed(() => outbox.claim({ limit: 1, leaseMs: lease, ...at(0) }))
+        const [first] = claimed.value
+        expect(await outbox.claim({ limit: 1, leaseMs: lease, ...at(lease - 1) })).toEqual([])
+        // Wall clock: the next owner keeps a long lease, so no later step can outrun it.
+        const second = await claimWhenDue(outbox, lease, wall ? LEASE : 1000)
+        // Never before the first lease could have run out.
+        if (wall) expect(Date.now()).toBeGreaterThanOrEqual(claimed.from + lease)
         expect(second).toMatchObject({ id, attempts: 2, outcomeUnknown: true })
         expect(second?.leaseToken).not.toBe(first?.leaseToken)
 
-        expect(await outbox.complete(id, first!.leaseToken, { leadId: 1, now: T0 + 1001 })).toBe(false)
-        expect(await outbox.complete(id, second!.leaseToken, { leadId: 2, now: T0 + 1002 })).toBe(true)
+        expect(await outbox.complete(id, first!.leaseToken, { leadId: 1, ...at(1001) })).toBe(false)
+        expect(await outbox.complete(id, second!.leaseToken, { leadId: 2, ...at(1002) })).toBe(true)
         const rec = await outbox.get(id)
         expect(rec).toMatchObject({ status: 'delivered', leadId: 2, attempts: 2 })
         expect(rec?.history.map(a => a.outcome)).toEqual(['lease_expired', 'delivered'])
@@ -163,16 +247,21 @@ export function describeOutboxContract (name: string, factory: () => Promise<Out
 
     describe('reporting back', () => {
       it('complete marks it delivered; it is never claimed again', async () => {
-        const { id } = await outbox.enqueue(sub())
-        const [c] = await outbox.claim({ limit: 1, leaseMs: LEASE, now: T0 })
-        expect(await outbox.complete(id, c!.leaseToken, { leadId: 7, now: T0 + 5 })).toBe(true)
-        expect(await outbox.get(id)).toMatchObject({ status: 'delivered', leadId: 7, deliveredAt: T0 + 5, leaseUntil: null })
-        expect(await outbox.claim({ limit: 1, leaseMs: LEASE, now: T0 + LEASE * 10 })).toEqual([])
+        const lease = wall ? WALL_SHORT_LEASE : LEASE
+        const { id } = await outbox.enqueue(make())
+        const [c] = await outbox.claim({ limit: 1, leaseMs: lease, ...at(0) })
+        const t = await timed(() => outbox.complete(id, c!.leaseToken, { leadId: 7, ...at(5) }))
+        expect(t.value).toBe(true)
+        const rec = await outbox.get(id)
+        expect(rec).toMatchObject({ status: 'delivered', leadId: 7, deliveredAt: instant(5), leaseUntil: null })
+        inWindow(rec?.deliveredAt, t)
+        // Long after its lease would have run out.
+        expect(await outbox.claim({ limit: 1, leaseMs: lease, ...await later(LEASE * 10, lease * 2) })).toEqual([])
       })
 
       it('answers false to a stale or wrong lease token and changes nothing', async () => {
-        const { id } = await outbox.enqueue(sub())
-        const [c] = await outbox.claim({ limit: 1, leaseMs: LEASE, now: T0 })
+        const { id } = await outbox.enqueue(make())
+        const [c] = await outbox.claim({ limit: 1, leaseMs: LEASE, ...at(0) })
         const err = { code: 'X', message: 'x' }
         expect(await outbox.complete(id, 'not-the-token', { leadId: 1 })).toBe(false)
         expect(await outbox.retryLater(id, 'not-the-token', { at: T0, error: err, outcomeUnknown: false })).toBe(false)
@@ -189,117 +278,146 @@ export function describeOutboxContract (name: string, factory: () => Promise<Out
       })
 
       it('retryLater keeps it out of claims until `at`, with the error recorded', async () => {
-        const { id } = await outbox.enqueue(sub())
-        const [c] = await outbox.claim({ limit: 1, leaseMs: LEASE, now: T0 })
+        const { id } = await outbox.enqueue(make())
+        const [c] = await outbox.claim({ limit: 1, leaseMs: LEASE, ...at(0) })
         const error = { code: 'QUERY_LIMIT_EXCEEDED', message: 'Too many requests' }
-        expect(await outbox.retryLater(id, c!.leaseToken, { at: T0 + 5000, error, outcomeUnknown: false, now: T0 + 1 })).toBe(true)
-        expect(await outbox.get(id)).toMatchObject({ status: 'pending', attempts: 1, nextAttemptAt: T0 + 5000, lastError: error })
-        expect(await outbox.claim({ limit: 1, leaseMs: LEASE, now: T0 + 4999 })).toEqual([])
-        const [again] = await outbox.claim({ limit: 1, leaseMs: LEASE, now: T0 + 5000 })
+        const retryAt = wall ? Date.now() + WALL_RETRY_IN : T0 + 5000
+        const t = await timed(() => outbox.retryLater(id, c!.leaseToken, { at: retryAt, error, outcomeUnknown: false, ...at(1) }))
+        expect(t.value).toBe(true)
+        expect(await outbox.get(id)).toMatchObject({ status: 'pending', attempts: 1, nextAttemptAt: retryAt, lastError: error })
+        expect(await outbox.claim({ limit: 1, leaseMs: LEASE, ...at(4999) })).toEqual([])
+        const again = await claimWhenDue(outbox, 5000, LEASE)
+        if (wall) expect(Date.now()).toBeGreaterThanOrEqual(retryAt)
         expect(again).toMatchObject({ id, attempts: 2, outcomeUnknown: false })
-        expect((await outbox.get(id))?.history).toMatchObject([
-          { attempt: 1, outcome: 'retry', endedAt: T0 + 1, error },
+        const history = (await outbox.get(id))?.history
+        expect(history).toMatchObject([
+          { attempt: 1, outcome: 'retry', endedAt: instant(1), error },
           { attempt: 2, outcome: 'in_flight' }
         ])
+        inWindow(history?.[0]?.endedAt, t)
       })
 
       it('outcomeUnknown reported to retryLater sticks through later clean failures', async () => {
-        const { id } = await outbox.enqueue(sub())
+        const { id } = await outbox.enqueue(make())
         const error = { code: 'RELAY_ERR_TIMEOUT', message: 'no answer' }
-        let [c] = await outbox.claim({ limit: 1, leaseMs: LEASE, now: T0 })
-        await outbox.retryLater(id, c!.leaseToken, { at: T0, error, outcomeUnknown: true })
-        ;[c] = await outbox.claim({ limit: 1, leaseMs: LEASE, now: T0 })
+        // Due at once.
+        const now = (): number => wall ? Date.now() : T0
+        let [c] = await outbox.claim({ limit: 1, leaseMs: LEASE, ...at(0) })
+        await outbox.retryLater(id, c!.leaseToken, { at: now(), error, outcomeUnknown: true })
+        ;[c] = await outbox.claim({ limit: 1, leaseMs: LEASE, ...at(0) })
         expect(c?.outcomeUnknown).toBe(true)
-        await outbox.retryLater(id, c!.leaseToken, { at: T0, error, outcomeUnknown: false })
-        ;[c] = await outbox.claim({ limit: 1, leaseMs: LEASE, now: T0 })
+        await outbox.retryLater(id, c!.leaseToken, { at: now(), error, outcomeUnknown: false })
+        ;[c] = await outbox.claim({ limit: 1, leaseMs: LEASE, ...at(0) })
         expect(c).toMatchObject({ attempts: 3, outcomeUnknown: true })
       })
 
       it('release gives it back, due at once, without counting the attempt', async () => {
-        const { id } = await outbox.enqueue(sub())
-        const [c] = await outbox.claim({ limit: 1, leaseMs: LEASE, now: T0 })
-        expect(await outbox.release(id, c!.leaseToken, { now: T0 + 1 })).toBe(true)
+        const { id } = await outbox.enqueue(make())
+        const [c] = await outbox.claim({ limit: 1, leaseMs: LEASE, ...at(0) })
+        expect(await outbox.release(id, c!.leaseToken, at(1))).toBe(true)
         expect(await outbox.get(id)).toMatchObject({ status: 'pending', attempts: 0, leaseUntil: null })
-        const [again] = await outbox.claim({ limit: 1, leaseMs: LEASE, now: T0 + 2 })
+        const [again] = await outbox.claim({ limit: 1, leaseMs: LEASE, ...at(2) })
         expect(again).toMatchObject({ id, attempts: 1, outcomeUnknown: false })
         expect((await outbox.get(id))?.history.map(a => a.outcome)).toEqual(['released', 'in_flight'])
       })
 
       it('deadLetter keeps it with its error, unclaimable, until requeueDead', async () => {
-        const { id } = await outbox.enqueue(sub({ portalId: 'p' }))
-        const [c] = await outbox.claim({ limit: 1, leaseMs: LEASE, now: T0 })
+        const lease = wall ? WALL_SHORT_LEASE : LEASE
+        const { id } = await outbox.enqueue(make({ portalId: 'p' }))
+        const [c] = await outbox.claim({ limit: 1, leaseMs: lease, ...at(0) })
         const error = { code: 'RELAY_ERR_BITRIX_REJECTED', message: 'bad field' }
-        expect(await outbox.deadLetter(id, c!.leaseToken, error, { now: T0 + 1 })).toBe(true)
+        expect(await outbox.deadLetter(id, c!.leaseToken, error, at(1))).toBe(true)
         expect(await outbox.get(id)).toMatchObject({ status: 'dead', lastError: error, attempts: 1 })
-        expect(await outbox.claim({ limit: 1, leaseMs: LEASE, now: T0 + LEASE * 10 })).toEqual([])
+        // Long after its lease would have run out.
+        expect(await outbox.claim({ limit: 1, leaseMs: lease, ...await later(LEASE * 10, lease * 2) })).toEqual([])
         expect((await outbox.listDead({ limit: 10 })).map(d => d.id)).toEqual([id])
         expect(await outbox.listDead({ limit: 10, portalId: 'other' })).toEqual([])
 
-        expect(await outbox.requeueDead(id, { now: T0 + 100 })).toBe(true)
+        expect(await outbox.requeueDead(id, at(100))).toBe(true)
         expect(await outbox.requeueDead(id)).toBe(false)
         expect(await outbox.get(id)).toMatchObject({ status: 'pending', attempts: 0, lastError: error })
-        const [again] = await outbox.claim({ limit: 1, leaseMs: LEASE, now: T0 + 100 })
+        const [again] = await outbox.claim({ limit: 1, leaseMs: LEASE, ...at(100) })
         expect(again).toMatchObject({ id, attempts: 1 })
         expect(await outbox.listDead({ limit: 10 })).toEqual([])
-        expect(await outbox.stats(T0 + 100)).toMatchObject({ pending: 0, leased: 1, dead: 0, byPortal: { p: { leased: 1 } } })
+        expect(await outbox.stats(at(100).now)).toMatchObject({ pending: 0, leased: 1, dead: 0, byPortal: { p: { leased: 1 } } })
       })
     })
 
     describe('dedupe', () => {
       it('returns the first id for the same key inside the window', async () => {
-        const first = await outbox.enqueue(sub({ dedupeKey: 'same', dedupeWindowMs: 1000 }))
-        const again = await outbox.enqueue(sub({ dedupeKey: 'same', dedupeWindowMs: 1000, now: T0 + 999 }))
+        const win = wall ? WALL_WINDOW : 1000
+        const first = await outbox.enqueue(make({ dedupeKey: 'same', dedupeWindowMs: win }))
+        const again = await outbox.enqueue(make({ dedupeKey: 'same', dedupeWindowMs: win, ...at(999) }))
         expect(again).toEqual({ id: first.id, duplicate: true })
-        const other = await outbox.enqueue(sub({ dedupeKey: 'other', dedupeWindowMs: 1000, now: T0 + 999 }))
+        const other = await outbox.enqueue(make({ dedupeKey: 'other', dedupeWindowMs: win, ...at(999) }))
         expect(other.duplicate).toBe(false)
-        expect((await outbox.stats(T0 + 999)).pending).toBe(2)
+        expect((await outbox.stats(at(999).now)).pending).toBe(2)
       })
 
       it('stores a new submission once the window has passed, and the key moves to it', async () => {
-        const first = await outbox.enqueue(sub({ dedupeKey: 'same', dedupeWindowMs: 1000 }))
-        const later = await outbox.enqueue(sub({ dedupeKey: 'same', dedupeWindowMs: 1000, now: T0 + 1000 }))
-        expect(later.duplicate).toBe(false)
-        expect(later.id).not.toBe(first.id)
-        const third = await outbox.enqueue(sub({ dedupeKey: 'same', dedupeWindowMs: 1000, now: T0 + 1500 }))
-        expect(third).toEqual({ id: later.id, duplicate: true })
+        const win = wall ? WALL_WINDOW : 1000
+        const enqueued = await timed(() => outbox.enqueue(make({ dedupeKey: 'same', dedupeWindowMs: win })))
+        const first = enqueued.value
+        // Wall clock: retried until the window has passed; every retry inside it stores nothing and
+        // must not extend the window, or this would never end.
+        const after = wall
+          ? await waitFor(async () => {
+            const r = await outbox.enqueue(make({ dedupeKey: 'same', dedupeWindowMs: win }))
+            return r.duplicate ? undefined : r
+          }, { ...WALL_WAIT, intervalMs: 100, what: 'the dedupe window to pass' })
+          : await outbox.enqueue(sub({ dedupeKey: 'same', dedupeWindowMs: win, now: T0 + 1000 }))
+        if (wall) expect(Date.now()).toBeGreaterThanOrEqual(enqueued.from + win)
+        expect(after.duplicate).toBe(false)
+        expect(after.id).not.toBe(first.id)
+        const third = await outbox.enqueue(make({ dedupeKey: 'same', dedupeWindowMs: win, ...at(1500) }))
+        expect(third).toEqual({ id: after.id, duplicate: true })
       })
 
       it('dedupes identical submissions enqueued together', async () => {
-        const results = await Promise.all(Array.from({ length: 5 }, () => outbox.enqueue(sub({ dedupeKey: 'burst' }))))
+        const results = await Promise.all(Array.from({ length: 5 }, () => outbox.enqueue(make({ dedupeKey: 'burst' }))))
         expect(results.filter(r => !r.duplicate)).toHaveLength(1)
         expect(new Set(results.map(r => r.id)).size).toBe(1)
       })
 
       it('answers with the first id whatever became of it, and never dedupes without a key', async () => {
-        const { id } = await outbox.enqueue(sub({ dedupeKey: 'k' }))
-        const [c] = await outbox.claim({ limit: 1, leaseMs: LEASE, now: T0 })
-        await outbox.complete(id, c!.leaseToken, { leadId: 3, now: T0 + 1 })
-        expect(await outbox.enqueue(sub({ dedupeKey: 'k', now: T0 + 2 }))).toEqual({ id, duplicate: true })
-        const [x, y] = await Promise.all([outbox.enqueue(sub()), outbox.enqueue(sub())])
+        const { id } = await outbox.enqueue(make({ dedupeKey: 'k' }))
+        const [c] = await outbox.claim({ limit: 1, leaseMs: LEASE, ...at(0) })
+        await outbox.complete(id, c!.leaseToken, { leadId: 3, ...at(1) })
+        expect(await outbox.enqueue(make({ dedupeKey: 'k', ...at(2) }))).toEqual({ id, duplicate: true })
+        const [x, y] = await Promise.all([outbox.enqueue(make()), outbox.enqueue(make())])
         expect(x?.id).not.toBe(y?.id)
       })
     })
 
     describe('stats', () => {
       it('counts by status and portal, with what is due and the oldest undelivered', async () => {
-        expect(await outbox.stats(T0)).toEqual({
+        // Wall clock: a1's lease must outlast the first count, then run out before the second.
+        const aLease = wall ? WALL_SHORT_LEASE : 1000
+        expect(await outbox.stats(at(0).now)).toEqual({
           pending: 0, leased: 0, delivered: 0, dead: 0, due: 0, oldestPendingAt: null, byPortal: {}
         })
-        await outbox.enqueue(sub({ portalId: 'a', now: T0 }))
-        await outbox.enqueue(sub({ portalId: 'a', now: T0 + 1 }))
-        await outbox.enqueue(sub({ portalId: 'b', now: T0 + 2 }))
-        await outbox.enqueue(sub({ portalId: 'b', now: T0 + 3 }))
-        const [a1] = await outbox.claim({ limit: 1, leaseMs: 1000, portalId: 'a', now: T0 + 10 })
-        const [b1, b2] = await outbox.claim({ limit: 2, leaseMs: 1000, portalId: 'b', now: T0 + 10 })
+        const { id: oldest } = await outbox.enqueue(make({ portalId: 'a', ...at(0) }))
+        await outbox.enqueue(make({ portalId: 'a', ...at(1) }))
+        await outbox.enqueue(make({ portalId: 'b', ...at(2) }))
+        await outbox.enqueue(make({ portalId: 'b', ...at(3) }))
+        const [a1] = await outbox.claim({ limit: 1, leaseMs: aLease, portalId: 'a', ...at(10) })
+        const [b1, b2] = await outbox.claim({ limit: 2, leaseMs: wall ? LEASE : 1000, portalId: 'b', ...at(10) })
         await outbox.complete(b1!.id, b1!.leaseToken, { leadId: 1 })
         await outbox.deadLetter(b2!.id, b2!.leaseToken, { code: 'X', message: 'x' })
         expect(a1).toBeDefined()
 
-        expect(await outbox.stats(T0 + 10)).toEqual({
-          pending: 1, leased: 1, delivered: 1, dead: 1, due: 1, oldestPendingAt: T0,
+        const stats = await outbox.stats(at(10).now)
+        expect(stats).toEqual({
+          pending: 1, leased: 1, delivered: 1, dead: 1, due: 1, oldestPendingAt: instant(0),
           byPortal: { a: { pending: 1, leased: 1, dead: 0 }, b: { pending: 0, leased: 0, dead: 1 } }
         })
-        expect((await outbox.stats(T0 + 1010)).due).toBe(2)
+        expect(stats.oldestPendingAt).toBe((await outbox.get(oldest))?.createdAt)
+        if (wall) {
+          // A lease that ran out is due: counted once the store has noticed, within a bounded wait.
+          await waitFor(async () => (await outbox.stats()).due === 2, { ...WALL_WAIT, what: 'the expired lease to count as due' })
+        } else {
+          expect((await outbox.stats(T0 + 1010)).due).toBe(2)
+        }
       })
     })
   })

@@ -1,6 +1,6 @@
 /** The Redis outbox while its server is away: intake calls fail at once, reports wait for Redis while the lease lasts, and the same handle recovers. */
 import { afterEach, describe, expect, it } from 'vitest'
-import { openRedisOutbox, type RedisOutbox } from '../../src/outbox/redis.ts'
+import { openBullOutbox, type BullOutbox } from '../../src/outbox/bullmq.ts'
 import type { NewSubmission } from '../../src/outbox/types.ts'
 import { startPrivateRedis, type PrivateRedis } from '../helpers/redis-server.ts'
 import { waitFor } from '../helpers/wait-for.ts'
@@ -10,7 +10,7 @@ const sub = (over: Partial<NewSubmission> = {}): NewSubmission =>
 
 describe('Redis outbox with its server away', () => {
   let server: PrivateRedis | undefined
-  let outbox: RedisOutbox | undefined
+  let outbox: BullOutbox | undefined
   afterEach(async () => {
     await outbox?.close()
     await server?.close()
@@ -18,7 +18,7 @@ describe('Redis outbox with its server away', () => {
 
   it('fails enqueue and claim at once with RELAY_ERR_STORE, then works again on the same handle', async () => {
     server = await startPrivateRedis({ persistent: true })
-    outbox = await openRedisOutbox({ url: server.url, durability: 'full' })
+    outbox = await openBullOutbox({ url: server.url, durability: 'full' })
     const { id: before } = await outbox.enqueue(sub())
     await server.stop()
     await expect(outbox.enqueue(sub())).rejects.toMatchObject({ code: 'RELAY_ERR_STORE', name: 'StoreError' })
@@ -33,7 +33,7 @@ describe('Redis outbox with its server away', () => {
 
   it('a report made while Redis is away waits for it and lands on the lease it holds', async () => {
     server = await startPrivateRedis({ persistent: true })
-    outbox = await openRedisOutbox({ url: server.url, durability: 'full' })
+    outbox = await openBullOutbox({ url: server.url, durability: 'full' })
     const { id } = await outbox.enqueue(sub())
     const [c] = await outbox.claim({ limit: 1, leaseMs: 60_000 })
     await server.stop()
@@ -48,7 +48,7 @@ describe('Redis outbox with its server away', () => {
 
   it('gives up on a report once its lease would have run out anyway', async () => {
     server = await startPrivateRedis()
-    outbox = await openRedisOutbox({ url: server.url, durability: 'full' })
+    outbox = await openBullOutbox({ url: server.url, durability: 'full' })
     const { id } = await outbox.enqueue(sub())
     const [c] = await outbox.claim({ limit: 1, leaseMs: 400 })
     await server.stop()
@@ -60,7 +60,7 @@ describe('Redis outbox with its server away', () => {
     const url = server.url.replace('redis://', 'redis://:secret@')
     await server.close()
     server = undefined
-    const opening = openRedisOutbox({ url, durability: 'full', connectTimeoutMs: 500 })
+    const opening = openBullOutbox({ url, durability: 'full', connectTimeoutMs: 500 })
     await expect(opening).rejects.toMatchObject({ code: 'RELAY_ERR_STORE' })
     await expect(opening).rejects.toThrow(/redis:\/\/\*\*\*@127\.0\.0\.1/)
     await expect(opening).rejects.not.toThrow(/secret/)

@@ -1,7 +1,7 @@
 /** What Redis keeps on disk decides whether an acknowledged lead survives a restart: read it, and warn about what can be lost. */
 import { Redis } from 'ioredis'
 import { afterEach, describe, expect, it } from 'vitest'
-import { openRedisOutbox } from '../../src/outbox/redis.ts'
+import { openBullOutbox } from '../../src/outbox/bullmq.ts'
 import { persistenceWarnings, readPersistence, type RedisPersistence } from '../../src/outbox/redis-persistence.ts'
 import type { OutboxLogger } from '../../src/outbox/types.ts'
 import { deletePrefix, randomPrefix, SHARED_REDIS_URL, startPrivateRedis, type PrivateRedis } from '../helpers/redis-server.ts'
@@ -45,7 +45,7 @@ describe('persistence read from real servers', () => {
     }
     const log = recordingLogger()
     const { keyPrefix } = randomPrefix('persist')
-    const outbox = await openRedisOutbox({ url: SHARED_REDIS_URL, durability: 'full', keyPrefix, logger: log })
+    const outbox = await openBullOutbox({ url: SHARED_REDIS_URL, durability: 'full', keyPrefix, logger: log })
     await outbox.close()
     await deletePrefix(SHARED_REDIS_URL, keyPrefix)
     expect(log.warnings.some(m => m.startsWith('REDIS KEEPS NOTHING ON DISK'))).toBe(true)
@@ -54,7 +54,7 @@ describe('persistence read from real servers', () => {
   it('a server with appendonly and appendfsync always draws no warning', async () => {
     server = await startPrivateRedis({ persistent: true })
     const log = recordingLogger()
-    const outbox = await openRedisOutbox({ url: server.url, durability: 'full', logger: log })
+    const outbox = await openBullOutbox({ url: server.url, durability: 'full', logger: log })
     expect(outbox.persistence()).toMatchObject({ appendonly: 'yes', appendfsync: 'always' })
     await outbox.close()
     expect(log.warnings).toEqual([])
@@ -63,7 +63,7 @@ describe('persistence read from real servers', () => {
   it('checks again after a reconnect: a server replaced by one without persistence is reported', async () => {
     server = await startPrivateRedis({ persistent: true })
     const log = recordingLogger()
-    const outbox = await openRedisOutbox({ url: server.url, durability: 'full', logger: log })
+    const outbox = await openBullOutbox({ url: server.url, durability: 'full', logger: log })
     try {
       const redis = outbox.redis
       // Turn the append-only file off on the running server, then drop the connection: the reconnect checks again.

@@ -1,0 +1,49 @@
+/** Reads across the portals' BullMQ queues: dead letters (failed jobs) and the outbox's counts. */
+import type { SubmissionJob } from './bullmq-jobs.ts'
+import type { SubmissionQueue } from './bullmq-queues.ts'
+import { toSummary } from './bullmq-records.ts'
+import type { OutboxStats, SubmissionSummary } from './types.ts'
+
+/** Dead letters oldest first: ids are ULIDs, so sorting them sorts by creation time. */
+export async function readDead (queues: SubmissionQueue[], limit: number, offset: number): Promise<SubmissionSummary[]> {
+  const lists = await Promise.all(queues.map(async q => (await q.getRanges(['failed'], 0, -1)).map(id => ({ q, id }))))
+  const page = lists.flat().sort((a, b) => a.id < b.id ? -1 : a.id > b.id ? 1 : 0).slice(offset, offset + limit)
+  const jobs = await Promise.all(page.map(async ({ q, id }) => await q.getJob(id) as SubmissionJob | undefined))
+  // A dead letter requeued between the two reads is no longer one (retry() clears finishedOn).
+  return jobs.filter((j): j is SubmissionJob => j !== undefined && typeof j.finishedOn === 'number').map(j => toSummary(j, 'failed'))
+}
+
+const OPEN_STATES = ['wait', 'prioritized', 'delayed', 'active'] as const
+
+/**
+ * Counts from BullMQ per portal. Due: waiting jobs plus delayed ones whose time has come; a lease
+ * that ran out counts once BullMQ's stalled check has moved it back to wait.
+ */
+export async function readStats (portals: ReadonlyArray<readonly [string, SubmissionQueue]>, now: number): Promise<OutboxStats> {
+  const stats: OutboxStats = { pending: 0, leased: 0, delivered: 0, dead: 0, due: 0, oldestPendingAt: null, byPortal: {} }
+  let oldest: { q: SubmissionQueue, id: string } | undefined
+  await Promise.all(portals.map(async ([portalId, q]) => {
+    const [c, dueLater, open] = await Promise.all([
+      q.getJobCounts('wait', 'prioritized', 'delayed', 'active', 'completed', 'failed'),
+      // Delayed jobs scheduled strictly before now + 1 ms: due now.
+      q.getDelayedCount(now + 1),
+      q.getRanges([...OPEN_STATES], 0, -1)
+    ])
+    const n = (k: string): number => c[k] ?? 0
+    const pending = n('wait') + n('prioritized') + n('delayed')
+    const leased = n('active')
+    const dead = n('failed')
+    stats.pending += pending
+    stats.leased += leased
+    stats.delivered += n('completed')
+    stats.dead += dead
+    stats.due += n('wait') + n('prioritized') + dueLater
+    if (pending + leased + dead > 0) stats.byPortal[portalId] = { pending, leased, dead }
+    for (const id of open) if (oldest === undefined || id < oldest.id) oldest = { q, id }
+  }))
+  if (oldest !== undefined) {
+    const job = await oldest.q.getJob(oldest.id) as SubmissionJob | undefined
+    stats.oldestPendingAt = job?.data.createdAt ?? null
+  }
+  return stats
+}
