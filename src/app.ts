@@ -99,7 +99,7 @@ export async function buildApp (deps: AppDeps): Promise<FastifyInstance> {
     await app.register(metricsRoutes, { ...status, metrics: deps.metrics,
       ...(deps.metricsToken !== undefined && deps.metricsToken !== '' ? { auth: adminAuth(deps.metricsToken) } : {}) })
   }
-  await app.register(adminRoutes, { ...status, auth: adminAuth(deps.adminToken) })
+  await app.register(adminRoutes, { ...status, spamStore, auth: adminAuth(deps.adminToken) })
   await app.register(statusPageRoutes, { ...status, token: deps.adminToken })
   await app.register(docsRoutes)
   await app.register(embedRoutes)

@@ -80,6 +80,8 @@ export function openSqliteSpamStore (path: string): SpamStore {
     ORDER BY received_at DESC, id DESC LIMIT @limit`)
   const counts = db.prepare('SELECT reason, COUNT(*) AS n FROM spam GROUP BY reason')
   const prune = db.prepare('DELETE FROM spam WHERE received_at < ?')
+  const all = db.prepare('SELECT id, values_json FROM spam')
+  const remove = db.prepare('DELETE FROM spam WHERE id = ?')
   let open = true
 
   return {
@@ -112,6 +114,13 @@ export function openSqliteSpamStore (path: string): SpamStore {
       return out
     },
     prune: async (olderThan) => prune.run(olderThan).changes,
+    erase: async (matches) => {
+      // Spam is short-lived and small (pruned after spam.keepMs), so one scan is fine.
+      const ids = (all.all() as Array<{ id: string, values_json: string }>)
+        .filter(row => matches(JSON.parse(row.values_json) as SubmittedValues)).map(row => row.id)
+      db.transaction(() => { for (const id of ids) remove.run(id) })()
+      return ids.length
+    },
     close: async () => {
       if (open) db.close()
       open = false

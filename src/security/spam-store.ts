@@ -45,5 +45,7 @@ export interface SpamStore {
   counts: () => Promise<Partial<Record<SpamReason, number>>>
   /** Deletes records received before `olderThan` (epoch ms); resolves with how many. */
   prune: (olderThan: number) => Promise<number>
+  /** Deletes every record whose values `matches` (a personal-data request); resolves with how many. */
+  erase: (matches: (values: SubmittedValues) => boolean) => Promise<number>
   close: () => Promise<void>
 }

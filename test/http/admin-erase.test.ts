@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import iconv from 'iconv-lite'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { openSqliteSpamStore } from '../../src/security/spam-store-sqlite.ts'
 import { auth, buildAdminApp, type AdminTestApp } from './admin-app.ts'
 
 const RAW = {
@@ -51,13 +52,27 @@ describe('admin: erase, dry run, OpenAPI', () => {
     await t.outbox.deadLetter(c!.id, c!.leaseToken, { code: 'RELAY_ERR_B24_VALIDATION', message: 'refused' })
     expect(fileText()).toContain('nna.Petrova@Example.com')
 
-    expect(await erase({ email: 'anna.petrova@example.com' })).toEqual({ status: 200, body: { ok: true, erased: 2 } })
+    expect(await erase({ email: 'anna.petrova@example.com' })).toEqual({ status: 200, body: { ok: true, erased: 2, erasedSpam: 0 } })
     for (const id of mine) expect(await t.outbox.get(id)).toBeUndefined()
     expect((await t.outbox.get(other))?.payload).toMatchObject({ fields: { NAME: 'Joanna' } })
     const text = fileText().toLowerCase()
     expect(text).not.toMatch(/[^a-z]anna\.petrova@example\.com/)
     expect(text).toContain('joanna.petrova@example.com')
     expect(await erase({ email: 'anna.petrova@example.com' })).toMatchObject({ body: { erased: 0 } })
+  })
+
+  it('erases the person from held spam too', async () => {
+    await t.close()
+    const spamStore = openSqliteSpamStore(':memory:')
+    t = await buildAdminApp({ raw: RAW, env: {}, path: join(dir, 'relay2.db'), deps: { spamStore } })
+    // The honeypot catches these: never delivered, but held for review with the visitor's data.
+    const spam = await t.app.inject({ method: 'POST', url: '/f/contact', payload: { name: 'Bot', email: 'anna.petrova@example.com', _gotcha: 'x' } })
+    expect(spam.statusCode).toBe(202)
+    await t.app.inject({ method: 'POST', url: '/f/contact', payload: { name: 'Bot2', email: 'other@example.com', _gotcha: 'x' } })
+    expect(await spamStore.list()).toHaveLength(2)
+    expect(await erase({ email: 'anna.petrova@example.com' })).toEqual({ status: 200, body: { ok: true, erased: 0, erasedSpam: 1 } })
+    expect((await spamStore.list()).map(r => r.values.name)).toEqual(['Bot2'])
+    await spamStore.close()
   })
 
   it('erases by phone typed in any notation', async () => {

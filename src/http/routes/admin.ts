@@ -8,6 +8,8 @@ import { z } from 'zod'
 import type { RelayConfig } from '../../config/schema.ts'
 import { AdminInputError, AdminUnsupportedError, NotDeadError, SubmissionNotFoundError } from '../../errors.ts'
 import { requeueAllDead, type SubmissionAdmin } from '../../outbox/admin-types.ts'
+import { contactMatcher } from '../../outbox/contact-match.ts'
+import type { SpamStore } from '../../security/spam-store.ts'
 import type { Outbox, SubmissionRecord, SubmissionSummary } from '../../outbox/types.ts'
 import { maskDeep } from './admin-mask.ts'
 import { dryRunRoutes } from './admin-dry-run.ts'
@@ -16,6 +18,8 @@ export interface AdminDeps {
   config: () => RelayConfig
   outbox: Outbox
   admin?: SubmissionAdmin
+  /** Held spam may hold the same person's data; an erase request covers it too. */
+  spamStore?: SpamStore
   now: () => number
   auth: onRequestHookHandler
 }
@@ -155,13 +159,15 @@ export async function adminRoutes (app: FastifyInstance, deps: AdminDeps): Promi
     schema: { tags: ['admin'], security, summary: 'Erase every submission holding this e-mail or phone (personal-data requests)', body: doc(eraseBody) }
   }, async request => {
     const body = parse(eraseBody, request.body)
-    const erased = await needAdmin('erasing personal data').eraseByContact({
+    const query = {
       ...(body.email !== undefined ? { email: body.email } : {}),
       ...(body.phone !== undefined ? { phone: body.phone } : {}),
       ...(body.defaultCountry !== undefined ? { defaultCountry: body.defaultCountry } : {})
-    })
-    audit(request, { erased, by: body.email !== undefined ? 'email' : 'phone' }, 'admin erased personal data')
-    return { ok: true, erased }
+    }
+    const erased = await needAdmin('erasing personal data').eraseByContact(query)
+    const erasedSpam = deps.spamStore === undefined ? 0 : await deps.spamStore.erase(contactMatcher(query))
+    audit(request, { erased, erasedSpam, by: body.email !== undefined ? 'email' : 'phone' }, 'admin erased personal data')
+    return { ok: true, erased, erasedSpam }
   })
 
   await app.register(dryRunRoutes, { config: deps.config, now: deps.now, security })
