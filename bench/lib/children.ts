@@ -1,0 +1,125 @@
+/**
+ * Runs the servers under test as child processes (their own event loop, their own core), logging
+ * to a file rather than to a pipe the load generator would have to drain.
+ */
+import { spawn, type ChildProcess } from 'node:child_process'
+import { closeSync, fstatSync, openSync, readFileSync } from 'node:fs'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { ROOT } from './paths.ts'
+
+export interface Child {
+  name: string
+  pid: number
+  port: number
+  url: string
+  /** Wall-clock ms just before spawn, and the `time` of the ready line the child logged. */
+  spawnedAt: number
+  readyAt: number
+  /** The ready line itself (it may carry more, e.g. the emulator's webhook URL). */
+  ready: Record<string, unknown>
+  logFile: string
+  /** The JSON log lines written so far (non-JSON lines are skipped). */
+  logLines: () => Array<Record<string, unknown>>
+  stop: (signal?: NodeJS.Signals) => Promise<number | null>
+  exited: () => boolean
+}
+
+export interface SpawnOptions {
+  name: string
+  /** A .js file under dist/, relative to the repository root. */
+  entry: string
+  env: Record<string, string>
+  logFile: string
+  /** The `msg` of the JSON line that says the child is ready; it must carry `port` unless `port` is given. */
+  readyMsg: string
+  timeoutMs?: number
+}
+
+const running = new Set<ChildProcess>()
+
+/** Kills every child still running (the runner calls it on exit and on SIGINT). */
+export function killAllChildren (): void {
+  for (const child of running) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
+}
+
+/** The JSON lines of a log file from byte `from` on (a file may hold the lines of earlier children). */
+export function readLogLines (file: string, from = 0): Array<Record<string, unknown>> {
+  let text: string
+  try {
+    text = readFileSync(file).subarray(from).toString('utf8')
+  } catch {
+    return []
+  }
+  const lines: Array<Record<string, unknown>> = []
+  for (const line of text.split('\n')) {
+    if (!line.startsWith('{')) continue
+    try {
+      lines.push(JSON.parse(line) as Record<string, unknown>)
+    } catch {
+      // a line still being written
+    }
+  }
+  return lines
+}
+
+export async function spawnChild (opts: SpawnOptions): Promise<Child> {
+  const fd = openSync(opts.logFile, 'a')
+  const from = fstatSync(fd).size
+  const spawnedAt = Date.now()
+  const child = spawn(process.execPath, [opts.entry], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? '', ...opts.env },
+    stdio: ['ignore', fd, fd]
+  })
+  closeSync(fd)
+  running.add(child)
+  let exitCode: number | null | undefined
+  const exited = new Promise<number | null>(resolve => child.once('exit', code => {
+    exitCode = code
+    running.delete(child)
+    resolve(code)
+  }))
+
+  const deadline = Date.now() + (opts.timeoutMs ?? 20_000)
+  let ready: Record<string, unknown> | undefined
+  while (ready === undefined) {
+    if (exitCode !== undefined) throw new Error(`${opts.name} exited with ${String(exitCode)} before it was ready:\n${tail(opts.logFile)}`)
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL')
+      throw new Error(`${opts.name} was not ready in time:\n${tail(opts.logFile)}`)
+    }
+    ready = readLogLines(opts.logFile, from).find(l => l.msg === opts.readyMsg)
+    if (ready === undefined) await sleep(5)
+  }
+  const port = Number(ready.port)
+  if (!Number.isInteger(port) || port <= 0) throw new Error(`${opts.name}: the ready line carries no port`)
+
+  return {
+    name: opts.name,
+    pid: child.pid ?? 0,
+    port,
+    url: `http://127.0.0.1:${port}`,
+    spawnedAt,
+    readyAt: Number(ready.time),
+    ready,
+    logFile: opts.logFile,
+    logLines: () => readLogLines(opts.logFile, from),
+    exited: () => exitCode !== undefined,
+    stop: async (signal = 'SIGTERM') => {
+      if (exitCode !== undefined) return exitCode
+      child.kill(signal)
+      const timer = setTimeout(() => child.kill('SIGKILL'), 15_000)
+      const code = await exited
+      clearTimeout(timer)
+      return code
+    }
+  }
+}
+
+function tail (file: string): string {
+  try {
+    return readFileSync(file, 'utf8').split('\n').slice(-15).join('\n')
+  } catch {
+    return '(no log)'
+  }
+}

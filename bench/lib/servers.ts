@@ -1,0 +1,53 @@
+/** Starts the three servers the benchmarks compare: the relay (built entry), bare Fastify and the naive relay. */
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { spawnChild, type Child } from './children.ts'
+import { ENTRIES } from './paths.ts'
+
+export interface RelayOptions {
+  /** A folder of its own: config, log and (for SQLite) the database. */
+  dir: string
+  webhook: string
+  /** sqlite:<path> by default, inside `dir`. */
+  outboxUrl?: string
+  durability: 'full' | 'relaxed'
+  worker: boolean
+  bucket: { burst: number, drainPerSecond: number }
+}
+
+export async function startRelay (opts: RelayOptions, name = 'relay'): Promise<Child> {
+  mkdirSync(opts.dir, { recursive: true })
+  const configFile = join(opts.dir, 'relay.config.json')
+  // JSON is YAML: the relay's loader reads it as is. Everything else stays at its default.
+  writeFileSync(configFile, JSON.stringify({
+    portals: { default: { webhook: '${B24_WEBHOOK_URL}', rateLimit: opts.bucket } }
+  }, null, 2))
+  return await spawnChild({
+    name,
+    entry: ENTRIES.relay,
+    env: {
+      HOST: '127.0.0.1',
+      PORT: '0',
+      LOG_LEVEL: 'info',
+      RELAY_CONFIG: configFile,
+      B24_WEBHOOK_URL: opts.webhook,
+      OUTBOX_URL: opts.outboxUrl ?? `sqlite:${join(opts.dir, 'relay.db')}`,
+      OUTBOX_DURABILITY: opts.durability,
+      RELAY_WORKER: opts.worker ? 'on' : 'off'
+    },
+    logFile: join(opts.dir, `${name}.log`),
+    readyMsg: 'relay ready'
+  })
+}
+
+export async function startBare (dir: string): Promise<Child> {
+  mkdirSync(dir, { recursive: true })
+  return await spawnChild({ name: 'bare-fastify', entry: ENTRIES.bare, env: {}, logFile: join(dir, 'bare.log'), readyMsg: 'bare ready' })
+}
+
+export async function startNaive (dir: string, webhook: string): Promise<Child> {
+  mkdirSync(dir, { recursive: true })
+  return await spawnChild({
+    name: 'naive-relay', entry: ENTRIES.naive, env: { B24_WEBHOOK_URL: webhook }, logFile: join(dir, 'naive.log'), readyMsg: 'naive ready'
+  })
+}
