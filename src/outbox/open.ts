@@ -5,10 +5,7 @@ import type { Redis } from 'ioredis'
 import type { Logger } from 'pino'
 import type { PortalConfig } from '../config/schema.ts'
 import type { PortalLimiter } from '../delivery/portal-limiter.ts'
-import { RedisPortalLimiter } from '../delivery/redis-limiter.ts'
 import { ConfigError } from '../errors.ts'
-import { openBullOutbox } from './bullmq.ts'
-import { maskUrl } from './redis-connection.ts'
 import { openSqliteOutbox } from './sqlite.ts'
 import type { Outbox } from './types.ts'
 
@@ -33,6 +30,8 @@ export async function openStore (url: string, durability: 'full' | 'relaxed', lo
     return { outbox: await openSqliteOutbox({ path: path === '' ? ':memory:' : path, durability, logger: log }) }
   }
   if (url.startsWith('redis://') || url.startsWith('rediss://')) {
+    // Loaded only in Redis mode: BullMQ and ioredis cost start-up time and memory the default store does not need.
+    const [{ openBullOutbox }, { RedisPortalLimiter }] = await Promise.all([import('./bullmq.ts'), import('../delivery/redis-limiter.ts')])
     const outbox = await openBullOutbox({ url, durability, logger: log })
     const limiterLog = logger.child({ component: 'rate-limiter' })
     return {
@@ -44,7 +43,7 @@ export async function openStore (url: string, durability: 'full' | 'relaxed', lo
       })
     }
   }
-  throw new ConfigError(`outbox.url: "${maskUrl(url)}" is not supported; use sqlite:<path> or redis://host:6379/0`)
+  throw new ConfigError(`outbox.url: "${url.replace(/\/\/[^@/]*@/, '//***@')}" is not supported; use sqlite:<path> or redis://host:6379/0`)
 }
 
 /** The outbox alone, for callers that need nothing shared (the demo, benchmarks). */
