@@ -25,7 +25,11 @@ export async function startRelayProcess (env: Record<string, string>, opts: { en
   const logs: string[] = []
   const exited = new Promise<number | null>(resolve => child.once('exit', code => resolve(code)))
   const ready = new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('relay did not start in time:\n' + logs.slice(-20).join('\n'))), opts.timeoutMs ?? 20_000)
+    const timer = setTimeout(() => {
+      // Never leave a half-started child behind: it would outlive the test run.
+      child.kill('SIGKILL')
+      reject(new Error('relay did not start in time:\n' + logs.slice(-20).join('\n')))
+    }, opts.timeoutMs ?? 20_000)
     const onLine = (line: string): void => {
       logs.push(line)
       if (line.includes(opts.readyMsg ?? '"relay ready"')) {
