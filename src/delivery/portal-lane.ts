@@ -95,7 +95,7 @@ export class PortalLane {
       } catch (err) {
         if (this.#stopping) break
         // The store failed (disk, lock): nothing was lost, the lease will run out; try again soon.
-        this.log.error({ err, portalId: this.portalId }, 'delivery loop error')
+        this.log.error({ err }, 'delivery loop error')
         await this.#idle(1000)
       }
     }
@@ -113,7 +113,7 @@ export class PortalLane {
     let claimed = await this.outbox.claim({ limit: this.settings.batchSize, leaseMs: this.settings.leaseMs, portalId: this.portalId })
     if (claimed.length === 0) return false
     this.#claimedAt = this.now()
-    this.log.debug({ portalId: this.portalId, submissionIds: claimed.map(c => c.id) }, 'submissions claimed')
+    this.log.debug({ submissionIds: claimed.map(c => c.id) }, 'submissions claimed')
     if (this.#stopping) {
       await Promise.all(claimed.map(c => this.outbox.release(c.id, c.leaseToken)))
       return true
@@ -187,7 +187,7 @@ export class PortalLane {
     // A long wait for a shared limiter (Redis away, many relays on one portal) may have outlasted
     // the lease, and another worker may own these now: never start a call on a lease that ran out.
     if (items.length > 0 && this.now() - this.#claimedAt >= this.settings.leaseMs) {
-      this.log.warn({ portalId: this.portalId, count: items.length }, 'lease ran out while waiting for the rate limiter; giving the submissions back')
+      this.log.warn({ count: items.length }, 'lease ran out while waiting for the rate limiter; giving the submissions back')
       await Promise.all(items.map(c => this.outbox.release(c.id, c.leaseToken)))
       return undefined
     }
@@ -204,7 +204,7 @@ export class PortalLane {
       took(err instanceof BitrixError ? err.kind : 'error')
       if (!(err instanceof BitrixError)) throw err
       if (err.kind === 'rate_limit') this.bucket.penalize()
-      this.log.warn({ portalId: this.portalId, code: err.code, b24Error: err.b24Error, status: err.status, count: items.length }, 'portal call failed')
+      this.log.warn({ code: err.code, b24Error: err.b24Error, status: err.status, count: items.length }, 'portal call failed')
       await Promise.all(items.map(c => this.#settle(c, decideForError(err, { attempts: c.attempts, createdAt: c.createdAt, now: this.now(),
         ...this.#limits() }))))
       return undefined
@@ -244,7 +244,7 @@ export class PortalLane {
     const ok = await this.outbox.complete(c.id, c.leaseToken, { leadId, ...(dealId !== undefined ? { dealId } : {}) })
     this.#status.delivered++
     this.metrics?.deliveries.inc({ portal: this.portalId, outcome: recovered ? 'recovered' : 'delivered' })
-    this.log.info({ portalId: this.portalId, submissionId: c.id, leadId, ...(dealId !== undefined ? { dealId } : {}), attempt: c.attempts, recovered, leaseHeld: ok }, 'lead delivered')
+    this.log.info({ submissionId: c.id, leadId, ...(dealId !== undefined ? { dealId } : {}), attempt: c.attempts, recovered, leaseHeld: ok }, 'lead delivered')
   }
 
   async #settle (c: ClaimedSubmission, d: Decision): Promise<void> {
@@ -253,11 +253,11 @@ export class PortalLane {
     } else if (d.action === 'retry') {
       await this.outbox.retryLater(c.id, c.leaseToken, { at: d.at, error: d.error, outcomeUnknown: d.outcomeUnknown })
       this.metrics?.retries.inc({ portal: this.portalId, class: errorClass(d.error.code) })
-      this.log.info({ portalId: this.portalId, submissionId: c.id, attempt: c.attempts, code: d.error.code, retryAt: d.at }, 'delivery retry scheduled')
+      this.log.info({ submissionId: c.id, attempt: c.attempts, code: d.error.code, retryAt: d.at }, 'delivery retry scheduled')
     } else {
       await this.outbox.deadLetter(c.id, c.leaseToken, d.error)
       this.#status.failed++
-      this.log.error({ portalId: this.portalId, submissionId: c.id, code: d.error.code, reason: d.error.message }, 'submission dead-lettered')
+      this.log.error({ submissionId: c.id, code: d.error.code, reason: d.error.message }, 'submission dead-lettered')
     }
     this.metrics?.deliveries.inc({ portal: this.portalId, outcome: d.action === 'release' ? 'released' : d.action })
     if ('portal' in d && d.portal !== undefined) this.#applyEffect(d.portal, 'error' in d ? d.error : null)
@@ -266,7 +266,7 @@ export class PortalLane {
   #applyEffect (effect: PortalEffect, error: { code: string, message: string } | null): void {
     if (effect.state === 'paused_auth') {
       if (this.#status.state !== 'paused_auth') {
-        this.log.error({ portalId: this.portalId }, 'PORTAL PAUSED: the webhook was refused (revoked, expired or missing the crm scope); submissions stay queued until it works again')
+        this.log.error('PORTAL PAUSED: the webhook was refused (revoked, expired or missing the crm scope); submissions stay queued until it works again')
       }
       this.#setState('paused_auth', error ?? { code: 'RELAY_ERR_B24_AUTH', message: 'the portal refused the webhook' })
       this.#pausedUntil = this.now() + this.settings.authProbeMs
@@ -283,7 +283,7 @@ export class PortalLane {
     try {
       await this.bucket.take(1, this.#abort.signal)
       await this.client.call('crm.lead.fields', {})
-      this.log.warn({ portalId: this.portalId }, 'portal accepts the webhook again; delivery resumes')
+      this.log.warn('portal accepts the webhook again; delivery resumes')
       this.#setState('ok', null)
       return true
     } catch (err) {
