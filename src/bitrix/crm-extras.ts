@@ -1,6 +1,7 @@
 /** CRM reads the rich delivery path needs: duplicates by phone or e-mail, open leads, records by origin, comments, list fields. */
 import { z } from 'zod'
 import type { CallFn } from './call.ts'
+import { listAll as listPages, phpList } from './crm.ts'
 import { idSchema } from './schemas.ts'
 
 export type CrmEntity = 'lead' | 'deal' | 'contact' | 'company'
@@ -8,25 +9,13 @@ export type CommType = 'PHONE' | 'EMAIL'
 
 // A list that keeps offering pages is a broken portal or filter; stop rather than loop.
 const MAX_PAGES = 20
+/** Every row of a list method, following `next`, at most MAX_PAGES pages. */
+const listAll = async <T>(call: CallFn, method: string, params: Record<string, unknown>, item: z.ZodType<T>): Promise<T[]> =>
+  listPages(call, method, params, item, MAX_PAGES)
 /** crm.duplicate.findbycomm takes at most 20 values. */
 export const MAX_COMM_VALUES = 20
 
 const idText = z.union([z.string(), z.number().transform(String)])
-const phpList = <T extends z.ZodType>(item: T) =>
-  z.preprocess(raw => raw !== null && typeof raw === 'object' && !Array.isArray(raw) ? Object.values(raw) : raw, z.array(item))
-
-async function listAll<T> (call: CallFn, method: string, params: Record<string, unknown>, item: z.ZodType<T>): Promise<T[]> {
-  const rows: T[] = []
-  let start = 0
-  for (let page = 0; page < MAX_PAGES; page++) {
-    const reply = await call(method, { ...params, start }, phpList(item) as z.ZodType<T[]>)
-    rows.push(...reply.result)
-    if (reply.next === undefined || reply.next <= start) break
-    start = reply.next
-  }
-  return rows
-}
-
 // `[]` when nothing matched (PHP's empty array), else {LEAD: [ids], CONTACT: [...], COMPANY: [...]}.
 const findByCommSchema = z.union([
   z.array(z.unknown()).length(0).transform(() => ({} as Record<string, number[]>)),

@@ -10,7 +10,7 @@ export const ORIGIN_CHUNK = 50
 const MAX_PAGES = 40
 
 /** A list result: an array, or (PHP) an object keyed by index. */
-function phpList<T extends z.ZodType> (item: T) {
+export function phpList<T extends z.ZodType> (item: T) {
   return z.preprocess((raw) => raw !== null && typeof raw === 'object' && !Array.isArray(raw) ? Object.values(raw) : raw, z.array(item))
 }
 
@@ -28,10 +28,10 @@ export async function addLead (call: CallFn, fields: LeadFields, opts: AddLeadOp
 }
 
 /** Runs a list method page by page (following `next`) and returns every row. */
-async function listAll<T> (call: CallFn, method: string, params: Record<string, unknown>, item: z.ZodType<T>): Promise<T[]> {
+export async function listAll<T> (call: CallFn, method: string, params: Record<string, unknown>, item: z.ZodType<T>, maxPages = MAX_PAGES): Promise<T[]> {
   const rows: T[] = []
   let start = 0
-  for (let page = 0; page < MAX_PAGES; page++) {
+  for (let page = 0; page < maxPages; page++) {
     const reply = await call(method, { ...params, start }, phpList(item) as z.ZodType<T[]>)
     rows.push(...reply.result)
     if (reply.next === undefined || reply.next <= start) break

@@ -2,17 +2,16 @@
  * POST /admin/dry-run/:formId: a sample body goes through the intake's decoding and the mapping,
  * and the answer is the exact crm.lead.add call the worker would make. Nothing is stored or sent.
  */
-import multipart from '@fastify/multipart'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { z } from 'zod'
+import { registerRawBodyParsers, type RawBody } from '../../intake/raw-body-parsers.ts'
 import type { RelayConfig } from '../../config/schema.ts'
-import { AdminInputError, EmptyBodyError, UnknownFormError, UnsupportedMediaTypeError } from '../../errors.ts'
+import { AdminInputError, EmptyBodyError, UnknownFormError } from '../../errors.ts'
 import { charsetOf } from '../../intake/charset.ts'
 import { decodeJson, decodeMultipart, decodeUrlencoded } from '../../intake/decode-body.ts'
 import type { SubmittedValues } from '../../intake/submitted-values.ts'
 import { mapSubmission, mergeDictionaries } from '../../mapping/index.ts'
 
-interface RawBody { kind: 'urlencoded' | 'json', bytes: Buffer }
 
 const paramsSchema = z.object({ formId: z.string().regex(/^[\w-]{1,64}$/) }).strict()
 
@@ -21,17 +20,7 @@ export const DRY_RUN_ORIGIN_ID = '(submission id)'
 
 export async function dryRunRoutes (app: FastifyInstance, deps: { config: () => RelayConfig, now: () => number, security: Array<Record<string, string[]>> }): Promise<void> {
   // The same byte-level parsers as the intake, so charsets are read exactly as a real post would be.
-  app.removeAllContentTypeParsers()
-  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'buffer' }, (_req, bytes, done) => {
-    done(null, { kind: 'urlencoded', bytes: bytes as Buffer } satisfies RawBody)
-  })
-  app.addContentTypeParser(['application/json', 'text/plain'], { parseAs: 'buffer' }, (_req, bytes, done) => {
-    done(null, { kind: 'json', bytes: bytes as Buffer } satisfies RawBody)
-  })
-  app.addContentTypeParser('*', (req, _payload, done) => {
-    done(new UnsupportedMediaTypeError(String(req.headers['content-type'] ?? '').slice(0, 80)), undefined)
-  })
-  await app.register(multipart, { throwFileSizeLimit: true })
+  await registerRawBodyParsers(app)
 
   app.post('/admin/dry-run/:formId', {
     bodyLimit: deps.config().limits.bodyBytes,

@@ -2,11 +2,11 @@
  * POST /f/:formId — the intake. Accepts urlencoded, multipart, JSON and text/plain-JSON bodies,
  * stores the submission durably and answers: 202 JSON for scripts, 303 for browsers.
  */
-import multipart from '@fastify/multipart'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { z } from 'zod'
+import { registerRawBodyParsers, type RawBody } from '../../intake/raw-body-parsers.ts'
 import type { RelayConfig } from '../../config/schema.ts'
-import { BodyTooLargeError, EmptyBodyError, UnknownFormError, UnsupportedMediaTypeError } from '../../errors.ts'
+import { BodyTooLargeError, EmptyBodyError, UnknownFormError } from '../../errors.ts'
 import { acceptSubmission } from '../../intake/accept-submission.ts'
 import { charsetOf } from '../../intake/charset.ts'
 import { decodeJson, decodeMultipart, decodeUrlencoded } from '../../intake/decode-body.ts'
@@ -26,23 +26,11 @@ export interface SubmitRouteDeps {
   security: Omit<IntakeGuardDeps, 'config' | 'now'>
 }
 
-interface RawBody { kind: 'urlencoded' | 'json', bytes: Buffer }
 
 const paramsSchema = z.object({ formId: z.string().regex(/^[\w-]{1,64}$/) })
 
 export async function submitRoutes (app: FastifyInstance, deps: SubmitRouteDeps): Promise<void> {
-  // Our own parsers only: bytes first, so the charset can be chosen per form before decoding.
-  app.removeAllContentTypeParsers()
-  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'buffer' }, (_req, bytes, done) => {
-    done(null, { kind: 'urlencoded', bytes: bytes as Buffer } satisfies RawBody)
-  })
-  app.addContentTypeParser(['application/json', 'text/plain'], { parseAs: 'buffer' }, (_req, bytes, done) => {
-    done(null, { kind: 'json', bytes: bytes as Buffer } satisfies RawBody)
-  })
-  app.addContentTypeParser('*', (req, _payload, done) => {
-    done(new UnsupportedMediaTypeError(String(req.headers['content-type'] ?? '').slice(0, 80)), undefined)
-  })
-  await app.register(multipart, { throwFileSizeLimit: true })
+  await registerRawBodyParsers(app)
   const guard = await createIntakeGuard(app, { ...deps.security, config: deps.config, now: deps.now })
 
   // Rate limits count every post, known form or not; then unknown forms, foreign origins and
