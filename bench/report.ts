@@ -122,7 +122,7 @@ function intakeSection (r: Results, targets: Target[]): string[] {
   else out.push(`Redis outbox: the local Redis at ${r.redis.base.replace(/\/\/[^@/]*@/, '//')} (${r.redis.persistence}), keys under a prefix of the run's own, deleted afterwards.`, '')
   out.push('"Server CPU" is the share of one core the server process used during the measured window (from /proc): ' +
     'near 100% means the server was the limit; well below means it waited (on fsync, or for a core the machine did not give it). ' +
-    '"CPU per request" is that CPU time divided by the requests answered; it depends far less on what else the machine runs than requests/s.', '')
+    '"CPU per request" is that CPU time divided by the requests answered; it varies less with what else the machine runs than requests/s do.', '')
   const full = r.intake.get('relay-full') ?? []
   const ratio = median(ratios(full.map(x => x.rps), bare.map(x => x.rps)))
   const p99 = median(full.map(x => x.p99))
@@ -187,7 +187,7 @@ function spikeSection (r: Results, targets: Target[]): string[] {
     `${int(s.submissions)} submissions in ${s.seconds} s, one every ${ms(1000 / (s.submissions / s.seconds))} ms whatever the answers do ` +
     `(an open loop, as visitors arrive; up to ${s.connections} keep-alive connections), while the portal is ` +
     `already rate-limited: another client used up the emulator's bucket (burst ${s.burst}, ${s.drainPerSecond}/s) just before. ` +
-    'Latency runs from the moment a submission was due to be sent. ' +
+    'Latency runs from the send of each submission to its answer. ' +
     'The relay is then given time to deliver what it accepted. "Lost" counts every submission that did not become a lead in the end. ' +
     'The naive relay answers 502 when its call was refused (a plugin usually shows "sent" anyway; the lead is lost either way). ' +
     'The emulator answers in about a millisecond; a real portal takes 200 ms to seconds, which the naive relay\'s visitors would wait on top.', '']
@@ -243,8 +243,8 @@ function memorySection (r: Results, targets: Target[]): string[] {
 function methodSection (r: Results): string[] {
   return ['## How it is measured', '',
     '- The runner (bench/run.ts) starts every server as a child process from the build (`dist/`), so the load generator ' +
-    '(autocannon, in the runner) never shares an event loop with the server; the emulator runs in a third process. ' +
-    'Everything talks over 127.0.0.1.',
+    '(in the runner: autocannon for the intake and the drain, a client that sends at a steady rate for the spike) never ' +
+    'shares an event loop with the server; the emulator runs in a third process. Everything talks over 127.0.0.1.',
     '- The relay runs with its defaults (log level info, JSON logs to a file, dedupe on) and a fresh store per run, in bench/tmp/.',
     '- The bare baseline (bench/servers/bare-fastify.ts) parses the same body with @fastify/formbody and answers 202 without storing anything.',
     '- Targets are reported here, never asserted in tests. `npm run bench -- --quick` runs every scenario small (under a minute) in CI to prove the suite works.',

@@ -22,6 +22,8 @@ export interface Child {
   logLines: () => Array<Record<string, unknown>>
   stop: (signal?: NodeJS.Signals) => Promise<number | null>
   exited: () => boolean
+  /** How it ended and the log line that says why, for an error message; undefined while it runs. */
+  exitReport: () => string | undefined
 }
 
 export interface SpawnOptions {
@@ -74,8 +76,10 @@ export async function spawnChild (opts: SpawnOptions): Promise<Child> {
   closeSync(fd)
   running.add(child)
   let exitCode: number | null | undefined
-  const exited = new Promise<number | null>(resolve => child.once('exit', code => {
+  let exitSignal: string | null = null
+  const exited = new Promise<number | null>(resolve => child.once('exit', (code, signal) => {
     exitCode = code
+    exitSignal = signal
     running.delete(child)
     resolve(code)
   }))
@@ -105,6 +109,9 @@ export async function spawnChild (opts: SpawnOptions): Promise<Child> {
     logFile: opts.logFile,
     logLines: () => readLogLines(opts.logFile, from),
     exited: () => exitCode !== undefined,
+    exitReport: () => exitCode === undefined
+      ? undefined
+      : `${opts.name} exited (code ${String(exitCode)}, signal ${String(exitSignal)}); ${lastWords(readLogLines(opts.logFile, from))}`,
     stop: async (signal = 'SIGTERM') => {
       if (exitCode !== undefined) return exitCode
       child.kill(signal)
@@ -116,9 +123,16 @@ export async function spawnChild (opts: SpawnOptions): Promise<Child> {
   }
 }
 
+/** The line that says why a child stopped: a fatal or error line, or its shutdown line, else its last line. */
+function lastWords (lines: Array<Record<string, unknown>>): string {
+  const telling = lines.filter(l => Number(l.level) >= 50 || /shutting down/.test(String(l.msg)))
+  const line = telling.at(-1) ?? lines.at(-1)
+  return line === undefined ? 'it logged nothing' : `it logged: ${JSON.stringify(line).slice(0, 300)}`
+}
+
 function tail (file: string): string {
   try {
-    return readFileSync(file, 'utf8').split('\n').slice(-15).join('\n')
+    return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-15).join('\n')
   } catch {
     return '(no log)'
   }

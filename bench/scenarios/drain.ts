@@ -75,7 +75,7 @@ async function relayDrain (ctx: DrainContext, emulator: EmulatorProcess, dir: st
     const deadline = Date.now() + (theorySeconds * 3 + 30) * 1000
     while ((await emulator.status()).leads < s.backlog) {
       if (Date.now() > deadline) throw new Error(`drain: only ${(await emulator.status()).leads} of ${s.backlog} leads after ${theorySeconds * 3 + 30} s`)
-      if (relay.exited()) throw new Error('drain: the relay exited')
+      if (relay.exited()) throw new Error(`drain: ${relay.exitReport() ?? 'the relay exited'}`)
       await sleep(200)
     }
     const cpu = cpuSeconds(relay.pid) - cpu0

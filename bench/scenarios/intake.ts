@@ -91,7 +91,8 @@ export async function intakeScenario (ctx: IntakeContext): Promise<Map<IntakeTar
         const cpuUsed = cpuSeconds(server.pid) - cpu0
         const cpu = cpuUsed / load.seconds
         const rss = sampler.stop()
-        if (server.exited()) throw new Error(`${target.key} exited during the load`)
+        const exit = server.exitReport()
+        if (exit !== undefined) throw new Error(`during the load, ${exit}`)
         const result: IntakeRun = {
           rps: load.rps,
           p50: load.latency.p50,
