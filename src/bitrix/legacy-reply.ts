@@ -24,12 +24,12 @@ class Reader {
     throw new PhpJsSyntaxError(what, this.i)
   }
 
-  skip (): void {
+  skipSpace (): void {
     while (this.i < this.text.length && /\s/.test(this.text[this.i] as string)) this.i++
   }
 
   peek (): string | undefined {
-    this.skip()
+    this.skipSpace()
     return this.text[this.i]
   }
 

@@ -1,26 +1,11 @@
 import { createServer } from 'node:net'
 import type { AddressInfo } from 'node:net'
-import { afterEach, describe, expect, it } from 'vitest'
-import { createBitrixClient, type BitrixClient, type BitrixClientOptions } from '../../src/bitrix/client.ts'
+import { describe, expect, it } from 'vitest'
+import { createBitrixClient } from '../../src/bitrix/client.ts'
 import { BitrixError, BitrixUsageError } from '../../src/bitrix/errors.ts'
-import { SECRET, TIME, sendJson, startFakePortal, type FakePortal, type Handler } from './fake-portal.ts'
+import { SECRET, TIME, sendJson, trackedPortals } from './fake-portal.ts'
 
-const cleanup: Array<() => Promise<void>> = []
-afterEach(async () => {
-  while (cleanup.length > 0) await cleanup.pop()?.()
-})
-
-async function portal (handler: Handler): Promise<FakePortal> {
-  const p = await startFakePortal(handler)
-  cleanup.push(p.close)
-  return p
-}
-
-function client (opts: BitrixClientOptions): BitrixClient {
-  const c = createBitrixClient(opts)
-  cleanup.push(c.close)
-  return c
-}
+const { portal, client } = trackedPortals()
 
 async function failure (promise: Promise<unknown>): Promise<BitrixError> {
   try {

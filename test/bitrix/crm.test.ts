@@ -1,25 +1,9 @@
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { MockAgent } from 'undici'
-import { createBitrixClient, type BitrixClient, type BitrixClientOptions } from '../../src/bitrix/client.ts'
 import { BitrixError, BitrixUsageError } from '../../src/bitrix/errors.ts'
-import { TIME, sendJson, startFakePortal, type FakePortal, type Handler } from './fake-portal.ts'
+import { TIME, sendJson, trackedPortals, type Handler } from './fake-portal.ts'
 
-const cleanup: Array<() => Promise<void>> = []
-afterEach(async () => {
-  while (cleanup.length > 0) await cleanup.pop()?.()
-})
-
-async function portal (handler: Handler): Promise<FakePortal> {
-  const p = await startFakePortal(handler)
-  cleanup.push(p.close)
-  return p
-}
-
-function client (opts: BitrixClientOptions): BitrixClient {
-  const c = createBitrixClient(opts)
-  cleanup.push(c.close)
-  return c
-}
+const { portal, client, track } = trackedPortals()
 
 describe('batch', () => {
   it('sends command strings and reads results, errors, totals and nexts', async () => {
@@ -208,7 +192,7 @@ describe('redirect safety', () => {
   it('does not follow an https portal onto plain http', async () => {
     const agent = new MockAgent()
     agent.disableNetConnect()
-    cleanup.push(async () => { await agent.close() })
+    track(async () => { await agent.close() })
     agent.get('https://old.bitrix24.example').intercept({ path: '/rest/1/abcsecret/crm.lead.add', method: 'POST' })
       .reply(302, '', { headers: { location: 'http://new.bitrix24.example/rest/1/abcsecret/crm.lead.add' } })
     const c = client({ webhook: 'https://old.bitrix24.example/rest/1/abcsecret/', dispatcher: agent })

@@ -1,6 +1,8 @@
 /** A scripted HTTP server on 127.0.0.1 standing in for a Bitrix24 portal in client tests. */
 import { createServer, type IncomingHttpHeaders, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { afterEach } from 'vitest'
+import { createBitrixClient, type BitrixClient, type BitrixClientOptions } from '../../src/bitrix/client.ts'
 
 export interface SeenRequest {
   method: string
@@ -64,4 +66,27 @@ export async function startFakePortal (handler: Handler): Promise<FakePortal> {
 export const TIME = {
   start: 1705764932.998683, finish: 1705764937.173995, duration: 4.1753120422363, processing: 3.3076529502869,
   date_start: '2024-01-20T18:35:32+01:00', date_finish: '2024-01-20T18:35:37+01:00', operating_reset_at: 1705765533, operating: 3.3076241016388
+}
+
+/**
+ * Fake portals and clients that are closed after each test: call once at the top of a test file.
+ */
+export function trackedPortals (): { portal: (handler: Handler) => Promise<FakePortal>, client: (opts: BitrixClientOptions) => BitrixClient, track: (close: () => Promise<void>) => void } {
+  const cleanup: Array<() => Promise<void>> = []
+  afterEach(async () => {
+    while (cleanup.length > 0) await cleanup.pop()?.()
+  })
+  return {
+    track: close => { cleanup.push(close) },
+    portal: async (handler) => {
+      const p = await startFakePortal(handler)
+      cleanup.push(p.close)
+      return p
+    },
+    client: (opts) => {
+      const c = createBitrixClient(opts)
+      cleanup.push(c.close)
+      return c
+    }
+  }
 }
