@@ -41,6 +41,7 @@ export function writtenFields (formId: string, form: FormConfig): WrittenField[]
   const productName = (form as { productName?: { target?: string } }).productName
   if (productName?.target !== undefined) add(`${at}.productName.target`, productName.target)
   if (form.clickIdTarget !== undefined) add(`${at}.clickIdTarget`, form.clickIdTarget)
+  for (const [key, target] of Object.entries(form.analytics)) if (target !== undefined) add(`${at}.analytics.${key}`, target)
   return out
 }
 
