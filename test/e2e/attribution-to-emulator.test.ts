@@ -30,7 +30,8 @@ describe('tracker trace and analytics ids → emulator, end to end', () => {
     const config = buildConfig({
       forms: {
         lead: { fields: { name: 'NAME', phone: 'PHONE_MOBILE' }, analytics: { gaClientId: 'UF_CRM_GA' } },
-        deal: { language: 'en', entity: 'deal', fields: { name: 'NAME', phone: 'PHONE_MOBILE' } }
+        deal: { language: 'en', entity: 'deal', fields: { name: 'NAME', phone: 'PHONE_MOBILE' } },
+        merge: { duplicates: 'merge', fields: { name: 'NAME', phone: 'PHONE_MOBILE' } }
       }
     }, { B24_WEBHOOK_URL: emulator.webhookUrl })
     outbox = await openSqliteOutbox({ path: ':memory:', durability: 'full' })
@@ -95,5 +96,16 @@ describe('tracker trace and analytics ids → emulator, end to end', () => {
     expect(String(deal.fields.COMMENTS)).toContain('Roistat visit: 4471')
     expect(emulator.contacts().find(c => c.fields.ORIGIN_ID === id)?.fields.TRACE).toBeUndefined()
     expect(emulator.traces()).toContainEqual(expect.objectContaining({ via: 'add', ENTITIES: [{ TYPE: 'DEAL', ID: deal.ID }] }))
+  })
+
+  it('duplicates: merge — no add carries the repeat\'s TRACE, so crm.tracking.trace.add links it to the open lead', async () => {
+    const first = await post('merge', { name: 'Галина', phone: '+79005556677' })
+    const lead = await waitFor(() => emulator.leads().find(l => l.fields.ORIGIN_ID === first), { what: 'the first lead' })
+    const repeat = await post('merge', { name: 'Галина', phone: '+79005556677', b24_trace: TRACE, note: 'ещё раз' })
+    await waitFor(() => emulator.comments().find(c => c.COMMENT.includes(repeat)), { what: 'the merge comment' })
+    const linked = await waitFor(() => emulator.traces().find(t => t.via === 'crm.tracking.trace.add'), { what: 'the linked trace' })
+    expect(linked.ENTITIES).toEqual([{ TYPE: 'LEAD', ID: lead.ID }])
+    expect(linked.raw).toBe(TRACE)
+    expect(emulator.leads().filter(l => l.fields.NAME === 'Галина')).toHaveLength(1)
   })
 })
