@@ -11,7 +11,8 @@ export class CrmStore {
   readonly files = new Map<number, StoredFile>()
   /** Sales Intelligence traces, from an add's TRACE field or crm.tracking.trace.add. */
   readonly traces = new Map<number, StoredTrace>()
-  #lastIds: Record<EntityKind | 'comment' | 'row' | 'file' | 'trace', number> = { contact: 0, company: 0, deal: 0, comment: 0, row: 0, file: 0, trace: 0 }
+  #lastIds: Record<EntityKind | 'comment' | 'row' | 'file' | 'trace', number> =
+    { contact: 0, company: 0, deal: 0, comment: 0, row: 0, file: 0, trace: 0 }
 
   nextId (kind: EntityKind | 'comment' | 'row' | 'file' | 'trace'): number {
     return ++this.#lastIds[kind]

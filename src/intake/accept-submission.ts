@@ -39,7 +39,8 @@ export interface AcceptDeps {
 
 /** Fields whose value changes on every post of the same form (timestamps, captcha tokens): not part of "the same submission". */
 // visited_pages holds "seconds before sending" and b24_trace the tracker's state: both change between two clicks.
-const VOLATILE = /^(_ts|_shown_at|_wpnonce|_wpcf7.*|g-recaptcha-response|cf-turnstile-response|h-captcha-response|smart-token|_gotcha|visited_pages|b24_trace)$/
+const VOLATILE =
+  /^(_ts|_shown_at|_wpnonce|_wpcf7.*|g-recaptcha-response|cf-turnstile-response|h-captcha-response|smart-token|_gotcha|visited_pages|b24_trace)$/
 
 export async function acceptSubmission (deps: AcceptDeps, input: SubmissionInput): Promise<Accepted> {
   const form = deps.config.forms[input.formId]

@@ -130,6 +130,9 @@ export function parseVisitedPages (text: string): VisitedPage[] | undefined {
 export function visitedPageLines (pages: readonly VisitedPage[], messages: Messages): string[] {
   return [
     `${messages.visitedPages}:`,
-    ...pages.map((p, i) => `${i + 1}. ${p.title !== '' ? `${p.title} — ` : ''}${p.url} (${messages.minutesBefore(Math.floor(p.secondsBefore / 60))})`)
+    ...pages.map((p, i) => {
+      const title = p.title !== '' ? `${p.title} — ` : ''
+      return `${i + 1}. ${title}${p.url} (${messages.minutesBefore(Math.floor(p.secondsBefore / 60))})`
+    })
   ]
 }

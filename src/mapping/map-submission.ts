@@ -127,7 +127,8 @@ function applyTracking (draft: LeadDraft, form: FormConfig, tracking: Tracking, 
  * The Bitrix24 trace, the analytics ids and the visited pages, each from its hidden field unless the
  * form maps that field itself. Returns what was left out, for the log.
  */
-function applyAttribution (draft: LeadDraft, form: FormConfig, first: (wanted: string) => string | undefined, messages: Messages): DroppedValue[] {
+function applyAttribution (draft: LeadDraft, form: FormConfig, first: (wanted: string) => string | undefined,
+  messages: Messages): DroppedValue[] {
   const dropped: DroppedValue[] = []
   const trace = first(TRACE_FIELD)
   if (trace !== undefined && !draft.has('TRACE')) {

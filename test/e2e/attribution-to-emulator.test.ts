@@ -77,7 +77,9 @@ describe('tracker trace and analytics ids → emulator, end to end', () => {
     const fields = await leadOf(id)
     expect(fields.TRACE).toBeUndefined()
     expect(String(fields.COMMENTS).split('\n')).toContain('Данные сквозной аналитики Битрикс24 (b24_trace) не переданы: это не JSON')
-    expect(logs).toContainEqual(expect.objectContaining({ msg: 'tracking value left out of the lead', submissionId: id, field: 'b24_trace', reason: 'not_json' }))
+    expect(logs).toContainEqual(expect.objectContaining({
+      msg: 'tracking value left out of the lead', submissionId: id, field: 'b24_trace', reason: 'not_json'
+    }))
   })
 
   it('a trace over 16 KB: the lead arrives with a note and the size in the log', async () => {

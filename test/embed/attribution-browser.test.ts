@@ -23,7 +23,9 @@ import { startPageServer, type PageServer } from './page-server.ts'
 const CF7_SECRET = 'cf7-secret-for-tests'
 const HIDDEN = ['utm_source', 'utm_medium', 'utm_campaign', 'utm_content', 'utm_term', 'gclid', 'yclid', 'fbclid', 'page_url', 'page_title',
   'b24_trace', 'ga_client_id', 'ym_client_id', 'roistat_visit', 'visited_pages']
-const CF7_TAGS: Cf7Tag[] = [{ name: 'your-name', type: 'text' }, { name: 'tel-417', type: 'tel' }, ...HIDDEN.map((name) => ({ name, type: 'hidden' as const }))]
+const CF7_TAGS: Cf7Tag[] = [
+  { name: 'your-name', type: 'text' }, { name: 'tel-417', type: 'tel' }, ...HIDDEN.map((name) => ({ name, type: 'hidden' as const }))
+]
 
 describe('embed.js: analytics ids, the Bitrix24 trace and the visited pages reach the lead', () => {
   let pages: PageServer
@@ -68,12 +70,14 @@ describe('embed.js: analytics ids, the Bitrix24 trace and the visited pages reac
     browser = await launchBrowser()
 
     pages.set('/', shopPage('Магазин мебели', '<a id="next" href="/catalog/">Каталог</a>'))
-    pages.set('/catalog/', shopPage('Каталог — Магазин мебели', '<a id="next" href="/product/stul?color=red#reviews">Стул</a><a id="wp" href="/wp/stul/">Стул (WordPress)</a>'))
+    pages.set('/catalog/', shopPage('Каталог — Магазин мебели',
+      '<a id="next" href="/product/stul?color=red#reviews">Стул</a><a id="wp" href="/wp/stul/">Стул (WordPress)</a>'))
     pages.set('/product/stul', shopPage('Стул «Север» — Магазин мебели',
       `<form id="order" method="post" action="${relay}/f/shop"><input name="name"><input name="phone"><button>Заказать</button></form>`))
     pages.set('/wp/stul/', shopPage('Стул «Север» — WordPress',
       '<form id="cf7" class="wpcf7-form init" method="post" action="/wp/stul/"><input name="your-name"><input name="tel-417">' +
-      HIDDEN.map((name) => `<input type="hidden" name="${name}" value="">`).join('') + '<input type="submit" class="wpcf7-submit" value="Send"></form>'))
+      HIDDEN.map((name) => `<input type="hidden" name="${name}" value="">`).join('') +
+      '<input type="submit" class="wpcf7-submit" value="Send"></form>'))
     pages.set('/thanks', '<!doctype html><title>Спасибо</title><h1>thanks</h1>')
     // WordPress with Contact Form 7 and "CF7 to Webhook": the plugin's JSON body, sent server to server.
     pages.onPost('/wp/stul/', async (body, headers) => {
@@ -113,7 +117,8 @@ describe('embed.js: analytics ids, the Bitrix24 trace and the visited pages reac
 <script src="${relay}/embed.js" defer ${script}></script>
 <script>addEventListener('load', function () {
   window.b24Tracker = { guest: { getTrace: function () {
-    return JSON.stringify({ url: location.href, ref: document.referrer, device: { isMobile: false }, tags: { ts: 1700000000, list: { utm_source: 'yandex' } } })
+    return JSON.stringify({ url: location.href, ref: document.referrer, device: { isMobile: false },
+      tags: { ts: 1700000000, list: { utm_source: 'yandex' } } })
   } } }
 })</script></head><body>${body}</body></html>`
   }
@@ -207,7 +212,8 @@ describe('embed.js: analytics ids, the Bitrix24 trace and the visited pages reac
   })
 
   it('data-visited="off": no pages are kept or sent; the ids and the trace still are', async () => {
-    pages.set('/off/', shopPage('Без истории', `<form id="order" method="post" action="${relay}/f/shop"><input name="name"><button>Send</button></form>`, 'data-visited="off"'))
+    const form = `<form id="order" method="post" action="${relay}/f/shop"><input name="name"><button>Send</button></form>`
+    pages.set('/off/', shopPage('Без истории', form, 'data-visited="off"'))
     const page = await open()
     await page.goto(`${pages.url}/off/?utm_source=vk`)
     await page.waitForSelector('#order input[name="_ts"]', { state: 'attached' })

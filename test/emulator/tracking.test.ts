@@ -35,7 +35,8 @@ describe('emulator: Sales Intelligence traces', () => {
   it('links a trace to existing records with crm.tracking.trace.add, JSON or bracket notation', async () => {
     const lead = (await rest('crm.lead.add', { fields: { TITLE: 'Заявка' } })).body.result as number
     const contact = (await rest('crm.contact.add', { fields: { NAME: 'Анна' } })).body.result as number
-    const added = await rest('crm.tracking.trace.add', { TRACE, ENTITIES: [{ TYPE: 'LEAD', ID: lead }, { TYPE: 'contact', ID: String(contact) }] })
+    const entities = [{ TYPE: 'LEAD', ID: lead }, { TYPE: 'contact', ID: String(contact) }]
+    const added = await rest('crm.tracking.trace.add', { TRACE, ENTITIES: entities })
     expect(added.body).toMatchObject({ result: 1 })
     const form = await rest('crm.tracking.trace.add', `ENTITIES[0][TYPE]=LEAD&ENTITIES[0][ID]=${lead}&TRACE=${encodeURIComponent(TRACE)}`)
     expect(form.body).toMatchObject({ result: 2 })

@@ -87,7 +87,8 @@ export async function submitRoutes (app: FastifyInstance, deps: SubmitRouteDeps)
     })
     request.log.info({ formId, submissionId: accepted.id, duplicate: accepted.duplicate }, 'submission accepted')
     for (const d of accepted.dropped ?? []) {
-      request.log.warn({ formId, submissionId: accepted.id, field: d.field, reason: d.reason, bytes: d.bytes }, 'tracking value left out of the lead')
+      const at = { formId, submissionId: accepted.id, field: d.field, reason: d.reason, bytes: d.bytes }
+      request.log.warn(at, 'tracking value left out of the lead')
     }
     if (!accepted.duplicate) deps.onAccepted(form.portal)
     return answerAccepted(request, reply, formId, successUrl, accepted)
