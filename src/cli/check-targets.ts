@@ -1,5 +1,5 @@
 /**
- * Which portal fields a form writes (mapped fields, constants, product URL/name and click-id
+ * Which portal fields a form writes (mapped fields, constants, product URL/name, click-id and analytics
  * targets), and whether a custom field's type can hold what the relay sends. Pure: `check` feeds
  * it the portal's crm.lead.fields.
  */
