@@ -1,5 +1,5 @@
 /**
- * Which portal fields a form writes (mapped fields, constants, product URL/name and click-id
+ * Which portal fields a form writes (mapped fields, constants, product URL/name, click-id and analytics
  * targets), and whether a custom field's type can hold what the relay sends. Pure: `check` feeds
  * it the portal's crm.lead.fields.
  */
@@ -41,6 +41,7 @@ export function writtenFields (formId: string, form: FormConfig): WrittenField[]
   const productName = (form as { productName?: { target?: string } }).productName
   if (productName?.target !== undefined) add(`${at}.productName.target`, productName.target)
   if (form.clickIdTarget !== undefined) add(`${at}.clickIdTarget`, form.clickIdTarget)
+  for (const [key, target] of Object.entries(form.analytics)) if (target !== undefined) add(`${at}.analytics.${key}`, target)
   return out
 }
 

@@ -96,6 +96,15 @@ export const formSchema = z.preprocess(assigneeListToRotation, z.object({
   }).strict().optional(),
   /** gclid / yclid / fbclid go to this UF_CRM_ field, else to COMMENTS. */
   clickIdTarget: z.string().regex(/^UF_CRM_\w+$/).optional(),
+  /**
+   * UF_CRM_ fields for the analytics ids embed.js reads from the site's cookies (ga_client_id,
+   * ym_client_id, roistat_visit); an id without a target becomes a labelled COMMENTS line.
+   */
+  analytics: z.object({
+    gaClientId: z.string().regex(/^UF_CRM_\w+$/).optional(),
+    ymClientId: z.string().regex(/^UF_CRM_\w+$/).optional(),
+    roistatVisit: z.string().regex(/^UF_CRM_\w+$/).optional()
+  }).strict().default({}),
   /** Every submitted field that is not mapped becomes a "label: value" line in COMMENTS. */
   unmappedToComments: z.boolean().default(true),
   /** Human labels for COMMENTS lines, by form field name. */

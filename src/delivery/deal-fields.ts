@@ -12,7 +12,8 @@ const CONTACT_ONLY = new Set([
   'PHONE', 'EMAIL', 'WEB', 'IM'
 ])
 const SHARED = new Set(['ASSIGNED_BY_ID', 'SOURCE_ID', 'SOURCE_DESCRIPTION', 'ORIGINATOR_ID', 'ORIGIN_ID', 'UTM_SOURCE', 'UTM_MEDIUM', 'UTM_CAMPAIGN', 'UTM_CONTENT', 'UTM_TERM'])
-const DEAL_ONLY = new Set(['TITLE', 'OPPORTUNITY', 'CURRENCY_ID', 'COMMENTS', 'COMPANY_ID', 'CONTACT_ID'])
+// TRACE goes with the deal: the record the ad brought, and the one end-to-end analytics reports on.
+const DEAL_ONLY = new Set(['TITLE', 'OPPORTUNITY', 'CURRENCY_ID', 'COMMENTS', 'COMPANY_ID', 'CONTACT_ID', 'TRACE'])
 
 export function contactFields (fields: LeadFields): LeadFields {
   const out: LeadFields = {}

@@ -74,6 +74,21 @@ async function metaOf (ops: LaneOps, id: string): Promise<SubmissionMeta | undef
   return (rec?.meta ?? undefined) as SubmissionMeta | undefined
 }
 
+/**
+ * A merged submission has no add to carry its TRACE, so the trace is linked to the open lead with
+ * crm.tracking.trace.add, as the portal's docs say for records that already exist. A failure is
+ * logged, never a reason to send the comment again.
+ */
+async function linkTrace (r: Rich, leadId: number, ops: LaneOps): Promise<void> {
+  const trace = r.fields.TRACE
+  if (typeof trace !== 'string' || !(await ops.token())) return
+  try {
+    await ops.client.call('crm.tracking.trace.add', { TRACE: trace, ENTITIES: [{ TYPE: 'LEAD', ID: leadId }] })
+  } catch (err) {
+    ops.log.warn({ portalId: ops.portalId, submissionId: r.c.id, leadId, err }, 'trace not linked to the merged lead')
+  }
+}
+
 /** `duplicates: merge` with an open lead: one comment on it, guarded by the submission id. */
 async function mergeInto (r: Rich, leadId: number, ops: LaneOps, deps: PrepareDeps): Promise<Prepared> {
   const { c } = r
@@ -88,6 +103,8 @@ async function mergeInto (r: Rich, leadId: number, ops: LaneOps, deps: PrepareDe
       fields: { ENTITY_ID: leadId, ENTITY_TYPE: 'lead', COMMENT: text, ...(attached.length > 0 ? { FILES: attached } : {}) }
     }), 'crm.timeline.comment.add')
     if (added === undefined) return { kind: 'done' }
+    // Only with the comment just added: a retry after a crash skips both, so the trace is never linked twice.
+    await linkTrace(r, leadId, ops)
   }
   ops.log.info({ portalId: ops.portalId, submissionId: c.id, leadId }, 'repeat submission merged into an open lead')
   await ops.delivered(c, leadId, false)

@@ -110,7 +110,7 @@ export function thanksPage (ctx: PageContext): string {
 }
 
 const LEADS_SCRIPT = `
-var COLS=['ID','TITLE','NAME','PHONE','EMAIL','UTM_SOURCE','UTM_MEDIUM','UTM_CAMPAIGN','UF_CRM_PRODUCT_URL','UF_CRM_PRODUCT_NAME','COMMENTS'];
+var COLS=['ID','TITLE','NAME','PHONE','EMAIL','UTM_SOURCE','UTM_MEDIUM','UTM_CAMPAIGN','UF_CRM_PRODUCT_URL','UF_CRM_PRODUCT_NAME','TRACE','COMMENTS'];
 function text(v){if(v==null)return'';if(Array.isArray(v))return v.map(function(x){return x&&x.VALUE!==undefined?x.VALUE:String(x)}).join(', ');return String(v)}
 function render(leads){var body=document.getElementById('leads');body.textContent='';
 leads.slice().reverse().forEach(function(l){var tr=document.createElement('tr');tr.setAttribute('data-lead-id',String(l.ID));

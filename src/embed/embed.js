@@ -14,19 +14,22 @@
   var days = parseFloat(script.getAttribute('data-expiry-days'))
   if (!(days > 0)) days = 30
   var ajaxAll = script.hasAttribute('data-ajax')
+  var visitedOn = script.getAttribute('data-visited') !== 'off'
   var ru = /^ru/i.test(document.documentElement.lang || navigator.language || '')
   var TEXT = ru
     ? { ok: 'Спасибо! Заявка отправлена.', fail: 'Не удалось отправить заявку. Попробуйте ещё раз.', required: 'Заполните это поле', invalid_email: 'Неверный адрес e-mail' }
     : { ok: 'Thank you! Your request has been sent.', fail: 'The request was not sent. Please try again.', required: 'This field is required', invalid_email: 'Not a valid e-mail address' }
 
+  function cookie (name) {
+    var m = document.cookie.match(new RegExp('(?:^|;\\s*)' + name + '=([^;]*)'))
+    try { return m ? decodeURIComponent(m[1]) : null } catch (e) { return null }
+  }
+
   // First-party storage: localStorage, else a cookie (storage blocked or throwing in private modes).
   function load () {
     var raw = null
     try { raw = localStorage.getItem(KEY) } catch (e) {}
-    if (raw === null) {
-      var m = document.cookie.match(new RegExp('(?:^|;\\s*)' + KEY + '=([^;]*)'))
-      raw = m ? decodeURIComponent(m[1]) : null
-    }
+    if (raw === null) raw = cookie(KEY)
     try {
       var rec = JSON.parse(raw)
       return rec && rec.exp > Date.now() && rec.d ? rec : null
@@ -68,6 +71,26 @@
   }
 
   var touch = record()
+
+  // The pages of this visit (a gap of 30 minutes starts a new one): origin and path only, since a query
+  // or a fragment may hold what the visitor typed; the last 10, each title cut short, a few KB at most.
+  var PAGES = 'b24relay_pages'
+  function visited () {
+    try {
+      if (!visitedOn) { localStorage.removeItem(PAGES); return [] }
+      var list = JSON.parse(localStorage.getItem(PAGES) || '[]')
+      var now = Date.now()
+      var last = list[list.length - 1]
+      if (!last || now - last[2] > 18e5) list = []
+      var url = (location.origin + location.pathname).slice(0, 300)
+      if (last && last[0] === url) list.pop()
+      list.push([url, document.title.slice(0, 150), now])
+      list = list.slice(-10)
+      localStorage.setItem(PAGES, JSON.stringify(list))
+      return list
+    } catch (e) { return [] }
+  }
+  var pages = []
   var seen = typeof WeakSet === 'function' ? new WeakSet() : null
 
   function actionOf (form) {
@@ -79,15 +102,16 @@
   }
 
   // Adds a hidden field unless the page has one: an empty hidden input (a CF7 [hidden] tag) is filled,
-  // anything else the page already holds is left as it is.
-  function put (form, name, value) {
+  // anything else the page already holds is left as it is. `again` refreshes a value set by this script.
+  function put (form, name, value, again) {
     if (value === undefined || value === null || value === '') return
     var el = form.elements.namedItem(name)
     if (el) {
-      if (el.type === 'hidden' && el.value === '') el.value = value
+      if (el.type === 'hidden' && (el.value === '' || (again && el.__b24relay))) { el.value = value; el.__b24relay = 1 }
       return
     }
     el = document.createElement('input')
+    el.__b24relay = 1
     el.type = 'hidden'
     el.name = name
     el.value = value
@@ -110,6 +134,22 @@
     put(form, '_ts', String(Date.now()))
     if (relay && (ajaxAll || form.hasAttribute('data-relay-ajax')) && window.fetch && window.FormData) {
       form.addEventListener('submit', submit)
+    }
+  }
+
+  // Read when the form is sent, not at landing: the site's tracker and analytics may start later.
+  function sending (ev) {
+    var form = ev.target
+    if (!form || !(seen ? seen.has(form) : form.__b24relay)) return
+    var trace = ''
+    try { trace = window.b24Tracker.guest.getTrace() } catch (e) {}
+    put(form, 'b24_trace', typeof trace === 'string' || trace == null ? trace : JSON.stringify(trace), 1)
+    put(form, 'ga_client_id', (cookie('_ga') || '').replace(/^GA\d+\.\d+\./, ''), 1)
+    put(form, 'ym_client_id', cookie('_ym_uid'), 1)
+    put(form, 'roistat_visit', cookie('roistat_visit'), 1)
+    var now = Date.now()
+    if (pages.length) {
+      put(form, 'visited_pages', JSON.stringify(pages.map(function (p) { return [p[0], p[1], Math.round((now - p[2]) / 1e3)] })), 1)
     }
   }
 
@@ -190,6 +230,8 @@
   // Forms added later (pop-ups, page builders) are prepared when they appear. Observing starts only
   // after parsing, so a form is never prepared before its own fields are there.
   function start () {
+    pages = visited()
+    document.addEventListener('submit', sending, true)
     scan()
     if (window.MutationObserver) new MutationObserver(scan).observe(document.documentElement, { childList: true, subtree: true })
   }

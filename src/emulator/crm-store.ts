@@ -1,5 +1,5 @@
-/** What the emulated portal keeps besides leads: contacts, companies, deals, timeline comments, product rows, files. */
-import type { StoredComment, StoredEntity, StoredFile, StoredProductRow } from './types.ts'
+/** What the emulated portal keeps besides leads: contacts, companies, deals, timeline comments, product rows, files, traces. */
+import type { StoredComment, StoredEntity, StoredFile, StoredProductRow, StoredTrace } from './types.ts'
 
 export type EntityKind = 'contact' | 'company' | 'deal'
 
@@ -9,9 +9,12 @@ export class CrmStore {
   /** Keyed "L:12" / "D:3": `set` replaces an owner's rows as a whole. */
   readonly productRows = new Map<string, StoredProductRow[]>()
   readonly files = new Map<number, StoredFile>()
-  #lastIds: Record<EntityKind | 'comment' | 'row' | 'file', number> = { contact: 0, company: 0, deal: 0, comment: 0, row: 0, file: 0 }
+  /** Sales Intelligence traces, from an add's TRACE field or crm.tracking.trace.add. */
+  readonly traces = new Map<number, StoredTrace>()
+  #lastIds: Record<EntityKind | 'comment' | 'row' | 'file' | 'trace', number> =
+    { contact: 0, company: 0, deal: 0, comment: 0, row: 0, file: 0, trace: 0 }
 
-  nextId (kind: EntityKind | 'comment' | 'row' | 'file'): number {
+  nextId (kind: EntityKind | 'comment' | 'row' | 'file' | 'trace'): number {
     return ++this.#lastIds[kind]
   }
 
@@ -44,6 +47,7 @@ export class CrmStore {
     this.comments.clear()
     this.productRows.clear()
     this.files.clear()
-    this.#lastIds = { contact: 0, company: 0, deal: 0, comment: 0, row: 0, file: 0 }
+    this.traces.clear()
+    this.#lastIds = { contact: 0, company: 0, deal: 0, comment: 0, row: 0, file: 0, trace: 0 }
   }
 }

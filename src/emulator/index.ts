@@ -8,7 +8,8 @@ import type { Emulator, EmulatorOptions } from './types.ts'
 
 export type {
   DelayRange, Emulator, EmulatorOptions, EmulatorStats, FaultConfig, FaultToken, Quirks, StatusSpec,
-  StoredComment, StoredEntity, StoredFile, StoredLead, StoredLeadFields, StoredMultiValue, StoredProductRow,
+  StoredComment, StoredEntity, StoredFile, StoredLead, StoredLeadFields, StoredMultiValue, StoredProductRow, StoredTrace,
+  TraceEntity,
   UserFieldListItem, UserFieldSpec
 } from './types.ts'
 export { defaultQuirks } from './quirks.ts'
@@ -39,6 +40,7 @@ export async function startEmulator (opts: EmulatorOptions = {}): Promise<Emulat
     comments: () => structuredClone([...state.crm.comments.values()]),
     productRows: (ownerType, ownerId) => structuredClone(state.crm.productRows.get(`${ownerType}:${ownerId}`) ?? []),
     files: () => structuredClone([...state.crm.files.values()]),
+    traces: () => structuredClone([...state.crm.traces.values()]),
     setCrmMode: mode => { state.crmMode = mode },
     stats: () => state.stats(),
     setFaults: f => state.faults.set(parseFaultConfig(f)),

@@ -2,15 +2,25 @@
 import type { FastifyInstance } from 'fastify'
 import { parseFaultConfig } from './fault-schema.ts'
 import { isRecord } from './request-params.ts'
+import { tracesOf } from './methods/tracking.ts'
 import type { PortalState } from './state.ts'
+import type { StoredLead, StoredTrace } from './types.ts'
 
 export function registerInspectRoutes (app: FastifyInstance, state: PortalState): void {
-  app.get('/_emulator/leads', async () => state.leads())
+  // A lead with Sales Intelligence data shows its traces beside its fields, whichever way they came.
+  const withTraces = (lead: StoredLead): StoredLead & { traces?: StoredTrace[] } => {
+    const traces = tracesOf(state, 'LEAD', lead.ID)
+    return traces.length > 0 ? { ...lead, traces } : lead
+  }
+
+  app.get('/_emulator/leads', async () => state.leads().map(withTraces))
 
   app.get<{ Params: { id: string } }>('/_emulator/leads/:id', async (request, reply) => {
     const lead = state.lead(Number(request.params.id))
-    return lead ?? reply.code(404).send({ error: 'NOT_FOUND', error_description: 'No such lead' })
+    return lead !== undefined ? withTraces(lead) : reply.code(404).send({ error: 'NOT_FOUND', error_description: 'No such lead' })
   })
+
+  app.get('/_emulator/traces', async () => [...state.crm.traces.values()])
 
   app.get('/_emulator/stats', async () => state.stats())
 

@@ -22,6 +22,23 @@ export interface StoredLeadFields {
   [field: string]: unknown
 }
 
+/** A record a Sales Intelligence trace is linked to. */
+export interface TraceEntity {
+  TYPE: 'COMPANY' | 'CONTACT' | 'DEAL' | 'LEAD' | 'QUOTE'
+  ID: number
+}
+
+/** A trace the portal recorded: from an add's TRACE field or from crm.tracking.trace.add. */
+export interface StoredTrace {
+  ID: number
+  /** The trace, parsed. */
+  TRACE: unknown
+  /** The TRACE text exactly as sent. */
+  raw: string
+  ENTITIES: TraceEntity[]
+  via: 'add' | 'crm.tracking.trace.add'
+}
+
 export interface StoredLead {
   ID: number
   /** What the portal keeps: known fields and UF_CRM_* only, defaults applied, multifields normalised. */
@@ -206,6 +223,8 @@ export interface Emulator {
   comments: () => StoredComment[]
   productRows: (ownerType: 'L' | 'D', ownerId: number) => StoredProductRow[]
   files: () => StoredFile[]
+  /** Sales Intelligence traces, either way they came (copies). */
+  traces: () => StoredTrace[]
   setCrmMode: (mode: 1 | 2) => void
   stats: () => EmulatorStats
   setFaults: (f: FaultConfig) => void

@@ -8,7 +8,7 @@ import type { RelayConfig } from '../config/schema.ts'
 import { StoreUnavailableError, UnknownFormError, ValidationError } from '../errors.ts'
 import type { StoredFile } from '../bitrix/lead-extras.ts'
 import { mapExtras } from '../mapping/extras.ts'
-import { mapSubmission, mergeDictionaries } from '../mapping/index.ts'
+import { mapSubmission, mergeDictionaries, type DroppedValue } from '../mapping/index.ts'
 import { StoreError } from '../outbox/errors.ts'
 import type { Outbox } from '../outbox/types.ts'
 import type { SubmittedValues } from './submitted-values.ts'
@@ -27,6 +27,8 @@ export interface SubmissionInput {
 export interface Accepted {
   id: string
   duplicate: boolean
+  /** Tracking values left out of the lead (noted in its COMMENTS), for the caller's log. */
+  dropped?: DroppedValue[]
 }
 
 export interface AcceptDeps {
@@ -36,7 +38,9 @@ export interface AcceptDeps {
 }
 
 /** Fields whose value changes on every post of the same form (timestamps, captcha tokens): not part of "the same submission". */
-const VOLATILE = /^(_ts|_shown_at|_wpnonce|_wpcf7.*|g-recaptcha-response|cf-turnstile-response|h-captcha-response|smart-token|_gotcha)$/
+// visited_pages holds "seconds before sending" and b24_trace the tracker's state: both change between two clicks.
+const VOLATILE =
+  /^(_ts|_shown_at|_wpnonce|_wpcf7.*|g-recaptcha-response|cf-turnstile-response|h-captcha-response|smart-token|_gotcha|visited_pages|b24_trace)$/
 
 export async function acceptSubmission (deps: AcceptDeps, input: SubmissionInput): Promise<Accepted> {
   const form = deps.config.forms[input.formId]
@@ -55,7 +59,7 @@ export async function acceptSubmission (deps: AcceptDeps, input: SubmissionInput
   // Duplicates, entity, timeline, rotation, list fields, product row, files: see src/bitrix/lead-extras.ts.
   const extras = mapExtras({ form, values: input.values, fields: mapped.fields, ...(input.files !== undefined ? { files: input.files } : {}) })
   try {
-    return await deps.outbox.enqueue({
+    const accepted = await deps.outbox.enqueue({
       formId: input.formId,
       portalId: form.portal,
       payload: { fields: mapped.fields, ...(extras !== undefined ? { extras } : {}) },
@@ -64,6 +68,7 @@ export async function acceptSubmission (deps: AcceptDeps, input: SubmissionInput
       dedupeWindowMs: deps.config.delivery.dedupeWindowMs,
       now: nowMs
     })
+    return mapped.dropped.length > 0 ? { ...accepted, dropped: mapped.dropped } : accepted
   } catch (err) {
     // Whatever the store's trouble (disk, lock, Redis away), the visitor gets 503 and nothing counts as accepted.
     if (err instanceof StoreError) throw new StoreUnavailableError({ cause: err })

@@ -4,6 +4,7 @@
  * is enforced here once.
  */
 import { BodyShapeError, ForbiddenKeyError, TooManyFieldsError, ValueTooLongError } from '../errors.ts'
+import { TRACE_FIELD, VISITED_FIELD } from '../mapping/attribution.ts'
 import type { FileCollector } from './files.ts'
 
 export type SubmittedValues = Record<string, string | string[]>
@@ -15,6 +16,14 @@ export interface ValueLimits {
 
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype'])
 const MAX_KEY_CHARS = 200
+
+/**
+ * Hidden fields embed.js fills from the page's tracker: no visitor can see or shorten them, so a long
+ * one must never cost the lead. Up to this many characters they reach the mapping whole (which drops
+ * an oversized one with a note); past it they are cut, never refused.
+ */
+const TRACKER_FIELDS: ReadonlySet<string> = new Set([TRACE_FIELD, VISITED_FIELD])
+const TRACKER_VALUE_MAX = 64 * 1024
 
 /** Refuses names that could reach an object's prototype somewhere downstream, and absurdly long ones. */
 function checkKey (key: string): void {
@@ -33,7 +42,10 @@ export class ValuesBuilder {
     // PHP-style `options[]` from HTML checkbox groups names the same field.
     const key = rawKey.endsWith('[]') ? rawKey.slice(0, -2) : rawKey
     checkKey(key)
-    if (value.length > this.limits.valueChars) throw new ValueTooLongError(key.slice(0, 60), this.limits.valueChars)
+    if (value.length > this.limits.valueChars) {
+      if (!TRACKER_FIELDS.has(key)) throw new ValueTooLongError(key.slice(0, 60), this.limits.valueChars)
+      value = value.slice(0, Math.max(this.limits.valueChars, TRACKER_VALUE_MAX))
+    }
     if (++this.#count > this.limits.fields) throw new TooManyFieldsError(this.limits.fields)
     const prev = this.#values[key]
     if (prev === undefined) this.#values[key] = value

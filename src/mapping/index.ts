@@ -1,5 +1,5 @@
 /** The mapping engine's public surface: form submission → crm.lead.add fields. */
-export { mapSubmission, type MapInput, type MapResult } from './map-submission.ts'
+export { mapSubmission, type DroppedValue, type MapInput, type MapResult } from './map-submission.ts'
 export { validateFormConfig } from './validate-form-config.ts'
 export { BUILTIN_DICTIONARIES, DICTIONARY_NAMES, mergeDictionaries, matchDictionaryValue, type DictionaryEntry } from './dictionaries.ts'
 export {

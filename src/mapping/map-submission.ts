@@ -2,13 +2,17 @@
 import type { Dictionaries, FormConfig } from '../config/schema.ts'
 import type { LeadFields } from '../bitrix/types.ts'
 import type { FieldErrors } from '../errors.ts'
+import {
+  ANALYTICS_FIELDS, checkTrace, isAttributionField, parseVisitedPages, readAnalyticsId, TRACE_FIELD, VISITED_FIELD,
+  visitedPageLines
+} from './attribution.ts'
 import { applyConstants, CONSTANT_WINS, constantText, resolveConstants } from './constants.ts'
 import { SUBJECT_FIELDS } from './default-form.ts'
 import { createKeyLookup, findSubmitted, isTechnicalField, labelOf } from './field-names.ts'
 import { FIELD_ERRORS, LeadDraft } from './lead-draft.ts'
 import { messagesFor, type Messages } from './messages.ts'
 import { resolveTarget, type LeadTarget } from './targets.ts'
-import { cleanValues, neutralizeHtml, oneLine } from './text.ts'
+import { cleanValues, neutralizeHtml, oneLine, truncate } from './text.ts'
 import { buildTitle } from './title.ts'
 import {
   CLICK_ID_KEYS, isTrackingKey, mergeTracking, parsePageUrl, UTM_KEYS,
@@ -32,6 +36,14 @@ export interface MapResult {
   fields: LeadFields
   /** Visitor errors by submitted field name; non-empty means the submission is refused. */
   errors: FieldErrors
+  /** Values left out of the lead (a noted COMMENTS line says so too), for the log. */
+  dropped: DroppedValue[]
+}
+
+export interface DroppedValue {
+  field: string
+  reason: 'too_large' | 'not_json'
+  bytes: number
 }
 
 interface ProductPage {
@@ -111,6 +123,42 @@ function applyTracking (draft: LeadDraft, form: FormConfig, tracking: Tracking, 
   }
 }
 
+/**
+ * The Bitrix24 trace, the analytics ids and the visited pages, each from its hidden field unless the
+ * form maps that field itself. Returns what was left out, for the log.
+ */
+function applyAttribution (draft: LeadDraft, form: FormConfig, first: (wanted: string) => string | undefined,
+  messages: Messages): DroppedValue[] {
+  const dropped: DroppedValue[] = []
+  const trace = first(TRACE_FIELD)
+  if (trace !== undefined && !draft.has('TRACE')) {
+    const checked = checkTrace(trace)
+    if (checked.ok) {
+      draft.set('TRACE', checked.trace)
+    } else {
+      draft.addNote(messages.traceDropped(checked.reason, checked.bytes))
+      dropped.push({ field: TRACE_FIELD, reason: checked.reason, bytes: checked.bytes })
+    }
+  }
+  for (const { field, key } of ANALYTICS_FIELDS) {
+    const text = first(field)
+    if (text === undefined) continue
+    const id = readAnalyticsId(key, text)
+    const label = messages.analytics[key]
+    const target = form.analytics[key]
+    if (!id.wellFormed) draft.addNote(messages.notAnalyticsId(label, id.value))
+    else if (target !== undefined && !draft.has(target)) draft.set(target, id.value)
+    else draft.addLine(label, id.value)
+  }
+  const visited = first(VISITED_FIELD)
+  if (visited !== undefined) {
+    const pages = parseVisitedPages(visited)
+    if (pages === undefined) draft.addLine(messages.visitedPages, truncate(oneLine(visited), 500))
+    else if (pages.length > 0) for (const line of visitedPageLines(pages, messages)) draft.addNote(line)
+  }
+  return dropped
+}
+
 /** The visitor's name, else phone, else e-mail: what the fallback title is about. */
 function contactOf (draft: LeadDraft): string | undefined {
   const name = ['NAME', 'LAST_NAME']
@@ -161,6 +209,7 @@ export function mapSubmission (input: MapInput): MapResult {
       continue
     }
     if (name === product?.name || name === productName?.name || fromFields.names.has(name) || isTechnicalField(name)) continue
+    if (isAttributionField(name)) continue
     // A field mapped to an unknown target (reported at start) is still the visitor's words: keep it.
     if (form.unmappedToComments || targetNameOf(name) !== undefined) draft.addLine(label(name), list.join(', '))
   }
@@ -172,6 +221,11 @@ export function mapSubmission (input: MapInput): MapResult {
   }
   // Precedence: the visitor's own utm_* fields, then the product page's query, then the Referer's.
   applyTracking(draft, form, mergeTracking(fromFields.tracking, product?.page.tracking ?? {}, fromReferer?.tracking ?? {}), product, messages)
+  const unmappedFirst = (wanted: string): string | undefined => {
+    const name = findSubmitted(submitted, wanted)
+    return name !== undefined && mapped(name) === undefined ? cleaned.get(name)?.[0] : undefined
+  }
+  const dropped = applyAttribution(draft, form, unmappedFirst, messages)
   applyConstants(draft, constants, now)
 
   const fields = draft.toFields()
@@ -202,5 +256,5 @@ export function mapSubmission (input: MapInput): MapResult {
   if (comments !== '') fields.COMMENTS = comments
   else if (constantComments !== undefined && constantComments !== '') fields.COMMENTS = neutralizeHtml(constantComments)
 
-  return { fields, errors: draft.errors }
+  return { fields, errors: draft.errors, dropped }
 }

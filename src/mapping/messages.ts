@@ -10,6 +10,12 @@ export interface Messages {
   notKnown: (target: string, value: string) => string
   notId: (target: string, value: string) => string
   tooLong: (target: string, value: string) => string
+  /** Labels of the analytics ids embed.js reads from the site's cookies. */
+  analytics: Readonly<Record<'gaClientId' | 'ymClientId' | 'roistatVisit', string>>
+  notAnalyticsId: (label: string, value: string) => string
+  traceDropped: (reason: 'too_large' | 'not_json', bytes: number) => string
+  visitedPages: string
+  minutesBefore: (minutes: number) => string
   /** Readable names of the Contact Form 7 special mail tags and of the fields embed.js adds. */
   specialTags: Readonly<Record<string, string>>
 }
@@ -22,6 +28,13 @@ const EN: Messages = {
   notKnown: (target, value) => `${target}: '${value}' is not a known value`,
   notId: (target, value) => `${target}: '${value}' is not a valid id`,
   tooLong: (target, value) => `${target}: '${value}' is longer than the CRM accepts`,
+  analytics: { gaClientId: 'Google Analytics client ID', ymClientId: 'Yandex Metrica ClientID', roistatVisit: 'Roistat visit' },
+  notAnalyticsId: (label, value) => `${label}: '${value}' does not look like an id`,
+  traceDropped: (reason, bytes) => reason === 'too_large'
+    ? `Bitrix24 tracker trace (b24_trace) left out: ${Math.ceil(bytes / 1024)} KB, more than 16 KB`
+    : 'Bitrix24 tracker trace (b24_trace) left out: not valid JSON',
+  visitedPages: 'Visited pages',
+  minutesBefore: (minutes) => minutes < 1 ? 'under a minute before sending' : `${minutes} min before sending`,
   specialTags: {
     _remote_ip: 'IP address',
     _user_agent: 'Browser',
@@ -64,6 +77,13 @@ const RU: Messages = {
   notKnown: (target, value) => `${target}: значения '${value}' нет в справочнике`,
   notId: (target, value) => `${target}: '${value}' не является идентификатором`,
   tooLong: (target, value) => `${target}: значение длиннее допустимого '${value}'`,
+  analytics: { gaClientId: 'Client ID Google Analytics', ymClientId: 'ClientID Яндекс Метрики', roistatVisit: 'Визит Roistat' },
+  notAnalyticsId: (label, value) => `${label}: '${value}' не похоже на идентификатор`,
+  traceDropped: (reason, bytes) => reason === 'too_large'
+    ? `Данные сквозной аналитики Битрикс24 (b24_trace) не переданы: ${Math.ceil(bytes / 1024)} КБ, больше 16 КБ`
+    : 'Данные сквозной аналитики Битрикс24 (b24_trace) не переданы: это не JSON',
+  visitedPages: 'Просмотренные страницы',
+  minutesBefore: (minutes) => minutes < 1 ? 'меньше чем за минуту до отправки' : `за ${minutes} мин до отправки`,
   specialTags: {
     _remote_ip: 'IP-адрес',
     _user_agent: 'Браузер',

@@ -7,6 +7,7 @@ import type { PortalState } from '../state.ts'
 import type { StoredEntity, StoredMultiValue } from '../types.ts'
 import { parseFilterKey } from './lead-filter.ts'
 import { normalizeMultiField, validateMultiField, withIds, type MultiInput } from './multifield.ts'
+import { recordTraceOfAdd } from './tracking.ts'
 import { internalizeFileField, isFileValue } from './userfield-files.ts'
 
 export const ENTITY_PAGE_SIZE = 50
@@ -78,6 +79,7 @@ export function addEntity (state: PortalState, kind: EntityKind, sent: unknown):
   const fields = applyDefaults(kind, id, draft.kept, state)
   for (const [typeId, items] of Object.entries(draft.multi)) fields[typeId] = withIds(items, () => state.nextMultiValueId())
   state.crm.save(kind, { ID: id, fields })
+  recordTraceOfAdd(state, kind === 'deal' ? 'DEAL' : kind === 'contact' ? 'CONTACT' : 'COMPANY', id, sent)
   return id
 }
 

@@ -10,11 +10,12 @@ import { productrowsMethods } from './productrows.ts'
 import { settingsMethods } from './settings.ts'
 import { statusMethods } from './status.ts'
 import { timelineMethods } from './timeline.ts'
+import { trackingMethods } from './tracking.ts'
 import { userfieldMethods } from './userfield.ts'
 
 const FAMILIES: MethodFamily[] = [
   leadMethods, leadUpdateMethods, statusMethods, duplicateMethods, batchMethods,
-  contactMethods, dealMethods, timelineMethods, settingsMethods, userfieldMethods, productrowsMethods
+  contactMethods, dealMethods, timelineMethods, settingsMethods, userfieldMethods, productrowsMethods, trackingMethods
 ]
 
 export function createRegistry (): MethodRegistry {

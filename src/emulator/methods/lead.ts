@@ -7,6 +7,7 @@ import { matches, parseFilter, sortLeads } from './lead-filter.ts'
 import { leadForGet, leadForList } from './lead-read.ts'
 import { addLead } from './lead-write.ts'
 import { convertIfSimpleMode } from './settings-conversion.ts'
+import { recordTraceOfAdd } from './tracking.ts'
 
 export const PAGE_SIZE = 50
 
@@ -26,6 +27,7 @@ export const leadMethods: MethodFamily = registry => {
       const fields = resolveArrayParam(params, 'fields') ?? resolveParam(params, 'fields')
       const extra = resolveArrayParam(params, 'params') ?? resolveParam(params, 'params')
       const id = addLead(ctx.state, fields, extra, ctx.inBatch)
+      recordTraceOfAdd(ctx.state, 'LEAD', id, fields)
       // Simple mode converts the new lead into a deal at once; the answer is still the lead id.
       convertIfSimpleMode(ctx.state, id)
       return { result: id }

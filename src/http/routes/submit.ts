@@ -86,6 +86,10 @@ export async function submitRoutes (app: FastifyInstance, deps: SubmitRouteDeps)
       ...(files !== undefined && files.items().length > 0 ? { files: files.items() } : {})
     })
     request.log.info({ formId, submissionId: accepted.id, duplicate: accepted.duplicate }, 'submission accepted')
+    for (const d of accepted.dropped ?? []) {
+      const at = { formId, submissionId: accepted.id, field: d.field, reason: d.reason, bytes: d.bytes }
+      request.log.warn(at, 'tracking value left out of the lead')
+    }
     if (!accepted.duplicate) deps.onAccepted(form.portal)
     return answerAccepted(request, reply, formId, successUrl, accepted)
   })

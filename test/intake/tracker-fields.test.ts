@@ -1,0 +1,28 @@
+/**
+ * The hidden fields embed.js fills from the page's tracker at intake: never refused for their length
+ * (no visitor can see or shorten them), and not part of "the same submission", since they change
+ * between two clicks of the same button.
+ */
+import { describe, expect, it } from 'vitest'
+import { dedupeKey } from '../../src/intake/accept-submission.ts'
+import { ValuesBuilder } from '../../src/intake/submitted-values.ts'
+
+describe('intake: tracker fields', () => {
+  it('cuts an over-long b24_trace or visited_pages instead of refusing the submission', () => {
+    const builder = new ValuesBuilder({ fields: 10, valueChars: 100 })
+    builder.add('b24_trace', 'x'.repeat(20_000))
+    builder.add('visited_pages', 'y'.repeat(100_000))
+    const values = builder.build()
+    expect(values.b24_trace).toHaveLength(20_000)
+    expect(values.visited_pages).toHaveLength(64 * 1024)
+    // Every other field keeps its limit.
+    expect(() => builder.add('message', 'z'.repeat(101))).toThrow(/longer than 100 characters/)
+  })
+
+  it('a double click is one submission though visited_pages and b24_trace changed in between', () => {
+    const first = { name: 'Анна', phone: '+79001112233', visited_pages: '[["https://shop.example.ru/","Магазин",59]]', b24_trace: '{"a":1}' }
+    const second = { ...first, visited_pages: '[["https://shop.example.ru/","Магазин",60]]', b24_trace: '{"a":2}' }
+    expect(dedupeKey({ formId: 'shop', values: first })).toBe(dedupeKey({ formId: 'shop', values: second }))
+    expect(dedupeKey({ formId: 'shop', values: first })).not.toBe(dedupeKey({ formId: 'shop', values: { ...first, name: 'Борис' } }))
+  })
+})
