@@ -178,6 +178,35 @@ function drainSection (r: Results, targets: Target[]): string[] {
   out.push('', `For scale (computed, not measured): a relay that makes one call per lead and never loses one must pace itself to the same bucket, ` +
     `${int(s.backlog)} calls = ${int(perLead)} s.`, '')
   targets.push({ name: 'Drain within 10% of the leaky bucket\'s time', measured: `${(over * 100).toFixed(1)}% (${sec(median(d.map(x => x.relay.seconds)))} s for ${sec(theory)} s)`, ok: Number.isFinite(over) ? Math.abs(over) <= 0.1 : undefined })
+  out.push(...redisDrainLines(d, s.backlog, theory, targets))
+  return out
+}
+
+function redisDrainLines (d: DrainRun[], backlog: number, theory: number, targets: Target[]): string[] {
+  const runs = d.flatMap(x => x.redis === undefined ? [] : [x.redis])
+  const name = 'Redis: two relays drain the backlog ≤ 1.1 × the bucket\'s time, 0 QUERY_LIMIT_EXCEEDED'
+  if (runs.length === 0) {
+    targets.push({ name, measured: 'not measured (no Redis)', ok: undefined })
+    return []
+  }
+  const out = ['### Two relays on one Redis', '',
+    `The same ${int(backlog)} submissions in one Redis outbox, delivered by two relays whose shared limiter (one GCRA bucket in Redis) ` +
+    'stands for the portal\'s. The time runs from the first relay\'s "relay ready" to the last lead either of them delivered.', '',
+    '| | Two relays, Redis |', '|---|---|',
+    `| Time to get through the backlog, s | ${fig(runs.map(x => x.seconds), sec)} |`,
+    `| Leads in Bitrix24 | ${fig(runs.map(x => x.delivered), int)} |`,
+    `| Leads each relay delivered | ${runs.map(x => x.perRelay.join(' + ')).join('; ')} |`,
+    `| Duplicate leads | ${fig(runs.map(x => x.duplicates), int)} |`,
+    `| Portal calls | ${fig(runs.map(x => x.portalCalls), int)} |`,
+    `| QUERY_LIMIT_EXCEEDED answers | ${fig(runs.map(x => x.queryLimitExceeded), int)} |`, '']
+  const ratio = median(runs.map(x => x.seconds)) / theory
+  const limited = Math.max(...runs.map(x => x.queryLimitExceeded))
+  const lost = Math.max(...runs.map(x => backlog - x.delivered))
+  targets.push({
+    name,
+    measured: `${ratio.toFixed(2)}× (${sec(median(runs.map(x => x.seconds)))} s for ${sec(theory)} s), ${limited} QUERY_LIMIT_EXCEEDED, ${lost} lost`,
+    ok: Number.isFinite(ratio) ? ratio <= 1.1 && limited === 0 && lost === 0 : undefined
+  })
   return out
 }
 

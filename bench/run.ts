@@ -75,7 +75,7 @@ async function main (): Promise<number> {
       await emulator.stop()
     }
   }
-  await attempt('drain', async () => { results.drain = await drainScenario({ dir, settings, progress }) })
+  await attempt('drain', async () => { results.drain = await drainScenario({ dir, settings, redisUrl: redis.ok ? redis.base : undefined, progress }) })
   await attempt('spike', async () => { results.spike = await spikeScenario({ dir, settings, progress }) })
 
   results.totalSeconds = (Date.now() - startedAt) / 1000

@@ -8,6 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { EmulatorProcess } from '../lib/emulator.ts'
 import { runLoad } from '../lib/load.ts'
 import { cpuSeconds } from '../lib/proc.ts'
+import { dropRedisKeys, redisRunUrl } from '../lib/redis.ts'
 import { startNaive, startRelay } from '../lib/servers.ts'
 import { drainTheorySeconds, type Settings } from '../lib/settings.ts'
 
@@ -29,11 +30,23 @@ export interface DrainRun {
     portalCalls: number
     queryLimitExceeded: number
   }
+  /** Two relays on one Redis outbox sharing the portal's bucket; absent without a Redis. */
+  redis?: {
+    seconds: number
+    delivered: number
+    duplicates: number
+    /** Leads each relay delivered: both must take part for the shared bucket to be tested. */
+    perRelay: [number, number]
+    portalCalls: number
+    queryLimitExceeded: number
+  }
 }
 
 export interface DrainContext {
   dir: string
   settings: Settings
+  /** A Redis base URL for the two-relay drain; without it that part is skipped. */
+  redisUrl?: string
   progress: (line: string) => void
 }
 
@@ -46,7 +59,12 @@ export async function drainScenario (ctx: DrainContext): Promise<DrainRun[]> {
       const theorySeconds = drainTheorySeconds(s.backlog, s, ctx.settings.batchSize)
       const relay = await relayDrain(ctx, emulator, join(ctx.dir, `drain-${run}`), theorySeconds)
       const naive = await naiveDrain(ctx, emulator, join(ctx.dir, `drain-${run}`))
-      runs.push({ theorySeconds, relay, naive })
+      const redis = ctx.redisUrl === undefined ? undefined : await redisDrain(ctx, emulator, join(ctx.dir, `drain-redis-${run}`), theorySeconds, run)
+      runs.push({ theorySeconds, relay, naive, ...(redis === undefined ? {} : { redis }) })
+      if (redis !== undefined) {
+        ctx.progress(`drain run ${run}, two relays on Redis: ${redis.seconds.toFixed(2)} s, ${redis.delivered} delivered ` +
+          `(${redis.perRelay.join(' + ')}), ${redis.queryLimitExceeded} QUERY_LIMIT_EXCEEDED`)
+      }
       ctx.progress(`drain run ${run}: relay ${relay.seconds.toFixed(2)} s (theory ${theorySeconds} s), ${relay.delivered} delivered, ` +
         `${relay.queryLimitExceeded} QUERY_LIMIT_EXCEEDED; naive ${naive.seconds.toFixed(2)} s, ${naive.delivered} delivered, ${naive.lost} lost`)
     }
@@ -95,6 +113,54 @@ async function relayDrain (ctx: DrainContext, emulator: EmulatorProcess, dir: st
     }
   } finally {
     await relay.stop()
+  }
+}
+
+/** The same backlog in one Redis outbox, delivered by two relays that share the portal's bucket through Redis. */
+async function redisDrain (
+  ctx: DrainContext, emulator: EmulatorProcess, dir: string, theorySeconds: number, run: number
+): Promise<NonNullable<DrainRun['redis']>> {
+  const s = ctx.settings.drain
+  const bucket = { burst: s.burst, drainPerSecond: s.drainPerSecond }
+  const name = `bench-drain-${process.pid}-${run}`
+  const outboxUrl = redisRunUrl(ctx.redisUrl!, name)
+  await emulator.reset()
+  try {
+    const loader = await startRelay({ dir: join(dir, 'intake'), webhook: emulator.webhook, outboxUrl, durability: 'full', worker: false, bucket }, 'relay-intake')
+    try {
+      const load = await runLoad({ url: `${loader.url}/f/default`, connections: s.connections, amount: s.backlog })
+      if (load.ok !== s.backlog) throw new Error(`redis backlog: ${load.ok} of ${s.backlog} submissions accepted (${JSON.stringify(load.statusCodes)})`)
+    } finally {
+      await loader.stop()
+    }
+    const relays = await Promise.all(['a', 'b'].map(async n =>
+      await startRelay({ dir: join(dir, n), webhook: emulator.webhook, outboxUrl, durability: 'full', worker: true, bucket }, `relay-redis-${n}`)))
+    try {
+      const deadline = Date.now() + (theorySeconds * 3 + 30) * 1000
+      while ((await emulator.status()).leads < s.backlog) {
+        if (Date.now() > deadline) throw new Error(`redis drain: only ${(await emulator.status()).leads} of ${s.backlog} leads after ${theorySeconds * 3 + 30} s`)
+        for (const r of relays) if (r.exited()) throw new Error(`redis drain: ${r.exitReport() ?? 'a relay exited'}`)
+        await sleep(200)
+      }
+      await sleep(300)
+      const delivered = relays.map(r => r.logLines().filter(l => l.msg === 'lead delivered'))
+      const last = Math.max(...delivered.flat().map(l => Number(l.time)))
+      const ids = await emulator.originIds()
+      const stats = await emulator.stats()
+      return {
+        // From the first relay's "relay ready" to the last lead either recorded; both on this machine's clock.
+        seconds: (last - Math.min(...relays.map(r => r.readyAt))) / 1000,
+        delivered: new Set(ids).size,
+        duplicates: ids.length - new Set(ids).size,
+        perRelay: [delivered[0]!.length, delivered[1]!.length],
+        portalCalls: stats.requests,
+        queryLimitExceeded: stats.queryLimitExceeded
+      }
+    } finally {
+      await Promise.all(relays.map(async r => { await r.stop() }))
+    }
+  } finally {
+    await dropRedisKeys(ctx.redisUrl!, name)
   }
 }
 

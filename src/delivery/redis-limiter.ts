@@ -1,53 +1,45 @@
 /**
- * A portal limiter shared through Redis by every relay instance: rate-limiter-flexible's
- * RateLimiterRedis windows combined by its BurstyRateLimiter, sized so that all instances together
- * stay inside the portal's leaky bucket (see planRedisLimits and DESIGN.md §9).
+ * A portal limiter shared through Redis by every relay instance: the portal's own leaky bucket,
+ * kept as a GCRA (generic cell rate algorithm) in one Lua script, so all instances together send
+ * what the bucket allows and never more (DESIGN.md §9).
  */
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { Redis } from 'ioredis'
 import type { Logger } from 'pino'
-import { BurstyRateLimiter, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible'
 import { BucketUsageError } from './leaky-bucket.ts'
 import type { PortalLimiter } from './portal-limiter.ts'
-
-/** One fixed window: at most `points` calls per `durationSec` seconds. */
-export interface WindowPlan { points: number, durationSec: number }
-
-export interface RedisLimitPlan {
-  /** The steady share of the drain rate, in short windows. */
-  main: WindowPlan
-  /** The rest of the drain rate, in one long window: what lets a quiet portal take a burst. Null when the bucket is too small for one. */
-  burst: WindowPlan | null
-}
 
 export interface PortalRate { burst: number, drainPerSecond: number, headroom: number }
 
 /**
- * Sizes two fixed windows so that their calls never overflow a leaky bucket of capacity
- * C = burst - headroom draining at r per second, whatever the timing. A fixed window of p calls per
- * d seconds lets through at most p·(t/d + 2) calls in any span of t seconds (the span can clip a
- * window at each end), so the pair allows at most (p1/d1 + p2/d2)·t + 2·(p1 + p2). Keeping
- * p1/d1 + p2/d2 <= r and 2·(p1 + p2) <= C keeps that under C + r·t, which is exactly the
- * condition for the portal's bucket never to overflow. For 50 / 2/s / headroom 1 that is
- * 1 call per second plus 23 per 23 seconds: 2 calls per second sustained, 24 at once from idle.
+ * The bucket is kept as its "theoretical arrival time" (TAT): the moment it would be empty again.
+ * Its level now is (TAT − now) / interval. A take of n fits when the level plus n stays within the
+ * capacity; then TAT moves on by n intervals. Redis's own clock (TIME) is the only clock, so relays
+ * whose clocks disagree still share one bucket. Answers {1, 0} when granted, {0, ms} with the wait
+ * until n would fit. A penalty fills the bucket to the brim (the portal said it was full).
  */
-export function planRedisLimits (rate: PortalRate): RedisLimitPlan {
-  const capacity = rate.burst - rate.headroom
-  const r = rate.drainPerSecond
-  if (!(r > 0) || !(capacity >= 2)) {
-    throw new BucketUsageError(`a shared limiter needs burst - headroom >= 2 and drainPerSecond > 0 (got ${rate.burst}, ${rate.headroom}, ${r})`)
-  }
-  // Half the rate goes to the main window, rounded down to whole calls per whole seconds, and at
-  // most half the capacity (a span can clip two of its windows).
-  const mainSec = Math.max(1, Math.ceil(2 / r))
-  const mainPoints = Math.max(1, Math.min(Math.floor((r / 2) * mainSec), Math.floor(capacity / 2)))
-  const rest = r - mainPoints / mainSec
-  const burstPoints = Math.floor((capacity - 2 * mainPoints) / 2)
-  if (burstPoints < 1 || !(rest > 0)) return { main: { points: mainPoints, durationSec: mainSec }, burst: null }
-  return {
-    main: { points: mainPoints, durationSec: mainSec },
-    burst: { points: burstPoints, durationSec: Math.ceil(burstPoints / rest) }
-  }
+const GCRA_SCRIPT = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + tonumber(t[2]) / 1000
+local interval = tonumber(ARGV[2])
+local capacity = tonumber(ARGV[3])
+local tat = tonumber(redis.call('GET', KEYS[1]) or '0')
+if tat < now then tat = now end
+if ARGV[4] == 'penalize' then
+  local full = now + capacity * interval
+  if tat < full then tat = full end
+  redis.call('SET', KEYS[1], string.format('%.3f', tat), 'PX', math.ceil(tat - now) + 1000)
+  return {1, 0}
+end
+local after = tat + tonumber(ARGV[1]) * interval
+local over = after - now - capacity * interval
+if over > 0 then return {0, math.ceil(over)} end
+redis.call('SET', KEYS[1], string.format('%.3f', after), 'PX', math.ceil(after - now) + 1000)
+return {1, 0}
+`
+
+interface GcraRedis extends Redis {
+  relayGcra: (key: string, n: number, intervalMs: number, capacity: number, mode: 'take' | 'penalize') => Promise<[number, number]>
 }
 
 export interface RedisLimiterOptions {
@@ -58,44 +50,42 @@ export interface RedisLimiterOptions {
   key: string
   rate: PortalRate
   log: Pick<Logger, 'warn' | 'info'>
-  /** Tests size the windows themselves; the default is planRedisLimits(rate). */
-  plan?: RedisLimitPlan
 }
 
 export class RedisPortalLimiter implements PortalLimiter {
-  readonly plan: RedisLimitPlan
+  /** Calls the bucket holds: the portal's burst less the headroom kept for clock and network skew. */
+  readonly capacity: number
+  readonly #intervalMs: number
+  readonly #redis: GcraRedis
+  readonly #redisKey: string
   readonly #key: string
-  readonly #main: RateLimiterRedis
-  readonly #burst: RateLimiterRedis | undefined
-  readonly #limiter: BurstyRateLimiter | RateLimiterRedis
   readonly #log: Pick<Logger, 'warn' | 'info'>
   // Set by penalize() so this instance waits at once, before Redis has heard about it.
   #blockedUntil = 0
   #storeDown = false
 
   constructor (opts: RedisLimiterOptions) {
-    this.plan = opts.plan ?? planRedisLimits(opts.rate)
+    const { burst, headroom, drainPerSecond } = opts.rate
+    this.capacity = burst - headroom
+    if (!(drainPerSecond > 0) || !(this.capacity >= 1)) {
+      throw new BucketUsageError(`a shared limiter needs burst - headroom >= 1 and drainPerSecond > 0 (got ${burst}, ${headroom}, ${drainPerSecond})`)
+    }
+    this.#intervalMs = 1000 / drainPerSecond
     this.#key = opts.key
+    this.#redisKey = `${opts.keyPrefix}limit:gcra:${opts.key}`
     this.#log = opts.log
-    const window = (name: string, w: WindowPlan): RateLimiterRedis => new RateLimiterRedis({
-      storeClient: opts.redis, keyPrefix: `${opts.keyPrefix}limit:${name}`, points: w.points, duration: w.durationSec
-    })
-    this.#main = window('main', this.plan.main)
-    this.#burst = this.plan.burst === null ? undefined : window('burst', this.plan.burst)
-    this.#limiter = this.#burst === undefined ? this.#main : new BurstyRateLimiter(this.#main, this.#burst)
+    // defineCommand sends the script by its SHA and loads it again after a Redis restart.
+    const redis = opts.redis as GcraRedis
+    if (typeof redis.relayGcra !== 'function') redis.defineCommand('relayGcra', { numberOfKeys: 1, lua: GCRA_SCRIPT })
+    this.#redis = redis
   }
 
   /** Takes n calls if they fit now; false if not. Rejects when Redis does not answer. */
   async tryTake (n = 1): Promise<boolean> {
     this.#check(n)
     if (performance.now() < this.#blockedUntil) return false
-    try {
-      await this.#limiter.consume(this.#key, n)
-      return true
-    } catch (err) {
-      if (err instanceof RateLimiterRes) return false
-      throw err
-    }
+    const [granted] = await this.#redis.relayGcra(this.#redisKey, n, this.#intervalMs, this.capacity, 'take')
+    return granted === 1
   }
 
   async take (n = 1, signal?: AbortSignal): Promise<void> {
@@ -108,39 +98,38 @@ export class RedisPortalLimiter implements PortalLimiter {
         await this.#wait(blockedMs, signal)
         continue
       }
+      let answer: [number, number]
       try {
-        await this.#limiter.consume(this.#key, n)
-        if (this.#storeDown) this.#log.info({ key: this.#key }, 'shared rate limiter reaches Redis again')
-        this.#storeDown = false
-        return
+        answer = await this.#redis.relayGcra(this.#redisKey, n, this.#intervalMs, this.capacity, 'take')
       } catch (err) {
-        if (err instanceof RateLimiterRes) {
-          // Several instances wake at the same window edge; a little jitter spreads their retries.
-          await this.#wait(Math.max(10, err.msBeforeNext) + Math.random() * 50, signal)
-          continue
-        }
         // Redis is away: wait for it rather than call the portal uncounted.
         if (!this.#storeDown) this.#log.warn({ key: this.#key, err: String(err) }, 'shared rate limiter cannot reach Redis; delivery waits')
         this.#storeDown = true
         await this.#wait(backoffMs, signal)
         backoffMs = Math.min(backoffMs * 2, 2000)
+        continue
       }
+      if (this.#storeDown) this.#log.info({ key: this.#key }, 'shared rate limiter reaches Redis again')
+      this.#storeDown = false
+      backoffMs = 100
+      if (answer[0] === 1) return
+      // The script says exactly when n will fit; several instances waiting for the same moment are
+      // served in the order their scripts run, and the losers get their next moment in the answer.
+      await this.#wait(Math.max(1, answer[1]), signal)
     }
   }
 
   penalize (): void {
-    const { main, burst } = this.plan
-    this.#blockedUntil = Math.max(this.#blockedUntil, performance.now() + main.durationSec * 1000)
-    // Filling both windows tells every instance; until the burst window ends only the main share is left.
-    Promise.all([
-      this.#main.block(this.#key, main.durationSec),
-      burst === null ? undefined : this.#burst?.block(this.#key, burst.durationSec)
-    ]).catch(err => this.#log.warn({ key: this.#key, err: String(err) }, 'could not share a rate-limit penalty through Redis'))
+    // A full bucket lets the next call through one interval from now, here and, through Redis, everywhere.
+    this.#blockedUntil = Math.max(this.#blockedUntil, performance.now() + this.#intervalMs)
+    this.#redis.relayGcra(this.#redisKey, 0, this.#intervalMs, this.capacity, 'penalize')
+      .catch(err => this.#log.warn({ key: this.#key, err: String(err) }, 'could not share a rate-limit penalty through Redis'))
   }
 
   #check (n: number): void {
-    const most = Math.max(this.plan.main.points, this.plan.burst?.points ?? 0)
-    if (!Number.isInteger(n) || n < 1 || n > most) throw new BucketUsageError(`cannot take ${n} calls from a shared limiter that grants at most ${most} at once`)
+    if (!Number.isInteger(n) || n < 1 || n > this.capacity) {
+      throw new BucketUsageError(`cannot take ${n} calls from a shared limiter that holds ${this.capacity}`)
+    }
   }
 
   async #wait (ms: number, signal: AbortSignal | undefined): Promise<void> {
