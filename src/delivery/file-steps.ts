@@ -11,7 +11,7 @@ import { BitrixError } from '../bitrix/errors.ts'
 import type { LeadExtras } from '../bitrix/lead-extras.ts'
 import { DELIVERY_ERROR_CODES } from '../errors.ts'
 import type { ClaimedSubmission } from '../outbox/types.ts'
-import { loadFiles } from './file-download.ts'
+import type { LoadedFile } from './file-gate.ts'
 import type { LaneOps } from './lane-ops.ts'
 import { commentText, filesMarker } from './timeline-text.ts'
 
@@ -43,7 +43,7 @@ export async function afterAdd<T> (c: ClaimedSubmission, ops: LaneOps, fn: () =>
 const hasValue = (v: unknown): boolean => v !== undefined && v !== null && v !== '' && v !== false && !(Array.isArray(v) && v.length === 0)
 
 /** Resolves true when the submission may be completed, false when it was settled for a retry. */
-export async function attachFiles (c: ClaimedSubmission, spec: NonNullable<LeadExtras['files']>, target: Target, ops: LaneOps,
+export async function attachFiles (c: ClaimedSubmission, spec: NonNullable<LeadExtras['files']>, loaded: LoadedFile[], target: Target, ops: LaneOps,
   form: { name: string, language: 'ru' | 'en' }): Promise<boolean> {
   const call = ops.client.call
   const refused = (step: string, error: BitrixError): true => {
@@ -56,7 +56,7 @@ export async function attachFiles (c: ClaimedSubmission, spec: NonNullable<LeadE
     if (current.status === 'settled') return false
     if (current.status === 'refused') return refused('get', current.error)
     if (hasValue(current.value)) return true
-    const files = (await loadFiles(spec.items, spec.rules)).filter(f => f.content !== undefined)
+    const files = loaded.filter(f => f.content !== undefined)
     if (files.length === 0) return true
     const done = await afterAdd(c, ops, async () => await call(`crm.${target.entity}.update`, {
       id: target.id,
@@ -70,9 +70,10 @@ export async function attachFiles (c: ClaimedSubmission, spec: NonNullable<LeadE
   if (texts.status === 'settled') return false
   if (texts.status === 'refused') return refused('comment.list', texts.error)
   if (texts.value.some(t => t.includes(marker))) return true
-  const files = await loadFiles(spec.items, spec.rules)
+  const files = loaded
   const attached = files.filter(f => f.content !== undefined).map(f => [f.name, f.content])
-  const text = commentText({ kind: 'files', language: form.language, formName: form.name, submissionId: c.id, createdAt: c.createdAt, files })
+  const text = commentText({ kind: 'files', language: form.language, formName: form.name, submissionId: c.id, createdAt: c.createdAt,
+    files: files.map(f => ({ name: f.name, notAttached: f.failed !== undefined })) })
   const added = await afterAdd(c, ops, async () => await call('crm.timeline.comment.add', {
     fields: { ENTITY_ID: target.id, ENTITY_TYPE: target.entity, COMMENT: text, ...(attached.length > 0 ? { FILES: attached } : {}) }
   }))
