@@ -4,6 +4,7 @@ import type { FastifyInstance } from 'fastify'
 import pino from 'pino'
 import { buildApp } from '../../src/app.ts'
 import type { RelayConfig } from '../../src/config/schema.ts'
+import type { LinkFetchDeps } from '../../src/delivery/link-fetch.ts'
 import { DeliveryWorker } from '../../src/delivery/worker.ts'
 import { startEmulator, type Emulator, type EmulatorOptions } from '../../src/emulator/index.ts'
 import type { Counters } from '../../src/outbox/counters.ts'
@@ -36,6 +37,8 @@ export interface RigOptions {
   counters?: Counters
   /** The emulator to use instead of starting one (closed by the caller). */
   shared?: Emulator
+  /** How the worker resolves file links and which addresses it takes as public. */
+  linkFetch?: LinkFetchDeps
 }
 
 export async function startRig (opts: RigOptions): Promise<Rig> {
@@ -46,7 +49,8 @@ export async function startRig (opts: RigOptions): Promise<Rig> {
   const logger = pino({ level: 'debug', redact: { paths: ['password', '*.password', 'webhook', '*.webhook'], censor: '[redacted]' } }, sink)
   const outbox = await openSqliteOutbox({ path: ':memory:', durability: 'full' })
   const makeWorker = (counters?: Counters): DeliveryWorker =>
-    new DeliveryWorker({ outbox, config: () => config, logger, idleMs: 20, ...(counters !== undefined ? { counters } : {}) })
+    new DeliveryWorker({ outbox, config: () => config, logger, idleMs: 20, ...(counters !== undefined ? { counters } : {}),
+      ...(opts.linkFetch !== undefined ? { linkFetch: opts.linkFetch } : {}) })
   let worker = makeWorker(opts.counters)
   const app: FastifyInstance = await buildApp({ config: () => config, outbox, logger, onAccepted: id => worker.wake(id) })
   await app.listen({ port: 0, host: '127.0.0.1' })
