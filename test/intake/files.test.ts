@@ -40,6 +40,19 @@ describe('intake files', () => {
     expect(none.items()).toEqual([])
   })
 
+  it('verifyContent refuses bytes that are not what the name says (415 RELAY_ERR_FILE_CONTENT); a link with a broken %-escape is a 400', async () => {
+    const roomy = { ...rules, maxBytes: 1000 }
+    const c = new FileCollector(roomy)
+    c.addBase64('f', { filename: 'scan.pdf', content: Buffer.from('MZ' + '\0'.repeat(200)).toString('base64') })
+    await expect(c.verifyContent()).rejects.toMatchObject({ code: 'RELAY_ERR_FILE_CONTENT', statusCode: 415 })
+    const ok = new FileCollector(roomy)
+    ok.addBase64('f', { filename: 'scan.pdf', content: Buffer.from('%PDF-1.7\n').toString('base64') })
+    await expect(ok.verifyContent()).resolves.toBeUndefined()
+    for (const bad of ['%', '%zz', '%E0%A4%A']) {
+      expect(() => new FileCollector(rules).addLinks({ 'your-file': `https://x.example/${bad}.pdf` })).toThrow(expect.objectContaining({ code: 'RELAY_ERR_MALFORMED_FILE_LINK', statusCode: 400 }))
+    }
+  })
+
   it('the route body limit grows for forms that take base64 files', () => {
     const plain = buildConfig({}, { B24_WEBHOOK_URL: 'http://127.0.0.1:9/rest/1/x/' })
     expect(intakeBodyLimit(plain)).toBe(plain.limits.bodyBytes)
