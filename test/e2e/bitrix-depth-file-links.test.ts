@@ -8,7 +8,9 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { buildConfig } from '../../src/config/load.ts'
+import { openBullOutbox } from '../../src/outbox/bullmq.ts'
 import { isPublicAddress } from '../../src/security/link-address.ts'
+import { deletePrefix, randomPrefix, SHARED_REDIS_URL } from '../helpers/redis-server.ts'
 import { waitFor } from '../helpers/wait-for.ts'
 import { startRig, type Rig } from './bitrix-depth-rig.ts'
 
@@ -47,6 +49,66 @@ const linkForm = (extra: Record<string, unknown> = {}, form: Record<string, unkn
   files: { types: ['.pdf', '.txt'], maxFiles: 10, fields: ['your-file'], download: true, downloadTimeoutMs: 3000, ...extra }
 })
 
+/** A link server that sends one byte per second until the test releases it (then at once); counts open connections. */
+interface SlowSite { server: Server, port: number, open: number, max: number, release: () => void, hold: () => void }
+
+async function slowSite (): Promise<SlowSite> {
+  let released = false
+  const waiting = new Set<() => void>()
+  const state: SlowSite = {
+    server: undefined as unknown as Server,
+    port: 0,
+    open: 0,
+    max: 0,
+    release: () => { released = true; for (const finish of [...waiting]) finish() },
+    hold: () => { released = false; state.max = 0 }
+  }
+  const { server, port } = await listen((req, res) => {
+    state.open++
+    state.max = Math.max(state.max, state.open)
+    req.socket.once('close', () => { state.open-- })
+    res.writeHead(200, { 'content-type': 'application/pdf' })
+    let sent = 0
+    let timer: NodeJS.Timeout | undefined
+    const finish = (): void => { clearInterval(timer); waiting.delete(finish); res.end(PDF.subarray(sent)) }
+    if (released) { finish(); return }
+    // Bounded: at most PDF.length bytes, one a second, then the response ends.
+    timer = setInterval(() => {
+      if (sent >= PDF.length - 1) { finish(); return }
+      res.write(PDF.subarray(sent, sent + 1))
+      sent++
+    }, 1000)
+    waiting.add(finish)
+    res.once('close', () => { clearInterval(timer); waiting.delete(finish) })
+  })
+  state.server = server
+  state.port = port
+  return state
+}
+
+/** Five slow links, then a later lead of the same portal: it is delivered while the links trickle; then they complete. */
+async function slowScenario (rig: Rig, slow: SlowSite, slowForm: string, plainForm: string): Promise<void> {
+  const links = [1, 2, 3, 4, 5].map(i => `http://127.0.0.1:${slow.port}/slow${i}.pdf`).join(' ')
+  const held = await rig.post(slowForm, { 'your-name': 'Slow', 'your-file': links })
+  // Four fetches at once (delivery.fileDownloads), the fifth queued: the pool is full.
+  await waitFor(() => slow.open === 4, { timeoutMs: 15_000, what: 'four slow downloads open' })
+  const later = await rig.post(plainForm, { name: 'Later' })
+  const laterRec = await rig.settled(later, 15_000)
+  expect(laterRec.status).toBe('delivered')
+  // The slow submission is still leased, its links still trickling: nothing waited for them.
+  expect((await rig.outbox.get(held))?.status).toBe('leased')
+  expect(slow.open).toBe(4)
+  // The links complete: the waiting submission is taken back by the lane and gets all five files.
+  slow.release()
+  const heldRec = await rig.settled(held, 20_000)
+  expect(heldRec.status).toBe('delivered')
+  expect(heldRec.attempts).toBe(1)
+  expect(rig.emulator.files().map(f => f.name)).toEqual(['slow1.pdf', 'slow2.pdf', 'slow3.pdf', 'slow4.pdf', 'slow5.pdf'])
+  expect(rig.emulator.files().every(f => Buffer.from(f.content, 'base64').equals(PDF))).toBe(true)
+  expect(slow.max).toBe(4)
+  slow.hold()
+}
+
 const logsOf = (rig: Rig, id: string): Array<Record<string, unknown>> =>
   rig.logs.filter(l => l.includes(id)).map(l => JSON.parse(l) as Record<string, unknown>)
 
@@ -55,35 +117,13 @@ describe('file links: only public addresses, the lane never waits, content check
   /** The internal service: anything that reaches it is a hole. */
   let internal: { server: Server, port: number }
   let internalHits = 0
-  /** A link that sends one byte per second until the test releases it. */
-  let slow: { server: Server, port: number }
-  let slowOpen = 0
-  let slowMax = 0
-  let slowReleased = false
-  const slowWaiting = new Set<() => void>()
+  let slow: SlowSite
   /** Serves an executable under a text name. */
   let site: { server: Server, port: number }
 
   beforeAll(async () => {
     internal = await listen((_req, res) => { internalHits++; res.writeHead(200, { 'content-type': 'application/pdf' }); res.end(PDF) })
-    slow = await listen((req, res) => {
-      slowOpen++
-      slowMax = Math.max(slowMax, slowOpen)
-      req.socket.once('close', () => { slowOpen-- })
-      res.writeHead(200, { 'content-type': 'application/pdf' })
-      let sent = 0
-      let timer: NodeJS.Timeout | undefined
-      const finish = (): void => { clearInterval(timer); slowWaiting.delete(finish); res.end(PDF.subarray(sent)) }
-      if (slowReleased) { finish(); return }
-      // Bounded: at most PDF.length bytes, one a second, then the response ends.
-      timer = setInterval(() => {
-        if (sent >= PDF.length - 1) { finish(); return }
-        res.write(PDF.subarray(sent, sent + 1))
-        sent++
-      }, 1000)
-      slowWaiting.add(finish)
-      res.once('close', () => { clearInterval(timer); slowWaiting.delete(finish) })
-    })
+    slow = await slowSite()
     site = await listen((req, res) => {
       if (req.url === '/invoice.txt') { res.writeHead(200, { 'content-type': 'text/plain' }); res.end(EXE); return }
       res.writeHead(200, { 'content-type': 'text/plain' }); res.end('plain text\n')
@@ -98,14 +138,14 @@ describe('file links: only public addresses, the lane never waits, content check
           slowRate: linkForm({ allowPrivateAddresses: true, minBytesPerSecond: 1024, slowGraceMs: 500, downloadTimeoutMs: 60_000 }),
           budget: linkForm({ allowPrivateAddresses: true, minBytesPerSecond: 0, downloadTimeoutMs: 60_000, downloadBudgetMs: 800 }),
           upload: linkForm({ allowPrivateAddresses: true }),
-          plain: { portal: 'default', fields: { name: 'NAME' } }
+          plain: { portal: 'default', fields: { name: 'NAME' } },
+          timeline: { portal: 'default', fields: { 'your-name': 'NAME' }, timeline: true }
         }
       }, { B24_WEBHOOK_URL: emu.webhookUrl })
     })
   })
   afterAll(async () => {
-    slowReleased = true
-    for (const finish of [...slowWaiting]) finish()
+    slow.release()
     await rig.close()
     await Promise.all([close(internal.server), close(slow.server), close(site.server)])
   })
@@ -147,30 +187,17 @@ describe('file links: only public addresses, the lane never waits, content check
   })
 
   it('a submission with five slow links does not hold the portal: a later lead is delivered while they are fetched, in a bounded pool', async () => {
-    const links = [1, 2, 3, 4, 5].map(i => `http://127.0.0.1:${slow.port}/slow${i}.pdf`).join(' ')
-    const held = await rig.post('slow', { 'your-name': 'Slow', 'your-file': links })
-    // Four fetches at once (delivery.fileDownloads), the fifth queued: the pool is full.
-    await waitFor(() => slowOpen === 4, { timeoutMs: 15_000, what: 'four slow downloads open' })
-    const later = await rig.post('plain', { name: 'Later' })
-    const laterRec = await rig.settled(later, 15_000)
-    expect(laterRec.status).toBe('delivered')
-    // The slow submission is still leased, its links still trickling: nothing waited for them.
-    expect((await rig.outbox.get(held))?.status).toBe('leased')
-    expect(slowOpen).toBe(4)
-    const laterRich = await rig.post('links', { 'your-name': 'Rich later' })
+    await slowScenario(rig, slow, 'slow', 'plain')
+    // A later rich lead (with files, a timeline…) is not held either.
+    slow.hold()
+    const held = await rig.post('slow', { 'your-name': 'Slow 2', 'your-file': `http://127.0.0.1:${slow.port}/s.pdf` })
+    await waitFor(() => slow.open === 1, { timeoutMs: 15_000, what: 'one slow download open' })
+    const laterRich = await rig.post('timeline', { 'your-name': 'Rich later' })
     expect((await rig.settled(laterRich, 15_000)).status).toBe('delivered')
     expect((await rig.outbox.get(held))?.status).toBe('leased')
-    // The links complete: the waiting submission is taken back by the lane and gets all five files.
-    slowReleased = true
-    for (const finish of [...slowWaiting]) finish()
-    const heldRec = await rig.settled(held, 20_000)
-    expect(heldRec.status).toBe('delivered')
-    expect(heldRec.attempts).toBe(1)
-    expect(heldRec.deliveredAt as number).toBeGreaterThanOrEqual(laterRec.deliveredAt as number)
-    expect(rig.emulator.files().map(f => f.name)).toEqual(['slow1.pdf', 'slow2.pdf', 'slow3.pdf', 'slow4.pdf', 'slow5.pdf'])
-    expect(rig.emulator.files().every(f => Buffer.from(f.content, 'base64').equals(PDF))).toBe(true)
-    expect(slowMax).toBe(4)
-    slowReleased = false
+    slow.release()
+    expect((await rig.settled(held, 20_000)).status).toBe('delivered')
+    slow.hold()
   })
 
   it('a link slower than minBytesPerSecond is dropped after the grace period, and a submission past its budget goes on without its links', async () => {
@@ -227,6 +254,35 @@ describe('file links: only public addresses, the lane never waits, content check
       expect([bad, form.status]).toEqual([bad, 400])
     }
     expect(rig.emulator.leads()).toHaveLength(0)
+  })
+})
+
+describe('file links in Redis mode', () => {
+  let rig: Rig
+  let slow: SlowSite
+  const { keyPrefix } = randomPrefix('files')
+  beforeAll(async () => {
+    slow = await slowSite()
+    const outbox = await openBullOutbox({ url: SHARED_REDIS_URL, durability: 'relaxed', keyPrefix, stalledCheckMs: 1000 })
+    rig = await startRig({
+      outbox,
+      config: (emu) => buildConfig({
+        forms: {
+          slow: linkForm({ allowPrivateAddresses: true, minBytesPerSecond: 0, downloadTimeoutMs: 60_000 }),
+          plain: { portal: 'default', fields: { name: 'NAME' } }
+        }
+      }, { B24_WEBHOOK_URL: emu.webhookUrl })
+    })
+  })
+  afterAll(async () => {
+    slow.release()
+    await rig.close()
+    await close(slow.server)
+    await deletePrefix(SHARED_REDIS_URL, keyPrefix)
+  })
+
+  it('a waiting submission keeps its lease and does not hold the lane', async () => {
+    await slowScenario(rig, slow, 'slow', 'plain')
   })
 })
 

@@ -8,15 +8,15 @@ import type { LinkFetchDeps } from '../../src/delivery/link-fetch.ts'
 import { DeliveryWorker } from '../../src/delivery/worker.ts'
 import { startEmulator, type Emulator, type EmulatorOptions } from '../../src/emulator/index.ts'
 import type { Counters } from '../../src/outbox/counters.ts'
-import { openSqliteOutbox, type SqliteOutbox } from '../../src/outbox/sqlite.ts'
-import type { SubmissionRecord } from '../../src/outbox/types.ts'
+import { openSqliteOutbox } from '../../src/outbox/sqlite.ts'
+import type { Outbox, SubmissionRecord } from '../../src/outbox/types.ts'
 import { waitFor } from '../helpers/wait-for.ts'
 
 export interface Rig {
   emulator: Emulator
   /** The relay's address, http://127.0.0.1:<port> */
   baseUrl: string
-  outbox: SqliteOutbox
+  outbox: Outbox
   worker: DeliveryWorker
   /** Every log line the relay wrote, as JSON text. */
   logs: string[]
@@ -39,6 +39,8 @@ export interface RigOptions {
   shared?: Emulator
   /** How the worker resolves file links and which addresses it takes as public. */
   linkFetch?: LinkFetchDeps
+  /** The store to use instead of in-memory SQLite (a Redis outbox); closed with the rig. */
+  outbox?: Outbox
 }
 
 export async function startRig (opts: RigOptions): Promise<Rig> {
@@ -47,7 +49,7 @@ export async function startRig (opts: RigOptions): Promise<Rig> {
   const logs: string[] = []
   const sink = new Writable({ write (chunk, _enc, done) { logs.push(String(chunk)); done() } })
   const logger = pino({ level: 'debug', redact: { paths: ['password', '*.password', 'webhook', '*.webhook'], censor: '[redacted]' } }, sink)
-  const outbox = await openSqliteOutbox({ path: ':memory:', durability: 'full' })
+  const outbox = opts.outbox ?? await openSqliteOutbox({ path: ':memory:', durability: 'full' })
   const makeWorker = (counters?: Counters): DeliveryWorker =>
     new DeliveryWorker({ outbox, config: () => config, logger, idleMs: 20, ...(counters !== undefined ? { counters } : {}),
       ...(opts.linkFetch !== undefined ? { linkFetch: opts.linkFetch } : {}) })

@@ -1,3 +1,4 @@
+import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { buildConfig } from '../../src/config/load.ts'
 import { decodePartName, FileCollector, intakeBodyLimit, safeFileName } from '../../src/intake/files.ts'
@@ -51,6 +52,19 @@ describe('intake files', () => {
     for (const bad of ['%', '%zz', '%E0%A4%A']) {
       expect(() => new FileCollector(rules).addLinks({ 'your-file': `https://x.example/${bad}.pdf` })).toThrow(expect.objectContaining({ code: 'RELAY_ERR_MALFORMED_FILE_LINK', statusCode: 400 }))
     }
+  })
+
+  it('any link text either passes or is refused with a 4xx code, never a plain exception', () => {
+    const piece = fc.oneof(fc.constantFrom('%', '%zz', '%E0', '%A4%A', '%ED%A0%80', '%C0%AF', '/', '.pdf', '?', '#', '%00', ' '), fc.string({ maxLength: 6 }))
+    fc.assert(fc.property(fc.array(piece, { maxLength: 12 }), (pieces) => {
+      try {
+        new FileCollector({ ...rules, maxFiles: 20 }).addLinks({ 'your-file': `https://x.example/${pieces.join('')}` })
+      } catch (err) {
+        const status = (err as { statusCode?: number }).statusCode ?? 500
+        expect(status).toBeGreaterThanOrEqual(400)
+        expect(status).toBeLessThan(500)
+      }
+    }), { numRuns: 500 })
   })
 
   it('the route body limit grows for forms that take base64 files', () => {
