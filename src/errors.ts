@@ -32,7 +32,8 @@ export const FileTypeError = createError<[string, string]>('RELAY_ERR_FILE_TYPE'
 export const TooManyFilesError = createError<[number]>('RELAY_ERR_TOO_MANY_FILES', 'The submission has more than %d files', 413)
 export const MalformedFileError = createError<[string]>('RELAY_ERR_MALFORMED_FILE', 'File "%s" is not valid base64', 400)
 export const FileContentError = createError<[string]>('RELAY_ERR_FILE_CONTENT', 'The content of file "%s" is not an accepted type', 415)
-export const MalformedFileLinkError = createError<[string]>('RELAY_ERR_MALFORMED_FILE_LINK', 'The file link "%s" has a broken %%-escape', 400)
+export const MalformedFileLinkError = createError<[string]>('RELAY_ERR_MALFORMED_FILE_LINK',
+  'The file link "%s" has a broken %%-escape', 400)
 
 // Abuse protection (src/security): who may post, and how often.
 export const OriginNotAllowedError = createError<[string]>('RELAY_ERR_ORIGIN_NOT_ALLOWED', 'Pages on %s may not post to this form', 403)

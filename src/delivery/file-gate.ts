@@ -43,7 +43,8 @@ export class FileGate {
       let results: ReturnType<LinkDownloads['status']> = []
       if (links.length > 0) {
         const id = r.c.id
-        results = this.downloads.status(id, links.map(f => ({ url: f.url, name: f.name })), spec.rules, budgetOf(spec.rules, leaseMs), () => {
+        const budget = budgetOf(spec.rules, leaseMs)
+        results = this.downloads.status(id, links.map(f => ({ url: f.url, name: f.name })), spec.rules, budget, () => {
           this.#ready.add(id)
           this.wake()
         })
@@ -63,7 +64,9 @@ export class FileGate {
           : !spec.rules.download ? { code: FILE_LINK_CODES.off, reason: 'a link; fetching links is off (files.download)' } : undefined
         const got = failed === undefined ? results[next++] : undefined
         if (got?.ok === true) { loaded.push({ name: f.name, content: got.content.toString('base64') }); continue }
-        const why = failed ?? (got !== undefined && !got.ok ? { code: got.code, reason: got.reason } : { code: FILE_LINK_CODES.failed, reason: 'no result' })
+        const why = failed ?? (got !== undefined && !got.ok
+          ? { code: got.code, reason: got.reason }
+          : { code: FILE_LINK_CODES.failed, reason: 'no result' })
         if (why.code !== FILE_LINK_CODES.off) {
           log.warn({ submissionId: r.c.id, file: f.name, link: f.url, code: why.code, reason: why.reason }, 'file link not attached')
         }

@@ -43,8 +43,8 @@ export async function afterAdd<T> (c: ClaimedSubmission, ops: LaneOps, fn: () =>
 const hasValue = (v: unknown): boolean => v !== undefined && v !== null && v !== '' && v !== false && !(Array.isArray(v) && v.length === 0)
 
 /** Resolves true when the submission may be completed, false when it was settled for a retry. */
-export async function attachFiles (c: ClaimedSubmission, spec: NonNullable<LeadExtras['files']>, loaded: LoadedFile[], target: Target, ops: LaneOps,
-  form: { name: string, language: 'ru' | 'en' }): Promise<boolean> {
+export async function attachFiles (c: ClaimedSubmission, spec: NonNullable<LeadExtras['files']>, loaded: LoadedFile[], target: Target,
+  ops: LaneOps, form: { name: string, language: 'ru' | 'en' }): Promise<boolean> {
   const call = ops.client.call
   const refused = (step: string, error: BitrixError): true => {
     ops.log.error({ portalId: ops.portalId, submissionId: c.id, entity: target.entity, id: target.id, step, code: error.code, reason: error.b24Description ?? error.message }, 'files were not attached; the record is kept')

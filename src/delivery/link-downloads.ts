@@ -56,7 +56,9 @@ export class LinkDownloads {
     if (d === undefined) {
       const waiting = [...this.#downloads.values()].filter(x => x.doneAt === undefined).length
       if (waiting >= this.opts.maxWaiting || links.length === 0) {
-        const reason = links.length === 0 ? 'no links' : `${waiting} submissions are already waiting for downloads (delivery.fileDownloadQueue)`
+        const reason = links.length === 0
+          ? 'no links'
+          : `${waiting} submissions are already waiting for downloads (delivery.fileDownloadQueue)`
         return links.map(() => ({ ok: false, code: FILE_LINK_CODES.budget, reason }))
       }
       const abort = new AbortController()
@@ -91,7 +93,8 @@ export class LinkDownloads {
       const task = this.#queue.shift()
       if (task === undefined) return
       if (task.download.abort.signal.aborted) {
-        this.#settle(task, { ok: false, code: FILE_LINK_CODES.budget, reason: 'the submission\'s download budget ran out before this link\'s turn' })
+        const reason = 'the submission\'s download budget ran out before this link\'s turn'
+        this.#settle(task, { ok: false, code: FILE_LINK_CODES.budget, reason })
         continue
       }
       this.#active++

@@ -45,7 +45,8 @@ function pinnedLookup (resolve: Resolver, allowed: (address: string) => boolean)
       const usable = addresses.filter(a => allowed(a.address))
       const first = usable[0]
       if (first === undefined) {
-        callback(new RefusedAddressError(`${hostname} resolves to ${addresses.map(a => a.address).join(', ') || 'nothing'}, none of them public`), '')
+        const answers = addresses.map(a => a.address).join(', ') || 'nothing'
+        callback(new RefusedAddressError(`${hostname} resolves to ${answers}, none of them public`), '')
         return
       }
       if (options.all === true) callback(null, usable)
@@ -62,20 +63,22 @@ function refusedCause (err: unknown): RefusedAddressError | undefined {
 }
 
 /** `signal` is the caller's (the submission's budget); the link's own timeout and rate floor are added here. */
-export async function fetchLink (url: string, name: string, rules: FileRules, signal: AbortSignal, deps: LinkFetchDeps = {}): Promise<LinkResult> {
+export async function fetchLink (url: string, name: string, rules: FileRules, signal: AbortSignal,
+  deps: LinkFetchDeps = {}): Promise<LinkResult> {
   let parsed: URL
   try {
     parsed = new URL(url)
   } catch {
     return { ok: false, code: FILE_LINK_CODES.failed, reason: 'not a URL' }
   }
-  if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') return { ok: false, code: FILE_LINK_CODES.refused, reason: 'only http(s) links are fetched' }
-  if (!hostAllowed(parsed.hostname, rules.allowHosts)) return { ok: false, code: FILE_LINK_CODES.refused, reason: `host ${parsed.hostname} is not in files.allowHosts` }
+  const refused = (reason: string): LinkResult => ({ ok: false, code: FILE_LINK_CODES.refused, reason })
+  if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') return refused('only http(s) links are fetched')
+  if (!hostAllowed(parsed.hostname, rules.allowHosts)) return refused(`host ${parsed.hostname} is not in files.allowHosts`)
   const isPublic = deps.isPublic ?? isPublicAddress
   const allowed = (address: string): boolean => rules.allowPrivateAddresses === true || isPublic(address)
   const literal = literalAddress(parsed.hostname)
   // An address in the URL is never looked up (net.connect skips lookup for it): check it here.
-  if (literal !== undefined && !allowed(literal)) return { ok: false, code: FILE_LINK_CODES.refused, reason: `address ${literal} is not public` }
+  if (literal !== undefined && !allowed(literal)) return refused(`address ${literal} is not public`)
 
   const minRate = rules.minBytesPerSecond ?? LINK_DEFAULTS.minBytesPerSecond
   const grace = rules.slowGraceMs ?? LINK_DEFAULTS.slowGraceMs
@@ -115,8 +118,8 @@ export async function fetchLink (url: string, name: string, rules: FileRules, si
     if (!verdict.ok) return { ok: false, code: FILE_LINK_CODES.content, reason: verdict.reason }
     return { ok: true, content }
   } catch (err) {
-    const refused = refusedCause(err)
-    if (refused !== undefined) return { ok: false, code: FILE_LINK_CODES.refused, reason: refused.message }
+    const cause = refusedCause(err)
+    if (cause !== undefined) return refused(cause.message)
     if (signal.aborted) return { ok: false, code: FILE_LINK_CODES.budget, reason: 'the submission\'s download budget ran out' }
     if (slow.signal.aborted) return { ok: false, code: FILE_LINK_CODES.failed, reason: `slower than ${minRate} bytes/s after ${grace} ms` }
     if (timeout.aborted) return { ok: false, code: FILE_LINK_CODES.failed, reason: `not fetched within ${rules.downloadTimeoutMs} ms` }

@@ -147,7 +147,8 @@ export class DeliveryWorker {
 
   #gateOf (portalId: string, config: RelayConfig): FileGate {
     // One pool for the process: its size is read at start (a reload does not resize it).
-    this.#downloads ??= new LinkDownloads({ concurrency: config.delivery.fileDownloads, maxWaiting: config.delivery.fileDownloadQueue, now: this.#now,
+    const d = config.delivery
+    this.#downloads ??= new LinkDownloads({ concurrency: d.fileDownloads, maxWaiting: d.fileDownloadQueue, now: this.#now,
       ...this.deps.linkFetch })
     let gate = this.#gates.get(portalId)
     if (gate === undefined) {

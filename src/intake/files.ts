@@ -9,7 +9,9 @@
  */
 import { fileTypeAllowed, guessType, type StoredFile } from '../bitrix/lead-extras.ts'
 import type { RelayConfig } from '../config/schema.ts'
-import { FileContentError, FileTooLargeError, FileTypeError, MalformedFileError, MalformedFileLinkError, TooManyFilesError } from '../errors.ts'
+import {
+  FileContentError, FileTooLargeError, FileTypeError, MalformedFileError, MalformedFileLinkError, TooManyFilesError
+} from '../errors.ts'
 import { checkFileContent } from '../security/file-content.ts'
 
 export type FileRulesConfig = NonNullable<RelayConfig['forms'][string]['files']>

@@ -69,7 +69,8 @@ export function mapExtras (input: ExtrasInput): LeadExtras | undefined {
       ? { ...(f.allowHosts !== undefined ? { allowHosts: f.allowHosts } : {}), allowPrivateAddresses: f.allowPrivateAddresses,
           downloadBudgetMs: f.downloadBudgetMs, minBytesPerSecond: f.minBytesPerSecond, slowGraceMs: f.slowGraceMs }
       : {}
-    extras.files = { items: input.files, rules: { maxBytes, types, download, downloadTimeoutMs, ...network }, ...(target !== undefined ? { target } : {}) }
+    extras.files = { items: input.files, rules: { maxBytes, types, download, downloadTimeoutMs, ...network },
+      ...(target !== undefined ? { target } : {}) }
   }
   return hasExtras(extras) ? extras : undefined
 }

@@ -34,7 +34,8 @@ function isTextClaim (name: string, type: string): boolean {
 
 /** Text in any common charset (UTF-8, windows-1251, koi8-r…) has none of these bytes. */
 export function looksLikeText (bytes: Uint8Array): boolean {
-  if (bytes.length >= 2 && ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff))) return bytes.length % 2 === 0
+  const bom16 = bytes.length >= 2 && ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff))
+  if (bom16) return bytes.length % 2 === 0
   for (let i = 0; i < bytes.length; i++) {
     const b = bytes[i] as number
     if (b < 0x20 && b !== 0x09 && b !== 0x0a && b !== 0x0c && b !== 0x0d) return false

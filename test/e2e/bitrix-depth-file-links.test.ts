@@ -29,13 +29,16 @@ const close = async (server: Server): Promise<void> => {
   await new Promise(resolve => server.close(resolve))
 }
 
-function multipart (parts: Array<{ name: string, value?: string, file?: { filename: string, type: string, bytes: Buffer } }>): { body: Buffer, type: string } {
+type Part = { name: string, value?: string, file?: { filename: string, type: string, bytes: Buffer } }
+
+function multipart (parts: Part[]): { body: Buffer, type: string } {
   const boundary = 'fileLinksBoundary'
   const chunks: Buffer[] = []
   for (const p of parts) {
+    const disposition = `Content-Disposition: form-data; name="${p.name}"`
     const head = p.file === undefined
-      ? `--${boundary}\r\nContent-Disposition: form-data; name="${p.name}"\r\n\r\n`
-      : `--${boundary}\r\nContent-Disposition: form-data; name="${p.name}"; filename="${p.file.filename}"\r\nContent-Type: ${p.file.type}\r\n\r\n`
+      ? `--${boundary}\r\n${disposition}\r\n\r\n`
+      : `--${boundary}\r\n${disposition}; filename="${p.file.filename}"\r\nContent-Type: ${p.file.type}\r\n\r\n`
     chunks.push(Buffer.from(head, 'utf8'), p.file?.bytes ?? Buffer.from(p.value ?? '', 'utf8'), Buffer.from('\r\n'))
   }
   chunks.push(Buffer.from(`--${boundary}--\r\n`))
@@ -134,7 +137,7 @@ describe('file links: only public addresses, the lane never waits, content check
           links: linkForm(),
           optIn: linkForm({ allowPrivateAddresses: true }),
           hosts: linkForm({ allowPrivateAddresses: true, allowHosts: ['files.example.com', '*.cdn.example.com'] }),
-          slow: linkForm({ allowPrivateAddresses: true, minBytesPerSecond: 0, downloadTimeoutMs: 60_000 }, { name: 'Slow', language: 'en' }),
+          slow: linkForm({ allowPrivateAddresses: true, minBytesPerSecond: 0, downloadTimeoutMs: 60_000 }, { language: 'en' }),
           slowRate: linkForm({ allowPrivateAddresses: true, minBytesPerSecond: 1024, slowGraceMs: 500, downloadTimeoutMs: 60_000 }),
           budget: linkForm({ allowPrivateAddresses: true, minBytesPerSecond: 0, downloadTimeoutMs: 60_000, downloadBudgetMs: 800 }),
           upload: linkForm({ allowPrivateAddresses: true }),
@@ -178,7 +181,8 @@ describe('file links: only public addresses, the lane never waits, content check
     expect(internalHits).toBe(1)
     expect(rig.emulator.files().map(f => f.name)).toEqual(['ok.pdf'])
     internalHits = 0
-    const other = await rig.post('hosts', { 'your-name': 'H', 'your-file': `http://127.0.0.1:${internal.port}/no.pdf http://localhost:${internal.port}/no2.pdf` })
+    const p = internal.port
+    const other = await rig.post('hosts', { 'your-name': 'H', 'your-file': `http://127.0.0.1:${p}/no.pdf http://localhost:${p}/no2.pdf` })
     const rec = await rig.settled(other)
     expect(internalHits).toBe(0)
     expect(commentOf(rec.leadId as number)).toContain('no2.pdf: не удалось получить')
@@ -186,7 +190,7 @@ describe('file links: only public addresses, the lane never waits, content check
       'host 127.0.0.1 is not in files.allowHosts', 'host localhost is not in files.allowHosts'])
   })
 
-  it('a submission with five slow links does not hold the portal: a later lead is delivered while they are fetched, in a bounded pool', async () => {
+  it('five slow links do not hold the portal: later leads are delivered while they are fetched, in a bounded pool', async () => {
     await slowScenario(rig, slow, 'slow', 'plain')
     // A later rich lead (with files, a timeline…) is not held either.
     slow.hold()
@@ -200,23 +204,30 @@ describe('file links: only public addresses, the lane never waits, content check
     slow.hold()
   })
 
-  it('a link slower than minBytesPerSecond is dropped after the grace period, and a submission past its budget goes on without its links', async () => {
+  it('a link under minBytesPerSecond is dropped after the grace period; past its budget a submission goes on without links', async () => {
     const rate = await rig.post('slowRate', { 'your-name': 'R', 'your-file': `http://127.0.0.1:${slow.port}/r.pdf` })
     const rateRec = await rig.settled(rate, 20_000)
     expect(rateRec.status).toBe('delivered')
     expect(commentOf(rateRec.leadId as number)).toContain('r.pdf: не удалось получить')
-    expect(logsOf(rig, rate).find(l => l.msg === 'file link not attached')).toMatchObject({ code: 'RELAY_ERR_LINK_FAILED', reason: 'slower than 1024 bytes/s after 500 ms' })
-    const budget = await rig.post('budget', { 'your-name': 'B', 'your-file': `http://127.0.0.1:${slow.port}/b1.pdf http://127.0.0.1:${slow.port}/b2.pdf` })
+    expect(logsOf(rig, rate).find(l => l.msg === 'file link not attached'))
+      .toMatchObject({ code: 'RELAY_ERR_LINK_FAILED', reason: 'slower than 1024 bytes/s after 500 ms' })
+    const s = `http://127.0.0.1:${slow.port}`
+    const budget = await rig.post('budget', { 'your-name': 'B', 'your-file': `${s}/b1.pdf ${s}/b2.pdf` })
     const budgetRec = await rig.settled(budget, 20_000)
     expect(budgetRec.status).toBe('delivered')
-    expect(commentOf(budgetRec.leadId as number).split('\n').slice(-2)).toEqual(['b1.pdf: не удалось получить', 'b2.pdf: не удалось получить'])
-    expect(logsOf(rig, budget).filter(l => l.msg === 'file link not attached').map(l => l.code)).toEqual(['RELAY_ERR_LINK_BUDGET', 'RELAY_ERR_LINK_BUDGET'])
+    expect(commentOf(budgetRec.leadId as number).split('\n').slice(-2))
+      .toEqual(['b1.pdf: не удалось получить', 'b2.pdf: не удалось получить'])
+    expect(logsOf(rig, budget).filter(l => l.msg === 'file link not attached').map(l => l.code))
+      .toEqual(['RELAY_ERR_LINK_BUDGET', 'RELAY_ERR_LINK_BUDGET'])
     expect(rig.emulator.files()).toHaveLength(0)
   })
 
   it('an executable named invoice.txt is refused at intake (multipart and CF7 base64) and not attached from a link', async () => {
-    const { body, type } = multipart([{ name: 'your-name', value: 'X' }, { name: 'doc', file: { filename: 'invoice.txt', type: 'text/plain', bytes: EXE } }])
-    const up = await fetch(`${rig.baseUrl}/f/upload`, { method: 'POST', body: new Uint8Array(body), headers: { 'content-type': type, accept: 'application/json' } })
+    const exe = { filename: 'invoice.txt', type: 'text/plain', bytes: EXE }
+    const { body, type } = multipart([{ name: 'your-name', value: 'X' }, { name: 'doc', file: exe }])
+    const up = await fetch(`${rig.baseUrl}/f/upload`, {
+      method: 'POST', body: new Uint8Array(body), headers: { 'content-type': type, accept: 'application/json' }
+    })
     expect([up.status, up.headers.get('x-relay-error')]).toEqual([415, 'RELAY_ERR_FILE_CONTENT'])
     const b64 = await fetch(`${rig.baseUrl}/f/upload`, {
       method: 'POST',
@@ -225,7 +236,9 @@ describe('file links: only public addresses, the lane never waits, content check
     })
     expect([b64.status, b64.headers.get('x-relay-error')]).toEqual([415, 'RELAY_ERR_FILE_CONTENT'])
     // Text without magic bytes stays welcome, and so does a real PDF.
-    const ok = await rig.post('upload', { 'your-name': 'Y', doc: { filename: 'note.txt', content: Buffer.from('Добрый день').toString('base64') },
+    const ok = await rig.post('upload', {
+      'your-name': 'Y',
+      doc: { filename: 'note.txt', content: Buffer.from('Добрый день').toString('base64') },
       pdf: { filename: 'a.pdf', content: PDF.toString('base64') } })
     expect((await rig.settled(ok)).status).toBe('delivered')
     expect(rig.emulator.files().map(f => f.name)).toEqual(['note.txt', 'a.pdf'])
@@ -317,7 +330,8 @@ describe('file links: DNS rebinding', () => {
 
   it('connects to the address that was checked: one lookup per link, the answer checked is the one used', async () => {
     const p = site.port
-    const id = await rig.post('links', { 'your-name': 'R', 'your-file': `http://files.rebind.test:${p}/ok.pdf http://evil.rebind.test:${p}/no.pdf http://mixed.rebind.test:${p}/m.pdf` })
+    const links = [`http://files.rebind.test:${p}/ok.pdf`, `http://evil.rebind.test:${p}/no.pdf`, `http://mixed.rebind.test:${p}/m.pdf`]
+    const id = await rig.post('links', { 'your-name': 'R', 'your-file': links.join(' ') })
     const rec = await rig.settled(id, 15_000)
     expect(rec.status).toBe('delivered')
     expect(asked.get('files.rebind.test')).toBe(1)

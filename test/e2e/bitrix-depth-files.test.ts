@@ -124,7 +124,7 @@ describe('files', () => {
     expect(Buffer.from(files[1]!.content, 'base64').equals(PDF)).toBe(true)
   })
 
-  it('a link that cannot be fetched within the limits gets the neutral note (the reason goes to the log); the lead is delivered', async () => {
+  it('a link that cannot be fetched within the limits gets the neutral note (the reason is logged); the lead is delivered', async () => {
     const id = await rig.post('comment', { 'your-name': 'B', 'your-file': `${siteUrl}/uploads/huge.pdf` })
     const rec = await rig.settled(id)
     expect(rec.status).toBe('delivered')

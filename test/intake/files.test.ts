@@ -41,7 +41,7 @@ describe('intake files', () => {
     expect(none.items()).toEqual([])
   })
 
-  it('verifyContent refuses bytes that are not what the name says (415 RELAY_ERR_FILE_CONTENT); a link with a broken %-escape is a 400', async () => {
+  it('verifyContent refuses bytes unlike their name (415 RELAY_ERR_FILE_CONTENT); a link with a broken %-escape is a 400', async () => {
     const roomy = { ...rules, maxBytes: 1000 }
     const c = new FileCollector(roomy)
     c.addBase64('f', { filename: 'scan.pdf', content: Buffer.from('MZ' + '\0'.repeat(200)).toString('base64') })
@@ -50,12 +50,14 @@ describe('intake files', () => {
     ok.addBase64('f', { filename: 'scan.pdf', content: Buffer.from('%PDF-1.7\n').toString('base64') })
     await expect(ok.verifyContent()).resolves.toBeUndefined()
     for (const bad of ['%', '%zz', '%E0%A4%A']) {
-      expect(() => new FileCollector(rules).addLinks({ 'your-file': `https://x.example/${bad}.pdf` })).toThrow(expect.objectContaining({ code: 'RELAY_ERR_MALFORMED_FILE_LINK', statusCode: 400 }))
+      expect(() => new FileCollector(rules).addLinks({ 'your-file': `https://x.example/${bad}.pdf` }))
+        .toThrow(expect.objectContaining({ code: 'RELAY_ERR_MALFORMED_FILE_LINK', statusCode: 400 }))
     }
   })
 
   it('any link text either passes or is refused with a 4xx code, never a plain exception', () => {
-    const piece = fc.oneof(fc.constantFrom('%', '%zz', '%E0', '%A4%A', '%ED%A0%80', '%C0%AF', '/', '.pdf', '?', '#', '%00', ' '), fc.string({ maxLength: 6 }))
+    const tricky = fc.constantFrom('%', '%zz', '%E0', '%A4%A', '%ED%A0%80', '%C0%AF', '/', '.pdf', '?', '#', '%00', ' ')
+    const piece = fc.oneof(tricky, fc.string({ maxLength: 6 }))
     fc.assert(fc.property(fc.array(piece, { maxLength: 12 }), (pieces) => {
       try {
         new FileCollector({ ...rules, maxFiles: 20 }).addLinks({ 'your-file': `https://x.example/${pieces.join('')}` })

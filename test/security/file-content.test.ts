@@ -14,7 +14,8 @@ describe('file content against the accepted types', () => {
   it('recognised content must itself be accepted: an executable named invoice.txt or a.pdf is refused', async () => {
     expect(await checkFileContent('invoice.txt', 'text/plain', EXE, DEFAULT)).toMatchObject({ ok: false })
     expect(await checkFileContent('invoice.txt', 'text/plain', ELF, DEFAULT)).toMatchObject({ ok: false })
-    expect(await checkFileContent('a.pdf', 'application/pdf', EXE, DEFAULT)).toMatchObject({ ok: false, reason: expect.stringContaining('x-msdownload') })
+    expect(await checkFileContent('a.pdf', 'application/pdf', EXE, DEFAULT))
+      .toMatchObject({ ok: false, reason: expect.stringContaining('x-msdownload') })
     expect(await checkFileContent('a.pdf', 'application/pdf', PDF, DEFAULT)).toEqual({ ok: true })
     // A PNG named .jpg is still an image, and images are accepted.
     expect(await checkFileContent('photo.jpg', 'image/jpeg', PNG, DEFAULT)).toEqual({ ok: true })
