@@ -132,6 +132,7 @@ describe('file links: only public addresses, the lane never waits, content check
       res.writeHead(200, { 'content-type': 'text/plain' }); res.end('plain text\n')
     })
     rig = await startRig({
+      emulator: { userFields: [{ name: 'UF_CRM_DOCS', type: 'file', multiple: true }] },
       config: (emu) => buildConfig({
         forms: {
           links: linkForm(),
@@ -141,6 +142,7 @@ describe('file links: only public addresses, the lane never waits, content check
           slowRate: linkForm({ allowPrivateAddresses: true, minBytesPerSecond: 1024, slowGraceMs: 500, downloadTimeoutMs: 60_000 }),
           budget: linkForm({ allowPrivateAddresses: true, minBytesPerSecond: 0, downloadTimeoutMs: 60_000, downloadBudgetMs: 800 }),
           upload: linkForm({ allowPrivateAddresses: true }),
+          field: linkForm({ target: 'UF_CRM_DOCS' }),
           plain: { portal: 'default', fields: { name: 'NAME' } },
           timeline: { portal: 'default', fields: { 'your-name': 'NAME' }, timeline: true }
         }
@@ -173,6 +175,18 @@ describe('file links: only public addresses, the lane never waits, content check
     // The reasons are the operator's: in the log, each link refused before any connection.
     const refused = logsOf(rig, id).filter(l => l.msg === 'file link not attached')
     expect(refused.map(l => l.code)).toEqual(links.map(() => 'RELAY_ERR_LINK_REFUSED'))
+  })
+
+  it('with a file field as target, an upload goes to the field and a refused link is named in a comment with the neutral note', async () => {
+    const id = await rig.post('field', {
+      'your-name': 'F', doc: { filename: 'a.pdf', content: PDF.toString('base64') }, 'your-file': `http://127.0.0.1:${internal.port}/x.pdf`
+    })
+    const rec = await rig.settled(id)
+    expect(rec.status).toBe('delivered')
+    expect(internalHits).toBe(0)
+    expect((rig.emulator.lead(rec.leadId as number)!.fields.UF_CRM_DOCS as unknown[]).length).toBe(1)
+    expect(rig.emulator.files().map(f => f.name)).toEqual(['a.pdf'])
+    expect(commentOf(rec.leadId as number).split('\n').at(-1)).toBe('x.pdf: не удалось получить')
   })
 
   it('with allowPrivateAddresses the same link is fetched (the opt-in the tests use); allowHosts refuses other hosts', async () => {
@@ -303,9 +317,17 @@ describe('file links: DNS rebinding', () => {
   let rig: Rig
   let site: { server: Server, port: number }
   let siteHits = 0
+  let target: { server: Server, port: number }
+  let targetHits = 0
   const asked = new Map<string, number>()
   beforeAll(async () => {
-    site = await listen((_req, res) => { siteHits++; res.writeHead(200, { 'content-type': 'application/pdf' }); res.end(PDF) })
+    target = await listen((_req, res) => { targetHits++; res.writeHead(200, { 'content-type': 'application/pdf' }); res.end(PDF) })
+    site = await listen((req, res) => {
+      siteHits++
+      if (req.url === '/moved.pdf') { res.writeHead(302, { location: `http://127.0.0.1:${target.port}/x.pdf` }); res.end(); return }
+      res.writeHead(200, { 'content-type': 'application/pdf' })
+      res.end(PDF)
+    })
     rig = await startRig({
       // Here 127.0.0.1 plays a public server; everything else is judged by the real policy.
       linkFetch: {
@@ -325,7 +347,7 @@ describe('file links: DNS rebinding', () => {
   })
   afterAll(async () => {
     await rig.close()
-    await close(site.server)
+    await Promise.all([close(site.server), close(target.server)])
   })
 
   it('connects to the address that was checked: one lookup per link, the answer checked is the one used', async () => {
@@ -340,5 +362,15 @@ describe('file links: DNS rebinding', () => {
     expect(rig.emulator.files().every(f => Buffer.from(f.content, 'base64').equals(PDF))).toBe(true)
     expect(siteHits).toBe(2)
     expect(logsOf(rig, id).find(l => l.msg === 'file link not attached')).toMatchObject({ code: 'RELAY_ERR_LINK_REFUSED', file: 'no.pdf' })
+  })
+
+  it('does not follow redirects: a 302 from an allowed server is not attached, its target never asked', async () => {
+    rig.emulator.reset()
+    const id = await rig.post('links', { 'your-name': 'M', 'your-file': `http://127.0.0.1:${site.port}/moved.pdf` })
+    const rec = await rig.settled(id, 15_000)
+    expect(rec.status).toBe('delivered')
+    expect(targetHits).toBe(0)
+    expect(rig.emulator.files()).toHaveLength(0)
+    expect(logsOf(rig, id).find(l => l.msg === 'file link not attached')).toMatchObject({ code: 'RELAY_ERR_LINK_FAILED', reason: 'HTTP 302' })
   })
 })
