@@ -6,7 +6,7 @@
  * is at most half a lease. One gate per portal, kept across config reloads.
  */
 import type { Logger } from 'pino'
-import type { StoredFile } from '../bitrix/lead-extras.ts'
+import type { FileRules, StoredFile } from '../bitrix/lead-extras.ts'
 import { FILE_LINK_CODES } from '../errors.ts'
 import type { ClaimedSubmission } from '../outbox/types.ts'
 import { budgetOf, type LinkDownloads } from './link-downloads.ts'
@@ -17,6 +17,24 @@ export interface LoadedFile {
   name: string
   content?: string
   failed?: { code: string, reason: string }
+}
+
+/** What the config says about links now. */
+export type LinkSettings = Pick<FileRules, 'download' | 'allowHosts' | 'allowPrivateAddresses'>
+
+/**
+ * The rules stored at intake, tightened by the form's settings now: turning `download` or
+ * `allowPrivateAddresses` off, or setting `allowHosts`, holds for submissions already queued too.
+ * A form that no longer has `files` fetches no links.
+ */
+export function linkRules (stored: FileRules, now: LinkSettings | undefined): FileRules {
+  const allowHosts = now?.allowHosts ?? stored.allowHosts
+  return {
+    ...stored,
+    download: stored.download && now?.download === true,
+    allowPrivateAddresses: stored.allowPrivateAddresses === true && now?.allowPrivateAddresses === true,
+    ...(allowHosts !== undefined ? { allowHosts } : {})
+  }
 }
 
 const isLink = (f: StoredFile): f is StoredFile & { url: string } => f.content === undefined && f.url !== undefined
@@ -34,17 +52,18 @@ export class FileGate {
    * The submissions that may go on now, each with its files loaded; the others wait here. A
    * submission without links to fetch always goes on.
    */
-  sort (items: Rich[], leaseMs: number, log: Logger): Rich[] {
+  sort (items: Rich[], leaseMs: number, log: Logger, settings: (formId: string) => LinkSettings | undefined): Rich[] {
     const go: Rich[] = []
     for (const r of items) {
       const spec = r.extras.files
       if (spec === undefined) { go.push(r); continue }
-      const links = spec.rules.download ? spec.items.filter(isLink) : []
+      const rules = linkRules(spec.rules, settings(r.c.formId))
+      const links = rules.download ? spec.items.filter(isLink) : []
       let results: ReturnType<LinkDownloads['status']> = []
       if (links.length > 0) {
         const id = r.c.id
-        const budget = budgetOf(spec.rules, leaseMs)
-        results = this.downloads.status(id, links.map(f => ({ url: f.url, name: f.name })), spec.rules, budget, () => {
+        const budget = budgetOf(rules, leaseMs)
+        results = this.downloads.status(id, links.map(f => ({ url: f.url, name: f.name })), rules, budget, () => {
           this.#ready.add(id)
           this.wake()
         })
@@ -61,7 +80,7 @@ export class FileGate {
         if (f.content !== undefined) { loaded.push({ name: f.name, content: f.content }); continue }
         const failed = f.url === undefined
           ? { code: FILE_LINK_CODES.failed, reason: 'no content' }
-          : !spec.rules.download ? { code: FILE_LINK_CODES.off, reason: 'a link; fetching links is off (files.download)' } : undefined
+          : !rules.download ? { code: FILE_LINK_CODES.off, reason: 'a link; fetching links is off (files.download)' } : undefined
         const got = failed === undefined ? results[next++] : undefined
         if (got?.ok === true) { loaded.push({ name: f.name, content: got.content.toString('base64') }); continue }
         const why = failed ?? (got !== undefined && !got.ok

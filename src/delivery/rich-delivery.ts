@@ -108,7 +108,7 @@ export async function deliverRich (claimed: ClaimedSubmission[], ops: LaneOps, d
     else parsed.push(r)
   }
   // Links still being fetched wait in the gate, leased, while this claim goes on without them.
-  const readable = deps.gate.sort(parsed, deps.leaseMs, ops.log)
+  const readable = deps.gate.sort(parsed, deps.leaseMs, ops.log, formId => deps.form(formId).links)
   const unknown = readable.filter(r => r.c.outcomeUnknown)
   const pending = [...readable.filter(r => !r.c.outcomeUnknown), ...(unknown.length > 0 ? await recover(unknown, ops, deps) : [])]
   const plans: Plan[] = []

@@ -14,14 +14,19 @@ import type { LeadFields, MultiFieldValue } from '../bitrix/types.ts'
 import type { Counters } from '../outbox/counters.ts'
 import type { ClaimedSubmission } from '../outbox/types.ts'
 import { contactFields, dealFields } from './deal-fields.ts'
-import type { FileGate } from './file-gate.ts'
+import type { FileGate, LinkSettings } from './file-gate.ts'
 import type { LaneOps } from './lane-ops.ts'
 import type { LoadedFile } from './file-gate.ts'
 import type { Plan } from './lead-plan.ts'
 import { noteUnknownLabels, resolveListLabels, type ListFieldCache } from './list-fields.ts'
 import { commentText, type SubmissionMeta } from './timeline-text.ts'
 
-export interface FormInfo { name: string, language: 'ru' | 'en' }
+export interface FormInfo {
+  name: string
+  language: 'ru' | 'en'
+  /** The form's link settings now (a config reload may have tightened them since intake); absent without `files`. */
+  links?: LinkSettings
+}
 
 export interface PrepareDeps {
   counters: Counters

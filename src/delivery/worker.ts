@@ -139,7 +139,10 @@ export class DeliveryWorker {
         leaseMs: d.leaseMs,
         form: (formId) => {
           const form = this.deps.config().forms[formId]
-          return { name: form?.name ?? formId, language: form?.language ?? 'ru' }
+          const files = form?.files
+          return { name: form?.name ?? formId, language: form?.language ?? 'ru',
+            ...(files !== undefined ? { links: { download: files.download, allowPrivateAddresses: files.allowPrivateAddresses,
+              ...(files.allowHosts !== undefined ? { allowHosts: files.allowHosts } : {}) } } : {}) }
         }
       })
     }

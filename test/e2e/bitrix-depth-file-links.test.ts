@@ -8,6 +8,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { buildConfig } from '../../src/config/load.ts'
+import type { RelayConfig } from '../../src/config/schema.ts'
 import { openBullOutbox } from '../../src/outbox/bullmq.ts'
 import { isPublicAddress } from '../../src/security/link-address.ts'
 import { deletePrefix, randomPrefix, SHARED_REDIS_URL } from '../helpers/redis-server.ts'
@@ -123,6 +124,7 @@ describe('file links: only public addresses, the lane never waits, content check
   let slow: SlowSite
   /** Serves an executable under a text name. */
   let site: { server: Server, port: number }
+  let fullConfig: RelayConfig
 
   beforeAll(async () => {
     internal = await listen((_req, res) => { internalHits++; res.writeHead(200, { 'content-type': 'application/pdf' }); res.end(PDF) })
@@ -133,7 +135,7 @@ describe('file links: only public addresses, the lane never waits, content check
     })
     rig = await startRig({
       emulator: { userFields: [{ name: 'UF_CRM_DOCS', type: 'file', multiple: true }] },
-      config: (emu) => buildConfig({
+      config: (emu) => (fullConfig = buildConfig({
         forms: {
           links: linkForm(),
           optIn: linkForm({ allowPrivateAddresses: true }),
@@ -146,7 +148,7 @@ describe('file links: only public addresses, the lane never waits, content check
           plain: { portal: 'default', fields: { name: 'NAME' } },
           timeline: { portal: 'default', fields: { 'your-name': 'NAME' }, timeline: true }
         }
-      }, { B24_WEBHOOK_URL: emu.webhookUrl })
+      }, { B24_WEBHOOK_URL: emu.webhookUrl }))
     })
   })
   afterAll(async () => {
@@ -187,6 +189,19 @@ describe('file links: only public addresses, the lane never waits, content check
     expect((rig.emulator.lead(rec.leadId as number)!.fields.UF_CRM_DOCS as unknown[]).length).toBe(1)
     expect(rig.emulator.files().map(f => f.name)).toEqual(['a.pdf'])
     expect(commentOf(rec.leadId as number).split('\n').at(-1)).toBe('x.pdf: не удалось получить')
+  })
+
+  it('a reload that turns allowPrivateAddresses off holds for submissions already queued', async () => {
+    await rig.worker.stop()
+    const id = await rig.post('optIn', { 'your-name': 'Queued', 'your-file': `http://127.0.0.1:${internal.port}/q.pdf` })
+    const tightened = buildConfig({ forms: { optIn: linkForm() } }, { B24_WEBHOOK_URL: rig.emulator.webhookUrl })
+    rig.setConfig(tightened)
+    rig.worker.start()
+    const rec = await rig.settled(id)
+    expect(rec.status).toBe('delivered')
+    expect(internalHits).toBe(0)
+    expect(logsOf(rig, id).find(l => l.msg === 'file link not attached')).toMatchObject({ code: 'RELAY_ERR_LINK_REFUSED' })
+    rig.setConfig(fullConfig)
   })
 
   it('with allowPrivateAddresses the same link is fetched (the opt-in the tests use); allowHosts refuses other hosts', async () => {
