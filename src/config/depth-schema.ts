@@ -79,7 +79,8 @@ export const filesSchema = z.object({
   downloadBudgetMs: z.number().int().positive().default(30_000),
   /** A link slower than this (average bytes per second) after slowGraceMs is dropped. 0 turns the floor off. */
   minBytesPerSecond: z.number().int().nonnegative().default(1024),
-  slowGraceMs: z.number().int().nonnegative().default(5000)
+  /** How long a link may take before the rate floor applies (at least 100 ms: a connection needs a moment). */
+  slowGraceMs: z.number().int().min(100).default(5000)
 }).strict()
 
 export const formDepthShape = {
