@@ -31,6 +31,9 @@ export const FileTooLargeError = createError<[string, number]>('RELAY_ERR_FILE_T
 export const FileTypeError = createError<[string, string]>('RELAY_ERR_FILE_TYPE', 'File "%s" (%s) is not an accepted type', 415)
 export const TooManyFilesError = createError<[number]>('RELAY_ERR_TOO_MANY_FILES', 'The submission has more than %d files', 413)
 export const MalformedFileError = createError<[string]>('RELAY_ERR_MALFORMED_FILE', 'File "%s" is not valid base64', 400)
+export const FileContentError = createError<[string]>('RELAY_ERR_FILE_CONTENT', 'The content of file "%s" is not an accepted type', 415)
+export const MalformedFileLinkError = createError<[string]>('RELAY_ERR_MALFORMED_FILE_LINK',
+  'The file link "%s" has a broken %%-escape', 400)
 
 // Abuse protection (src/security): who may post, and how often.
 export const OriginNotAllowedError = createError<[string]>('RELAY_ERR_ORIGIN_NOT_ALLOWED', 'Pages on %s may not post to this form', 403)
@@ -55,6 +58,23 @@ export const DELIVERY_ERROR_CODES = {
   badPayload: 'RELAY_ERR_BAD_PAYLOAD',
   /** The worker stopped between an add and its follow-up steps; the next attempt looks the record up first. */
   stopped: 'RELAY_ERR_DELIVERY_STOPPED'
+} as const
+
+/**
+ * Why a CF7 file link was not attached: logged for the operator with the link and the detail,
+ * never written to the CRM (there the note is one neutral phrase, whatever answered).
+ */
+export const FILE_LINK_CODES = {
+  /** The host is not in `files.allowHosts`, or it resolves only to loopback / private / reserved addresses. */
+  refused: 'RELAY_ERR_LINK_REFUSED',
+  /** The fetch failed: no answer, not 200, too large, slower than `files.minBytesPerSecond`, a connection error. */
+  failed: 'RELAY_ERR_LINK_FAILED',
+  /** The submission's `files.downloadBudgetMs` ran out (or the download queue was full) before this link was fetched. */
+  budget: 'RELAY_ERR_LINK_BUDGET',
+  /** The bytes fetched are not an accepted type (src/security/file-content.ts). */
+  content: 'RELAY_ERR_LINK_CONTENT',
+  /** The form does not fetch links (`files.download: false`). */
+  off: 'RELAY_ERR_LINK_OFF'
 } as const
 
 /** A visitor's values failed validation; `fields` says which and why. */

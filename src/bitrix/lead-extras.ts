@@ -26,7 +26,14 @@ export const fileRulesSchema = z.object({
   types: z.array(z.string()),
   /** Fetch CF7 file links at delivery (http/https only), within maxBytes and this timeout. */
   download: z.boolean(),
-  downloadTimeoutMs: z.number().int().positive()
+  downloadTimeoutMs: z.number().int().positive(),
+  // Link fetching (src/delivery/link-fetch.ts); absent in submissions of forms that do not fetch
+  // links and in those stored before these keys existed: the defaults are the safe ones.
+  allowHosts: z.array(z.string()).optional(),
+  allowPrivateAddresses: z.boolean().optional(),
+  downloadBudgetMs: z.number().int().positive().optional(),
+  minBytesPerSecond: z.number().int().nonnegative().optional(),
+  slowGraceMs: z.number().int().nonnegative().optional()
 }).strict()
 
 export type FileRules = z.infer<typeof fileRulesSchema>

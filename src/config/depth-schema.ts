@@ -65,7 +65,22 @@ export const filesSchema = z.object({
   fields: z.array(z.string().min(1)).default([]),
   /** Fetch CF7 file links (http/https) at delivery time; off by default, so the relay never fetches URLs a visitor chose. */
   download: z.boolean().default(false),
-  downloadTimeoutMs: z.number().int().positive().default(15_000)
+  /** One link's whole fetch (connect, answer, body). */
+  downloadTimeoutMs: z.number().int().positive().default(15_000),
+  /** Host names links may point to (`files.example.com`, or `*.example.com` for its subdomains); others are not fetched. */
+  allowHosts: z.array(z.string().trim().toLowerCase().regex(/^(\*\.)?[a-z0-9.-]+$/, 'must be a host name or *.domain')).min(1).optional(),
+  /**
+   * Fetch links that resolve to loopback, private, link-local, CGNAT or reserved addresses. Off by
+   * default and meant for a WordPress on the same host or network, or tests: with it on, a visitor
+   * can make the relay fetch from your internal services.
+   */
+  allowPrivateAddresses: z.boolean().default(false),
+  /** All of a submission's links together, from the moment delivery first sees it (at most half of delivery.leaseMs). */
+  downloadBudgetMs: z.number().int().positive().default(30_000),
+  /** A link slower than this (average bytes per second) after slowGraceMs is dropped. 0 turns the floor off. */
+  minBytesPerSecond: z.number().int().nonnegative().default(1024),
+  /** How long a link may take before the rate floor applies (at least 100 ms: a connection needs a moment). */
+  slowGraceMs: z.number().int().min(100).default(5000)
 }).strict()
 
 export const formDepthShape = {

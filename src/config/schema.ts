@@ -142,7 +142,11 @@ export const deliverySchema = z.object({
   /** How often a paused (auth-failed) portal is probed again. */
   authProbeMs: z.number().int().positive().default(60_000),
   /** Double submits inside this window get the first answer back. */
-  dedupeWindowMs: z.number().int().nonnegative().default(10 * 60 * 1000)
+  dedupeWindowMs: z.number().int().nonnegative().default(10 * 60 * 1000),
+  /** CF7 file links fetched at once by this process (all portals); never inside a portal's lane. */
+  fileDownloads: z.number().int().min(1).max(32).default(4),
+  /** Submissions at most waiting for their links per process; past it a submission goes on without its links (noted). */
+  fileDownloadQueue: z.number().int().min(1).max(10_000).default(100)
 }).strict()
 
 export const configSchema = z.object({

@@ -7,6 +7,7 @@ import { legacyOf } from '../bitrix/legacy-client.ts'
 import type { PortalConfig } from '../config/schema.ts'
 import type { Counters } from '../outbox/counters.ts'
 import type { ClaimedSubmission } from '../outbox/types.ts'
+import type { FileGate } from './file-gate.ts'
 import type { ExtrasRoute, LaneOps } from './lane-ops.ts'
 import { deliverLegacy } from './legacy-delivery.ts'
 import type { ListFieldCache } from './list-fields.ts'
@@ -18,13 +19,19 @@ export interface ExtrasRouteDeps {
   counters: Counters
   lists: ListFieldCache
   form: (formId: string) => FormInfo
+  /** The portal's file gate (kept by the worker across reloads). */
+  gate: FileGate
+  leaseMs: number
 }
 
 const hasStoredExtras = (c: ClaimedSubmission): boolean => c.payload.extras !== undefined && c.payload.extras !== null
 
 export function createExtrasRoute (deps: ExtrasRouteDeps): ExtrasRoute {
-  const prepareDeps = { counters: deps.counters, lists: deps.lists, form: deps.form, findConvertedDeal: deps.portal.crmMode !== 'classic' }
+  const prepareDeps = { counters: deps.counters, lists: deps.lists, form: deps.form, findConvertedDeal: deps.portal.crmMode !== 'classic',
+    gate: deps.gate, leaseMs: deps.leaseMs }
   return {
+    resume: () => deps.gate.resume(),
+    drain: () => deps.gate.drain(),
     take: async (claimed: ClaimedSubmission[], ops: LaneOps): Promise<ClaimedSubmission[]> => {
       const legacy = legacyOf(ops.client)
       if (legacy !== undefined) {

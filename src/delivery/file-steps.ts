@@ -11,7 +11,7 @@ import { BitrixError } from '../bitrix/errors.ts'
 import type { LeadExtras } from '../bitrix/lead-extras.ts'
 import { DELIVERY_ERROR_CODES } from '../errors.ts'
 import type { ClaimedSubmission } from '../outbox/types.ts'
-import { loadFiles } from './file-download.ts'
+import type { LoadedFile } from './file-gate.ts'
 import type { LaneOps } from './lane-ops.ts'
 import { commentText, filesMarker } from './timeline-text.ts'
 
@@ -42,40 +42,56 @@ export async function afterAdd<T> (c: ClaimedSubmission, ops: LaneOps, fn: () =>
 
 const hasValue = (v: unknown): boolean => v !== undefined && v !== null && v !== '' && v !== false && !(Array.isArray(v) && v.length === 0)
 
-/** Resolves true when the submission may be completed, false when it was settled for a retry. */
-export async function attachFiles (c: ClaimedSubmission, spec: NonNullable<LeadExtras['files']>, target: Target, ops: LaneOps,
-  form: { name: string, language: 'ru' | 'en' }): Promise<boolean> {
+type FormText = { name: string, language: 'ru' | 'en' }
+
+/** Logs a refusal that will not change; the record is kept and the submission completed. */
+function refusedStep (c: ClaimedSubmission, ops: LaneOps, target: Target, step: string, error: BitrixError): true {
+  ops.log.error({ portalId: ops.portalId, submissionId: c.id, entity: target.entity, id: target.id, step, code: error.code,
+    reason: error.b24Description ?? error.message }, 'files were not attached; the record is kept')
+  return true
+}
+
+/**
+ * The files comment, guarded by its marker: the files named (a neutral note on those not
+ * attached), with their bytes as FILES when `attach` is set. Resolves false when settled for a retry.
+ */
+async function filesComment (c: ClaimedSubmission, files: LoadedFile[], attach: boolean, target: Target, ops: LaneOps,
+  form: FormText): Promise<boolean> {
   const call = ops.client.call
-  const refused = (step: string, error: BitrixError): true => {
-    ops.log.error({ portalId: ops.portalId, submissionId: c.id, entity: target.entity, id: target.id, step, code: error.code, reason: error.b24Description ?? error.message }, 'files were not attached; the record is kept')
-    return true
-  }
-  if (spec.target !== undefined) {
-    const field = spec.target
-    const current = await afterAdd(c, ops, async () => await fieldOf(call, target.entity, target.id, field))
-    if (current.status === 'settled') return false
-    if (current.status === 'refused') return refused('get', current.error)
-    if (hasValue(current.value)) return true
-    const files = (await loadFiles(spec.items, spec.rules)).filter(f => f.content !== undefined)
-    if (files.length === 0) return true
-    const done = await afterAdd(c, ops, async () => await call(`crm.${target.entity}.update`, {
-      id: target.id,
-      fields: { [field]: files.map(f => ({ fileData: [f.name, f.content] })) }
-    }))
-    if (done.status === 'settled') return false
-    return done.status === 'refused' ? refused('update', done.error) : true
-  }
   const marker = filesMarker(c.id)
   const texts = await afterAdd(c, ops, async () => await commentTexts(call, target.entity, target.id))
   if (texts.status === 'settled') return false
-  if (texts.status === 'refused') return refused('comment.list', texts.error)
+  if (texts.status === 'refused') return refusedStep(c, ops, target, 'comment.list', texts.error)
   if (texts.value.some(t => t.includes(marker))) return true
-  const files = await loadFiles(spec.items, spec.rules)
-  const attached = files.filter(f => f.content !== undefined).map(f => [f.name, f.content])
-  const text = commentText({ kind: 'files', language: form.language, formName: form.name, submissionId: c.id, createdAt: c.createdAt, files })
+  const attached = attach ? files.filter(f => f.content !== undefined).map(f => [f.name, f.content]) : []
+  const text = commentText({ kind: 'files', language: form.language, formName: form.name, submissionId: c.id, createdAt: c.createdAt,
+    files: files.map(f => ({ name: f.name, notAttached: f.failed !== undefined })) })
   const added = await afterAdd(c, ops, async () => await call('crm.timeline.comment.add', {
     fields: { ENTITY_ID: target.id, ENTITY_TYPE: target.entity, COMMENT: text, ...(attached.length > 0 ? { FILES: attached } : {}) }
   }))
   if (added.status === 'settled') return false
-  return added.status === 'refused' ? refused('comment.add', added.error) : true
+  return added.status === 'refused' ? refusedStep(c, ops, target, 'comment.add', added.error) : true
+}
+
+/** Resolves true when the submission may be completed, false when it was settled for a retry. */
+export async function attachFiles (c: ClaimedSubmission, spec: NonNullable<LeadExtras['files']>, loaded: LoadedFile[], target: Target,
+  ops: LaneOps, form: FormText): Promise<boolean> {
+  if (spec.target === undefined) return await filesComment(c, loaded, true, target, ops, form)
+  // Files that could not be had are named in a comment (its own guard), the rest go to the field.
+  const missing = loaded.filter(f => f.failed !== undefined)
+  if (missing.length > 0 && !await filesComment(c, missing, false, target, ops, form)) return false
+  const field = spec.target
+  const call = ops.client.call
+  const current = await afterAdd(c, ops, async () => await fieldOf(call, target.entity, target.id, field))
+  if (current.status === 'settled') return false
+  if (current.status === 'refused') return refusedStep(c, ops, target, 'get', current.error)
+  if (hasValue(current.value)) return true
+  const files = loaded.filter(f => f.content !== undefined)
+  if (files.length === 0) return true
+  const done = await afterAdd(c, ops, async () => await call(`crm.${target.entity}.update`, {
+    id: target.id,
+    fields: { [field]: files.map(f => ({ fileData: [f.name, f.content] })) }
+  }))
+  if (done.status === 'settled') return false
+  return done.status === 'refused' ? refusedStep(c, ops, target, 'update', done.error) : true
 }

@@ -37,4 +37,11 @@ export interface LaneOps {
 export interface ExtrasRoute {
   /** Delivers (and settles) the submissions it takes; resolves to the ones left for the plain path. */
   take: (claimed: ClaimedSubmission[], ops: LaneOps) => Promise<ClaimedSubmission[]>
+  /**
+   * Claims it kept waiting (file links being fetched outside the lane) that are ready now; the
+   * lane puts them at the head of its next claim. They are still leased to this lane.
+   */
+  resume?: () => ClaimedSubmission[]
+  /** Every claim it keeps waiting, for the lane to give back when it stops. */
+  drain?: () => ClaimedSubmission[]
 }

@@ -47,6 +47,8 @@ export class PortalLane {
   readonly #abort = new AbortController()
   #pausedUntil = 0
   #claimedAt = 0
+  /** When each claim was made: one kept waiting for its file links is older than the current tick's claim. */
+  readonly #claimTimes = new WeakMap<ClaimedSubmission, number>()
 
   constructor (
     readonly portalId: string,
@@ -99,6 +101,9 @@ export class PortalLane {
         await this.#idle(1000)
       }
     }
+    // Claims still waiting for file links outside the lane go back uncounted, due at once.
+    const waiting = this.settings.extras?.drain?.() ?? []
+    await Promise.all(waiting.map(async c => await this.outbox.release(c.id, c.leaseToken).catch(() => false)))
   }
 
   async #tick (): Promise<boolean> {
@@ -110,9 +115,14 @@ export class PortalLane {
     if (this.#status.state === 'paused_auth') {
       if (!await this.#probe()) return true
     }
-    let claimed = await this.outbox.claim({ limit: this.settings.batchSize, leaseMs: this.settings.leaseMs, portalId: this.portalId })
+    // Claims whose file links were fetched meanwhile come first; they were claimed on an earlier turn.
+    const resumed = this.settings.extras?.resume?.() ?? []
+    const room = this.settings.batchSize - resumed.length
+    const fresh = room > 0 ? await this.outbox.claim({ limit: room, leaseMs: this.settings.leaseMs, portalId: this.portalId }) : []
+    let claimed = [...resumed, ...fresh]
     if (claimed.length === 0) return false
     this.#claimedAt = this.now()
+    for (const c of fresh) this.#claimTimes.set(c, this.#claimedAt)
     this.log.debug({ submissionIds: claimed.map(c => c.id) }, 'submissions claimed')
     if (this.#stopping) {
       await Promise.all(claimed.map(c => this.outbox.release(c.id, c.leaseToken)))
@@ -186,7 +196,8 @@ export class PortalLane {
     }
     // A long wait for a shared limiter (Redis away, many relays on one portal) may have outlasted
     // the lease, and another worker may own these now: never start a call on a lease that ran out.
-    if (items.length > 0 && this.now() - this.#claimedAt >= this.settings.leaseMs) {
+    const now = this.now()
+    if (items.some(c => now - (this.#claimTimes.get(c) ?? this.#claimedAt) >= this.settings.leaseMs)) {
       this.log.warn({ count: items.length }, 'lease ran out while waiting for the rate limiter; giving the submissions back')
       await Promise.all(items.map(c => this.outbox.release(c.id, c.leaseToken)))
       return undefined

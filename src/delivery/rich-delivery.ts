@@ -3,7 +3,8 @@
  * product, files). Per claim: records whose earlier attempt may have landed are looked up by
  * ORIGIN_ID; the rest are prepared one by one, then their plans are packed into batches of at most
  * 50 commands (add + follow-ups with `$result[...]` references); files follow, one guarded call
- * each; then each submission is completed with its lead id (and deal id when there is one).
+ * each; then each submission is completed with its lead id (and deal id when there is one). File
+ * links are never fetched here: a submission whose links are not ready waits in the file gate.
  */
 import { classifyCommandError } from '../bitrix/classify.ts'
 import { dealOfLead, findByOrigin } from '../bitrix/crm-extras.ts'
@@ -31,7 +32,7 @@ export function readRich (c: ClaimedSubmission): Rich | { error: string } {
 const entityOf = (extras: LeadExtras): 'lead' | 'deal' => extras.entity === 'deal' ? 'deal' : 'lead'
 
 async function finish (r: Rich, target: Target, ops: LaneOps, deps: PrepareDeps, recovered: boolean, dealId?: number): Promise<void> {
-  if (r.extras.files !== undefined && !await attachFiles(r.c, r.extras.files, target, ops, deps.form(r.c.formId))) return
+  if (r.extras.files !== undefined && !await attachFiles(r.c, r.extras.files, r.files ?? [], target, ops, deps.form(r.c.formId))) return
   await ops.delivered(r.c, target.id, recovered, dealId)
 }
 
@@ -100,12 +101,14 @@ async function send (batch: Plan[], byId: Map<string, Rich>, ops: LaneOps, deps:
 }
 
 export async function deliverRich (claimed: ClaimedSubmission[], ops: LaneOps, deps: PrepareDeps): Promise<void> {
-  const readable: Rich[] = []
+  const parsed: Rich[] = []
   for (const c of claimed) {
     const r = readRich(c)
     if ('error' in r) await ops.settle(c, { action: 'dead', error: { code: DELIVERY_ERROR_CODES.badPayload, message: r.error } })
-    else readable.push(r)
+    else parsed.push(r)
   }
+  // Links still being fetched wait in the gate, leased, while this claim goes on without them.
+  const readable = deps.gate.sort(parsed, deps.leaseMs, ops.log, formId => deps.form(formId).links)
   const unknown = readable.filter(r => r.c.outcomeUnknown)
   const pending = [...readable.filter(r => !r.c.outcomeUnknown), ...(unknown.length > 0 ? await recover(unknown, ops, deps) : [])]
   const plans: Plan[] = []

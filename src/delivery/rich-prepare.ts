@@ -14,13 +14,19 @@ import type { LeadFields, MultiFieldValue } from '../bitrix/types.ts'
 import type { Counters } from '../outbox/counters.ts'
 import type { ClaimedSubmission } from '../outbox/types.ts'
 import { contactFields, dealFields } from './deal-fields.ts'
-import { loadFiles, type LoadedFile } from './file-download.ts'
+import type { FileGate, LinkSettings } from './file-gate.ts'
 import type { LaneOps } from './lane-ops.ts'
+import type { LoadedFile } from './file-gate.ts'
 import type { Plan } from './lead-plan.ts'
 import { noteUnknownLabels, resolveListLabels, type ListFieldCache } from './list-fields.ts'
 import { commentText, type SubmissionMeta } from './timeline-text.ts'
 
-export interface FormInfo { name: string, language: 'ru' | 'en' }
+export interface FormInfo {
+  name: string
+  language: 'ru' | 'en'
+  /** The form's link settings now (a config reload may have tightened them since intake); absent without `files`. */
+  links?: LinkSettings
+}
 
 export interface PrepareDeps {
   counters: Counters
@@ -28,12 +34,18 @@ export interface PrepareDeps {
   form: (formId: string) => FormInfo
   /** entity lead: look up the converted deal in the same batch (portal crmMode auto / simple). */
   findConvertedDeal: boolean
+  /** Where submissions wait for their file links, outside the lane (src/delivery/file-gate.ts). */
+  gate: FileGate
+  /** The lane's lease: a submission waits for its links at most half of it. */
+  leaseMs: number
 }
 
 export interface Rich {
   c: ClaimedSubmission
   fields: LeadFields
   extras: LeadExtras
+  /** The files ready to attach, one per stored file (set by the file gate before anything is sent). */
+  files?: LoadedFile[]
 }
 
 /** A plan to send, `done` when the submission was settled here (merged, or failed and settled). */
@@ -96,8 +108,9 @@ async function mergeInto (r: Rich, leadId: number, ops: LaneOps, deps: PrepareDe
   if (seen === undefined) return { kind: 'done' }
   if (!seen.some(text => text.includes(c.id))) {
     const info = deps.form(c.formId)
-    const files: LoadedFile[] = r.extras.files !== undefined ? await loadFiles(r.extras.files.items, r.extras.files.rules) : []
-    const text = commentText({ kind: 'repeat', language: info.language, formName: info.name, submissionId: c.id, createdAt: c.createdAt, meta: await metaOf(ops, c.id), files })
+    const files = r.files ?? []
+    const text = commentText({ kind: 'repeat', language: info.language, formName: info.name, submissionId: c.id, createdAt: c.createdAt,
+      meta: await metaOf(ops, c.id), files: files.map(f => ({ name: f.name, notAttached: f.failed !== undefined })) })
     const attached = files.filter(f => f.content !== undefined).map(f => [f.name, f.content])
     const added = await ops.call([c], async () => await ops.client.call('crm.timeline.comment.add', {
       fields: { ENTITY_ID: leadId, ENTITY_TYPE: 'lead', COMMENT: text, ...(attached.length > 0 ? { FILES: attached } : {}) }

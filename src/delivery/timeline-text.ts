@@ -41,8 +41,11 @@ export interface CommentInput {
   submissionId: string
   createdAt: number
   meta?: SubmissionMeta
-  /** Files: their names; failures get a reason. */
-  files?: Array<{ name: string, error?: string }>
+  /**
+   * Files: their names; one not attached gets the same neutral note whatever the reason (which
+   * only the log holds: in the CRM, "HTTP 404" or "connection refused" would map internal ports).
+   */
+  files?: Array<{ name: string, notAttached?: boolean }>
 }
 
 export function commentText (input: CommentInput): string {
@@ -50,7 +53,7 @@ export function commentText (input: CommentInput): string {
   const lines: string[] = [`${t[input.kind]}: ${input.formName}`, `${t.id}: ${input.submissionId}`, `${t.time}: ${new Date(input.createdAt).toISOString()}`]
   if (input.kind === 'files') {
     lines.push(filesMarker(input.submissionId))
-    for (const f of input.files ?? []) lines.push(f.error === undefined ? f.name : `${f.name}: ${t.failed} (${f.error})`)
+    for (const f of input.files ?? []) lines.push(f.notAttached === true ? `${f.name}: ${t.failed}` : f.name)
     return lines.join('\n')
   }
   const meta = input.meta ?? {}
@@ -59,7 +62,7 @@ export function commentText (input: CommentInput): string {
   if (meta.userAgent !== undefined && meta.userAgent !== '') lines.push(`${t.agent}: ${meta.userAgent}`)
   lines.push('')
   for (const [name, value] of Object.entries(meta.values ?? {})) lines.push(`${name}: ${valueText(value)}`)
-  for (const f of input.files ?? []) lines.push(`📎 ${f.name}`)
+  for (const f of input.files ?? []) lines.push(f.notAttached === true ? `📎 ${f.name}: ${t.failed}` : `📎 ${f.name}`)
   const text = lines.join('\n')
   return text.length > COMMENT_MAX_CHARS ? text.slice(0, COMMENT_MAX_CHARS) + t.truncated : text
 }

@@ -9,6 +9,9 @@ import type { PortalConfig, RelayConfig } from '../config/schema.ts'
 import { memoryCounters, type Counters } from '../outbox/counters.ts'
 import type { Outbox } from '../outbox/types.ts'
 import { createExtrasRoute } from './extras-router.ts'
+import { FileGate } from './file-gate.ts'
+import { LinkDownloads } from './link-downloads.ts'
+import type { LinkFetchDeps } from './link-fetch.ts'
 import { LeakyBucket } from './leaky-bucket.ts'
 import { ListFieldCache } from './list-fields.ts'
 import type { PortalLimiter } from './portal-limiter.ts'
@@ -35,6 +38,8 @@ export interface WorkerDeps {
    * are shared by every instance; the default keeps them in this process only.
    */
   counters?: Counters
+  /** How file links are resolved and which addresses count as public (tests play DNS rebinding with it). */
+  linkFetch?: LinkFetchDeps
 }
 
 export class DeliveryWorker {
@@ -44,6 +49,9 @@ export class DeliveryWorker {
   readonly #counters: Counters
   /** Per portal, kept across config reloads: the portal's list fields do not change with our config. */
   readonly #lists = new Map<string, ListFieldCache>()
+  /** Per portal, kept across reloads: claims waiting for their file links. */
+  readonly #gates = new Map<string, FileGate>()
+  #downloads: LinkDownloads | undefined
   #started = false
 
   constructor (private readonly deps: WorkerDeps) {
@@ -78,6 +86,9 @@ export class DeliveryWorker {
     for (const { lane } of this.#lanes.values()) lane.stop()
     await Promise.all([...this.#lanes.values()].map(l => l.done))
     this.#lanes.clear()
+    this.#downloads?.close()
+    this.#downloads = undefined
+    this.#gates.clear()
     this.#started = false
   }
 
@@ -124,12 +135,30 @@ export class DeliveryWorker {
         portal,
         counters: this.#counters,
         lists: this.#listsOf(portalId, portal),
+        gate: this.#gateOf(portalId, config),
+        leaseMs: d.leaseMs,
         form: (formId) => {
           const form = this.deps.config().forms[formId]
-          return { name: form?.name ?? formId, language: form?.language ?? 'ru' }
+          const files = form?.files
+          return { name: form?.name ?? formId, language: form?.language ?? 'ru',
+            ...(files !== undefined ? { links: { download: files.download, allowPrivateAddresses: files.allowPrivateAddresses,
+              ...(files.allowHosts !== undefined ? { allowHosts: files.allowHosts } : {}) } } : {}) }
         }
       })
     }
+  }
+
+  #gateOf (portalId: string, config: RelayConfig): FileGate {
+    // One pool for the process: its size is read at start (a reload does not resize it).
+    const d = config.delivery
+    this.#downloads ??= new LinkDownloads({ concurrency: d.fileDownloads, maxWaiting: d.fileDownloadQueue, now: this.#now,
+      ...this.deps.linkFetch })
+    let gate = this.#gates.get(portalId)
+    if (gate === undefined) {
+      gate = new FileGate(this.#downloads, () => this.wake(portalId))
+      this.#gates.set(portalId, gate)
+    }
+    return gate
   }
 
   #listsOf (portalId: string, portal: PortalConfig): ListFieldCache {

@@ -3,11 +3,16 @@
  * cap), Contact Form 7 base64 objects ({filename, content}) and CF7 file links (URLs in the
  * configured fields, fetched later at delivery). Type, size and count are checked here, so a
  * refused file is answered at once: 415 RELAY_ERR_FILE_TYPE, 413 RELAY_ERR_FILE_TOO_LARGE or
- * RELAY_ERR_TOO_MANY_FILES. Kept files are stored base64 in the submission's payload.
+ * RELAY_ERR_TOO_MANY_FILES; once every file is in, the bytes themselves are checked against the
+ * accepted types (verifyContent: 415 RELAY_ERR_FILE_CONTENT). Kept files are stored base64 in the
+ * submission's payload.
  */
 import { fileTypeAllowed, guessType, type StoredFile } from '../bitrix/lead-extras.ts'
 import type { RelayConfig } from '../config/schema.ts'
-import { FileTooLargeError, FileTypeError, MalformedFileError, TooManyFilesError } from '../errors.ts'
+import {
+  FileContentError, FileTooLargeError, FileTypeError, MalformedFileError, MalformedFileLinkError, TooManyFilesError
+} from '../errors.ts'
+import { checkFileContent } from '../security/file-content.ts'
 
 export type FileRulesConfig = NonNullable<RelayConfig['forms'][string]['files']>
 
@@ -73,6 +78,15 @@ export class FileCollector {
     return file
   }
 
+  /** Every kept file's bytes against the form's types (src/security/file-content.ts); the name alone proves nothing. */
+  async verifyContent (): Promise<void> {
+    for (const file of this.#items) {
+      if (file.content === undefined) continue
+      const verdict = await checkFileContent(file.name, file.type, Buffer.from(file.content, 'base64'), this.rules.types)
+      if (!verdict.ok) throw new FileContentError(file.name.slice(0, 80))
+    }
+  }
+
   /** CF7 file links in the configured fields: http(s) URLs, kept to fetch at delivery. */
   addLinks (values: Record<string, string | string[]>): void {
     for (const field of this.rules.fields) {
@@ -81,11 +95,21 @@ export class FileCollector {
         let url: URL
         try { url = new URL(text) } catch { continue }
         if (url.protocol !== 'https:' && url.protocol !== 'http:') continue
-        const name = safeFileName(decodeURIComponent(url.pathname.split('/').pop() ?? ''))
+        const name = safeFileName(linkFileName(url))
         this.#admit(name, guessType(name))
         this.#items.push({ field, name, type: guessType(name), size: 0, url: url.href })
       }
     }
+  }
+}
+
+/** The last path segment, percent-decoded; a broken escape (`%zz`, a lone `%E0`) is the visitor's error, 400. */
+function linkFileName (url: URL): string {
+  const segment = url.pathname.split('/').pop() ?? ''
+  try {
+    return decodeURIComponent(segment)
+  } catch {
+    throw new MalformedFileLinkError(segment.slice(0, 80))
   }
 }
 

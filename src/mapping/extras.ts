@@ -63,7 +63,14 @@ export function mapExtras (input: ExtrasInput): LeadExtras | undefined {
   if (product !== undefined) extras.product = product
   if (form.files !== undefined && input.files !== undefined && input.files.length > 0) {
     const { maxBytes, types, download, downloadTimeoutMs, target } = form.files
-    extras.files = { items: input.files, rules: { maxBytes, types, download, downloadTimeoutMs }, ...(target !== undefined ? { target } : {}) }
+    const f = form.files
+    // The network rules matter only to forms that fetch links; the others keep their short record.
+    const network = download
+      ? { ...(f.allowHosts !== undefined ? { allowHosts: f.allowHosts } : {}), allowPrivateAddresses: f.allowPrivateAddresses,
+          downloadBudgetMs: f.downloadBudgetMs, minBytesPerSecond: f.minBytesPerSecond, slowGraceMs: f.slowGraceMs }
+      : {}
+    extras.files = { items: input.files, rules: { maxBytes, types, download, downloadTimeoutMs, ...network },
+      ...(target !== undefined ? { target } : {}) }
   }
   return hasExtras(extras) ? extras : undefined
 }

@@ -18,6 +18,18 @@ describe('config: Bitrix24 depth keys', () => {
     expect(() => buildConfig({ forms: { f: { portal: 'default', duplicates: 'sometimes' } } }, HOOK)).toThrow(/forms\.f\.duplicates/)
   })
 
+  it('files: link fetching is off, private addresses refused and the pool small by default; allowHosts are host names', () => {
+    const files = { download: true, allowHosts: ['Files.Example.com', '*.cdn.example.com'] }
+    const config = buildConfig({ forms: { f: { portal: 'default', files } } }, HOOK)
+    expect(config.forms.f!.files).toMatchObject({ download: true, allowPrivateAddresses: false, downloadTimeoutMs: 15000, downloadBudgetMs: 30000,
+      minBytesPerSecond: 1024, slowGraceMs: 5000, allowHosts: ['files.example.com', '*.cdn.example.com'] })
+    expect(config.delivery).toMatchObject({ fileDownloads: 4, fileDownloadQueue: 100 })
+    expect(buildConfig({ forms: { f: { portal: 'default', files: {} } } }, HOOK).forms.f!.files!.download).toBe(false)
+    expect(() => buildConfig({ forms: { f: { portal: 'default', files: { allowHosts: ['http://x.example/'] } } } }, HOOK))
+      .toThrow(/allowHosts/)
+    expect(() => buildConfig({ forms: { f: { portal: 'default', files: { slowGraceMs: 0 } } } }, HOOK)).toThrow(/slowGraceMs/)
+  })
+
   it('a legacy portal needs https (http only on loopback)', () => {
     const portal = (legacyUrl: string) => ({ portals: { old: { transport: 'legacy', legacyUrl, login: 'a', password: 'b' } } })
     expect(buildConfig(portal('http://127.0.0.1:8080'), {}).portals.old!.webhook).toBe('')

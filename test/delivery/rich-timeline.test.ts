@@ -12,10 +12,11 @@ describe('timeline comment text', () => {
     ])
   })
 
-  it('a files comment carries the files marker and each failure with its reason; the others do not carry it', () => {
-    const files = commentText({ ...base, kind: 'files', language: 'ru', files: [{ name: 'a.pdf' }, { name: 'b.pdf', error: 'HTTP 404' }] })
+  it('a files comment carries the files marker and one neutral note per file not attached; the others do not carry it', () => {
+    const files = commentText({ ...base, kind: 'files', language: 'ru', files: [{ name: 'a.pdf' }, { name: 'b.pdf', notAttached: true }] })
     expect(files).toContain(filesMarker('01ABC'))
-    expect(files).toContain('b.pdf: не удалось получить (HTTP 404)')
+    expect(files.split('\n').slice(-2)).toEqual(['a.pdf', 'b.pdf: не удалось получить'])
+    expect(commentText({ ...base, kind: 'files', files: [{ name: 'b.pdf', notAttached: true }] })).toContain('b.pdf: could not be fetched')
     expect(commentText({ ...base, kind: 'repeat', meta: {} })).not.toContain(filesMarker('01ABC'))
   })
 

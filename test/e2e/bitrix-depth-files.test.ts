@@ -10,7 +10,9 @@ import { buildConfig } from '../../src/config/load.ts'
 import { startRig, type Rig } from './bitrix-depth-rig.ts'
 
 const PDF = Buffer.from('%PDF-1.4\n% test document\n')
-const PNG = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 1, 2, 3])
+// A real PNG header (signature + IHDR): uploads are checked by content, not by name.
+const PNG = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13]), Buffer.from('IHDR'),
+  Buffer.from([0, 0, 0, 1, 0, 0, 0, 1, 8, 6, 0, 0, 0, 0x1f, 0x15, 0xc4, 0x89])])
 
 function multipart (parts: Array<{ name: string, value?: string, file?: { filename: string, type: string, bytes: Buffer } }>): { body: Buffer, type: string } {
   const boundary = 'depthFilesBoundary'
@@ -42,7 +44,9 @@ describe('files', () => {
       config: (emu) => buildConfig({
         forms: {
           upload: { portal: 'default', fields: { name: 'NAME' }, files: { maxBytes: 1000, maxFiles: 2, types: ['application/pdf', 'image/*'], target: 'UF_CRM_DOCS' } },
-          comment: { name: 'CF7', portal: 'default', fields: { 'your-name': 'NAME' }, files: { maxBytes: 1000, types: ['.txt', '.pdf'], fields: ['your-file'], download: true } },
+          // The site is this machine: fetching from it needs the opt-in (test/e2e/bitrix-depth-file-links.test.ts shows the default).
+          comment: { name: 'CF7', portal: 'default', fields: { 'your-name': 'NAME' },
+            files: { maxBytes: 1000, types: ['.txt', '.pdf'], fields: ['your-file'], download: true, allowPrivateAddresses: true } },
           noFiles: { portal: 'default', fields: { name: 'NAME' } }
         }
       }, { B24_WEBHOOK_URL: emu.webhookUrl })
@@ -120,11 +124,12 @@ describe('files', () => {
     expect(Buffer.from(files[1]!.content, 'base64').equals(PDF)).toBe(true)
   })
 
-  it('a link that cannot be fetched within the limits is named with the reason; the lead is delivered', async () => {
+  it('a link that cannot be fetched within the limits gets the neutral note (the reason is logged); the lead is delivered', async () => {
     const id = await rig.post('comment', { 'your-name': 'B', 'your-file': `${siteUrl}/uploads/huge.pdf` })
     const rec = await rig.settled(id)
     expect(rec.status).toBe('delivered')
-    expect(rig.emulator.comments()[0]!.COMMENT).toContain('huge.pdf: не удалось получить (larger than 1000 bytes)')
+    expect(rig.emulator.comments()[0]!.COMMENT.split('\n').at(-1)).toBe('huge.pdf: не удалось получить')
+    expect(rig.logs.some(l => l.includes(id) && l.includes('larger than 1000 bytes') && l.includes('RELAY_ERR_LINK_FAILED'))).toBe(true)
     expect(rig.emulator.files()).toHaveLength(0)
   })
 

@@ -4,18 +4,19 @@ import type { FastifyInstance } from 'fastify'
 import pino from 'pino'
 import { buildApp } from '../../src/app.ts'
 import type { RelayConfig } from '../../src/config/schema.ts'
+import type { LinkFetchDeps } from '../../src/delivery/link-fetch.ts'
 import { DeliveryWorker } from '../../src/delivery/worker.ts'
 import { startEmulator, type Emulator, type EmulatorOptions } from '../../src/emulator/index.ts'
 import type { Counters } from '../../src/outbox/counters.ts'
-import { openSqliteOutbox, type SqliteOutbox } from '../../src/outbox/sqlite.ts'
-import type { SubmissionRecord } from '../../src/outbox/types.ts'
+import { openSqliteOutbox } from '../../src/outbox/sqlite.ts'
+import type { Outbox, SubmissionRecord } from '../../src/outbox/types.ts'
 import { waitFor } from '../helpers/wait-for.ts'
 
 export interface Rig {
   emulator: Emulator
   /** The relay's address, http://127.0.0.1:<port> */
   baseUrl: string
-  outbox: SqliteOutbox
+  outbox: Outbox
   worker: DeliveryWorker
   /** Every log line the relay wrote, as JSON text. */
   logs: string[]
@@ -36,6 +37,10 @@ export interface RigOptions {
   counters?: Counters
   /** The emulator to use instead of starting one (closed by the caller). */
   shared?: Emulator
+  /** How the worker resolves file links and which addresses it takes as public. */
+  linkFetch?: LinkFetchDeps
+  /** The store to use instead of in-memory SQLite (a Redis outbox); closed with the rig. */
+  outbox?: Outbox
 }
 
 export async function startRig (opts: RigOptions): Promise<Rig> {
@@ -44,9 +49,10 @@ export async function startRig (opts: RigOptions): Promise<Rig> {
   const logs: string[] = []
   const sink = new Writable({ write (chunk, _enc, done) { logs.push(String(chunk)); done() } })
   const logger = pino({ level: 'debug', redact: { paths: ['password', '*.password', 'webhook', '*.webhook'], censor: '[redacted]' } }, sink)
-  const outbox = await openSqliteOutbox({ path: ':memory:', durability: 'full' })
+  const outbox = opts.outbox ?? await openSqliteOutbox({ path: ':memory:', durability: 'full' })
   const makeWorker = (counters?: Counters): DeliveryWorker =>
-    new DeliveryWorker({ outbox, config: () => config, logger, idleMs: 20, ...(counters !== undefined ? { counters } : {}) })
+    new DeliveryWorker({ outbox, config: () => config, logger, idleMs: 20, ...(counters !== undefined ? { counters } : {}),
+      ...(opts.linkFetch !== undefined ? { linkFetch: opts.linkFetch } : {}) })
   let worker = makeWorker(opts.counters)
   const app: FastifyInstance = await buildApp({ config: () => config, outbox, logger, onAccepted: id => worker.wake(id) })
   await app.listen({ port: 0, host: '127.0.0.1' })

@@ -1,3 +1,4 @@
+import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { buildConfig } from '../../src/config/load.ts'
 import { decodePartName, FileCollector, intakeBodyLimit, safeFileName } from '../../src/intake/files.ts'
@@ -38,6 +39,34 @@ describe('intake files', () => {
     const none = new FileCollector(rules)
     none.addLinks({ 'your-file': 'ftp://x.example/a.pdf not-a-url' })
     expect(none.items()).toEqual([])
+  })
+
+  it('verifyContent refuses bytes unlike their name (415 RELAY_ERR_FILE_CONTENT); a link with a broken %-escape is a 400', async () => {
+    const roomy = { ...rules, maxBytes: 1000 }
+    const c = new FileCollector(roomy)
+    c.addBase64('f', { filename: 'scan.pdf', content: Buffer.from('MZ' + '\0'.repeat(200)).toString('base64') })
+    await expect(c.verifyContent()).rejects.toMatchObject({ code: 'RELAY_ERR_FILE_CONTENT', statusCode: 415 })
+    const ok = new FileCollector(roomy)
+    ok.addBase64('f', { filename: 'scan.pdf', content: Buffer.from('%PDF-1.7\n').toString('base64') })
+    await expect(ok.verifyContent()).resolves.toBeUndefined()
+    for (const bad of ['%', '%zz', '%E0%A4%A']) {
+      expect(() => new FileCollector(rules).addLinks({ 'your-file': `https://x.example/${bad}.pdf` }))
+        .toThrow(expect.objectContaining({ code: 'RELAY_ERR_MALFORMED_FILE_LINK', statusCode: 400 }))
+    }
+  })
+
+  it('any link text either passes or is refused with a 4xx code, never a plain exception', () => {
+    const tricky = fc.constantFrom('%', '%zz', '%E0', '%A4%A', '%ED%A0%80', '%C0%AF', '/', '.pdf', '?', '#', '%00', ' ')
+    const piece = fc.oneof(tricky, fc.string({ maxLength: 6 }))
+    fc.assert(fc.property(fc.array(piece, { maxLength: 12 }), (pieces) => {
+      try {
+        new FileCollector({ ...rules, maxFiles: 20 }).addLinks({ 'your-file': `https://x.example/${pieces.join('')}` })
+      } catch (err) {
+        const status = (err as { statusCode?: number }).statusCode ?? 500
+        expect(status).toBeGreaterThanOrEqual(400)
+        expect(status).toBeLessThan(500)
+      }
+    }), { numRuns: 500 })
   })
 
   it('the route body limit grows for forms that take base64 files', () => {

@@ -69,6 +69,7 @@ export async function submitRoutes (app: FastifyInstance, deps: SubmitRouteDeps)
     // A form with `files` keeps uploads and CF7 file fields (src/intake/files.ts); others only note them.
     const files = form.files !== undefined ? new FileCollector(form.files) : undefined
     const posted = await readValues(request, form.charset, config.limits, files)
+    await files?.verifyContent()
     const successUrl = guard.successTarget(request, form, posted) ?? form.successUrl
     // Spam gets the answer a person would get (bots learn nothing), but is only kept for review.
     const screened = await guard.screen(request, formId, form, posted)
