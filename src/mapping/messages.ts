@@ -10,6 +10,9 @@ export interface Messages {
   notKnown: (target: string, value: string) => string
   notId: (target: string, value: string) => string
   tooLong: (target: string, value: string) => string
+  notEmail: (label: string, value: string) => string
+  /** Said after the name of a file the visitor attached. */
+  attachment: string
   /** Readable names of the Contact Form 7 special mail tags and of the fields embed.js adds. */
   specialTags: Readonly<Record<string, string>>
 }
@@ -22,6 +25,8 @@ const EN: Messages = {
   notKnown: (target, value) => `${target}: '${value}' is not a known value`,
   notId: (target, value) => `${target}: '${value}' is not a valid id`,
   tooLong: (target, value) => `${target}: '${value}' is longer than the CRM accepts`,
+  notEmail: (label, value) => `${label}: '${value}' could not be used as an e-mail address`,
+  attachment: 'attachment',
   specialTags: {
     _remote_ip: 'IP address',
     _user_agent: 'Browser',
@@ -64,6 +69,8 @@ const RU: Messages = {
   notKnown: (target, value) => `${target}: значения '${value}' нет в справочнике`,
   notId: (target, value) => `${target}: '${value}' не является идентификатором`,
   tooLong: (target, value) => `${target}: значение длиннее допустимого '${value}'`,
+  notEmail: (label, value) => `${label}: '${value}' не удалось использовать как адрес e-mail`,
+  attachment: 'вложение',
   specialTags: {
     _remote_ip: 'IP-адрес',
     _user_agent: 'Браузер',

@@ -28,6 +28,8 @@ export interface RelayMetrics extends LaneMetrics {
   /** outcome: accepted | duplicate | refused | spam; code: the refusal's RELAY_ERR_* code, else "". */
   submissions: Counter<'form' | 'outcome' | 'code'>
   spam: SpamCounter
+  /** Values that failed their check (e-mail, date, amount, id, dictionary, length) and were kept in COMMENTS. */
+  keptValues: Counter<'form' | 'check'>
   /** Pending + leased submissions per portal, read from the store at scrape time. */
   queueDepth: Gauge<'portal'>
   deadLetters: Gauge<'portal'>
@@ -63,6 +65,12 @@ export function createMetrics (registry: Registry): RelayMetrics {
         submissions.inc({ form: labels.form, outcome: 'spam', code: '' }, value)
       }
     },
+    keptValues: new Counter({
+      name: 'relay_values_kept_total',
+      help: 'Submitted values that failed their check and were kept as typed in COMMENTS; the lead was delivered',
+      labelNames: ['form', 'check'] as const,
+      registers
+    }),
     deliveries: new Counter({
       name: 'relay_deliveries_total',
       help: 'Delivery outcomes per submission and portal: delivered, recovered (found by ORIGIN_ID), retry, dead, released',
