@@ -8,6 +8,7 @@ import { backoffMs } from './backoff.ts'
 
 export type PortalEffect =
   | { state: 'paused_auth' }
+  | { state: 'paused_not_found' }
   | { state: 'rate_limited', until: number }
   | { state: 'unreachable' }
 

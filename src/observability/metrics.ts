@@ -34,13 +34,13 @@ export interface RelayMetrics extends LaneMetrics {
   queueDepth: Gauge<'portal'>
   deadLetters: Gauge<'portal'>
   oldestPendingAgeSeconds: Gauge
-  /** 1 for the portal's current state (ok, paused_auth, rate_limited, unreachable), 0 for the others. */
+  /** 1 for the portal's current state (ok, paused_auth, paused_not_found, rate_limited, unreachable), 0 for the others. */
   portalState: Gauge<'portal' | 'state'>
   httpRequests: Counter<'method' | 'route' | 'status'>
   httpSeconds: Histogram<'method' | 'route'>
 }
 
-export const PORTAL_STATES = ['ok', 'paused_auth', 'rate_limited', 'unreachable'] as const
+export const PORTAL_STATES = ['ok', 'paused_auth', 'paused_not_found', 'rate_limited', 'unreachable'] as const
 
 export function createMetrics (registry: Registry): RelayMetrics {
   const registers = [registry]
