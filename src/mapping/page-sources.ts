@@ -44,7 +44,14 @@ export function pageKey (text: string): string | undefined {
     return undefined
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') return undefined
-  return `${url.host}${decodePath(url.pathname).replace(/\/+$/, '')}`.toLowerCase()
+  return `${url.host}${trimSlashes(decodePath(url.pathname))}`.toLowerCase()
+}
+
+/** Drops trailing slashes with one backward pass (a /\/+$/ regex backtracks on a long run of slashes). */
+function trimSlashes (path: string): string {
+  let end = path.length
+  while (end > 0 && path.charCodeAt(end - 1) === 47) end--
+  return path.slice(0, end)
 }
 
 /** Special mail tags WordPress fills from titles it has already HTML-escaped (wptexturize: &#8211;, &amp;). */
