@@ -80,7 +80,8 @@ const batchReplySchema = batchResultSchema.transform((r) => ({
  * `result_time: []`, and the reset time (up to 10 minutes away) only in the outer `time`. The
  * command's own timing wins when it has one; else the outer one is attached to the error.
  */
-function withResetTime (errors: Record<string, BatchCommandError>, times: Record<string, BitrixTime>, outer: BitrixTime | undefined): Record<string, BatchCommandError> {
+function withResetTime (errors: Record<string, BatchCommandError>, times: Record<string, BitrixTime>,
+  outer: BitrixTime | undefined): Record<string, BatchCommandError> {
   const out: Record<string, BatchCommandError> = {}
   for (const [key, entry] of Object.entries(errors)) {
     const own = Object.hasOwn(times, key) ? times[key] : undefined

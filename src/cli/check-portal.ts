@@ -114,22 +114,26 @@ async function modeFinding (at: string, portal: PortalConfig, forms: Array<[stri
   try {
     mode = await crmMode(client)
   } catch (err) {
-    return { level: 'warn', key: `${at}.crmMode`, message: `could not read the CRM mode (crm.settings.mode.get): ${(err as Error).message}` }
+    return {
+      level: 'warn', key: `${at}.crmMode`, message: `could not read the CRM mode (crm.settings.mode.get): ${(err as Error).message}` }
   }
+  const key = `${at}.crmMode`
   if (mode === 1) {
+    const classic = `the portal runs the CRM in ${describeCrmMode(mode)}`
     return portal.crmMode === 'simple'
-      ? { level: 'warn', key: `${at}.crmMode`, message: `the portal runs the CRM in ${describeCrmMode(mode)}, but crmMode: simple is set; set crmMode: auto` }
-      : { level: 'ok', key: `${at}.crmMode`, message: `the portal runs the CRM in ${describeCrmMode(mode)}` }
+      ? { level: 'warn', key, message: `${classic}, but crmMode: simple is set; set crmMode: auto` }
+      : { level: 'ok', key, message: classic }
   }
   const leadForms = forms.filter(([, form]) => form.entity !== 'deal').map(([id]) => id)
   if (portal.crmMode === 'simple' && leadForms.length === 0) {
-    return { level: 'ok', key: `${at}.crmMode`, message: 'the portal runs the CRM in simple mode (no leads); crmMode: simple and entity: deal are set' }
+    return { level: 'ok', key, message: 'the portal runs the CRM in simple mode (no leads); crmMode: simple and entity: deal are set' }
   }
   const what = [
     portal.crmMode !== 'simple' ? `crmMode: simple on portals.${at.slice('portals.'.length)}` : '',
     leadForms.length > 0 ? `entity: deal on ${leadForms.map(id => `forms.${id}`).join(', ')}` : ''
   ].filter(Boolean).join(' and ')
-  return { level: 'warn', key: `${at}.crmMode`, message: `the portal runs the CRM in simple mode: there are no leads, each new lead becomes a deal at once; set ${what}` }
+  const simple = 'the portal runs the CRM in simple mode: there are no leads, each new lead becomes a deal at once'
+  return { level: 'warn', key, message: `${simple}; set ${what}` }
 }
 
 function accessFinding (at: string, err: unknown): Finding {

@@ -44,7 +44,8 @@ export interface LaneStatus {
   failed: number
 }
 
-const NOT_FOUND_MESSAGE = 'every call to the portal answers ERROR_METHOD_NOT_FOUND (404): the webhook URL is mistyped, or the portal moved or is gone'
+const NOT_FOUND_MESSAGE =
+  'every call to the portal answers ERROR_METHOD_NOT_FOUND (404): the webhook URL is mistyped, or the portal moved or is gone'
 
 export class PortalLane {
   readonly #status: LaneStatus
@@ -306,7 +307,8 @@ export class PortalLane {
       this.#pausedUntil = this.now() + this.settings.authProbeMs
     } else if (effect.state === 'paused_not_found') {
       if (this.#status.state !== 'paused_not_found') {
-        this.log.error({ probeMs: this.settings.authProbeMs }, `PORTAL PAUSED: ${NOT_FOUND_MESSAGE}; submissions stay queued until it answers again`)
+        this.log.error({ probeMs: this.settings.authProbeMs },
+          `PORTAL PAUSED: ${NOT_FOUND_MESSAGE}; submissions stay queued until it answers again`)
       }
       this.#setState('paused_not_found', error ?? { code: 'RELAY_ERR_B24_METHOD_NOT_FOUND', message: NOT_FOUND_MESSAGE })
       this.#pausedUntil = this.now() + this.settings.authProbeMs

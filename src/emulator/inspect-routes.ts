@@ -73,7 +73,8 @@ export function registerInspectRoutes (app: FastifyInstance, state: PortalState)
     const body = isRecord(request.body) ? request.body : {}
     const { method, until } = body
     if (typeof method !== 'string' || method === '' || typeof until !== 'number' || !Number.isFinite(until)) {
-      return reply.code(400).send({ error: 'INVALID_BLOCK', error_description: 'Send {"method": "crm.lead.add", "until": <unix ms, 0 to lift>}' })
+      const hint = 'Send {"method": "crm.lead.add", "until": <unix ms, 0 to lift>}'
+      return reply.code(400).send({ error: 'INVALID_BLOCK', error_description: hint })
     }
     if (until > 0) state.blocked.set(method.toLowerCase(), until)
     else state.blocked.delete(method.toLowerCase())

@@ -5,7 +5,8 @@ import { bodyParams } from './body-parsers.ts'
 import { successBody, timeInfo } from './envelope.ts'
 import type { MethodRegistry } from './registry.ts'
 import {
-  OperationLimitError, RestError, internalServerError, invalidCredentials, methodNotFound, noAuthFound, queryLimitExceeded, serviceUnavailable
+  OperationLimitError, RestError, internalServerError, invalidCredentials, methodNotFound, noAuthFound, queryLimitExceeded,
+  serviceUnavailable
 } from './rest-error.ts'
 import { parseRestPath, queryString } from './rest-path.ts'
 import { mergeParams, parseBracketQuery } from './request-params.ts'
@@ -77,7 +78,9 @@ async function serve (request: FastifyRequest, state: PortalState, registry: Met
     // The outer batch call is not metered; its nested calls are.
     const operating = state.operating.add(method, method === 'batch' ? 0 : (finishMs - startMs) / 1000)
     // A batch with a blocked command carries that command's reset time outside, as recorded live.
-    const outer = res.operatingResetAt !== undefined ? { resetAt: res.operatingResetAt, seconds: 0 } : quirks.operatingInTime ? operating : undefined
+    const outer = res.operatingResetAt !== undefined
+      ? { resetAt: res.operatingResetAt, seconds: 0 }
+      : quirks.operatingInTime ? operating : undefined
     const { operatingResetAt: _reset, ...result } = res
     return { status: 200, body: successBody(result, timeInfo(startMs, finishMs, outer)) }
   } catch (err) {

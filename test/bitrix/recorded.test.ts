@@ -42,7 +42,10 @@ describe('recorded Bitrix24 answers through the client', () => {
       { key: '35943', method: 'crm.lead.get', params: { id: 35943 } }
     ])
     expect(reply.results).toEqual({ 35943: { ID: '35943' } })
-    expect(reply.errors).toEqual({ 0: { error: '', description: 'ID is not defined or invalid.' }, 1: { error: '', description: 'Not found' } })
+    expect(reply.errors).toEqual({
+      0: { error: '', description: 'ID is not defined or invalid.' },
+      1: { error: '', description: 'Not found' }
+    })
     expect(classifyCommandError(reply.errors[1]!).kind).toBe('validation')
   })
 
@@ -55,10 +58,11 @@ describe('recorded Bitrix24 answers through the client', () => {
   })
 
   it('crm.contact.add in a batch answers an integer id; a list command an empty list with total 0', async () => {
-    const added = await (await replaying('fb24-crm_contact_add_batch.json')).batch([{ key: 'order0000000000', method: 'crm.contact.add', params: {} }])
+    const key = 'order0000000000'
+    const added = await (await replaying('fb24-crm_contact_add_batch.json')).batch([{ key, method: 'crm.contact.add', params: {} }])
     expect(added.results).toEqual({ order0000000000: 58943 })
     expect(added.errors).toEqual({})
-    const listed = await (await replaying('fb24-batch_list_empty.json')).batch([{ key: 'order0000000000', method: 'crm.lead.list', params: {} }])
+    const listed = await (await replaying('fb24-batch_list_empty.json')).batch([{ key, method: 'crm.lead.list', params: {} }])
     expect(listed.results).toEqual({ order0000000000: [] })
     expect(listed.totals).toEqual({ order0000000000: 0 })
   })

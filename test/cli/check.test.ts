@@ -62,7 +62,8 @@ describe('b24-form-relay check', () => {
         'each new lead becomes a deal at once; set crmMode: simple on portals.main and entity: deal on forms.contact')
       expect(simple.out).not.toContain('All checks passed.')
       const set = await cli(['check', '--config', config({ fields: { name: 'NAME' }, entity: 'deal' }, { crmMode: 'simple' })])
-      expect(set.out).toContain('[ok]    portals.main.crmMode: the portal runs the CRM in simple mode (no leads); crmMode: simple and entity: deal are set')
+      expect(set.out).toContain('[ok]    portals.main.crmMode: the portal runs the CRM in simple mode (no leads); ' +
+        'crmMode: simple and entity: deal are set')
     } finally {
       emulator.setCrmMode(1)
     }

@@ -32,7 +32,8 @@ describe('portal outages the relay must survive', () => {
   it('a portal answering 404 to everything keeps every submission queued, then delivers each exactly once', async () => {
     emulator = await startEmulator({ faults: { notFound: 1 } })
     const emu = emulator
-    const config = buildConfig({ delivery: { authProbeMs: 100, retryBaseMs: 10, retryMaxMs: 20, maxAttempts: 3 } }, { B24_WEBHOOK_URL: emu.webhookUrl })
+    const delivery = { authProbeMs: 100, retryBaseMs: 10, retryMaxMs: 20, maxAttempts: 3 }
+    const config = buildConfig({ delivery }, { B24_WEBHOOK_URL: emu.webhookUrl })
     outbox = await openSqliteOutbox({ path: ':memory:', durability: 'full' })
     const o = outbox
     worker = new DeliveryWorker({ outbox, config: () => config, logger, idleMs: 20 })
@@ -42,7 +43,8 @@ describe('portal outages the relay must survive', () => {
     try {
       const ids: string[] = []
       for (let i = 0; i < 12; i++) {
-        const res = await app.inject({ method: 'POST', url: '/f/default', payload: { name: `Lost ${i}`, phone: `+7901000${String(i).padStart(4, '0')}` } })
+        const payload = { name: `Lost ${i}`, phone: `+7901000${String(i).padStart(4, '0')}` }
+        const res = await app.inject({ method: 'POST', url: '/f/default', payload })
         expect(res.statusCode).toBe(202)
         ids.push(res.json().id)
       }
@@ -57,7 +59,9 @@ describe('portal outages the relay must survive', () => {
 
       const ready = await app.inject({ url: '/readyz' })
       expect(ready.statusCode).toBe(503)
-      expect(ready.json().portals.default).toMatchObject({ state: 'paused_not_found', lastError: { code: 'RELAY_ERR_B24_METHOD_NOT_FOUND' } })
+      expect(ready.json().portals.default).toMatchObject({
+        state: 'paused_not_found', lastError: { code: 'RELAY_ERR_B24_METHOD_NOT_FOUND' }
+      })
       expect(ready.json().portals.default.lastError.message).toMatch(/webhook URL/)
 
       emu.setFaults({})
@@ -89,7 +93,8 @@ describe('portal outages the relay must survive', () => {
     // Scheduled for the reset time the batch answer carried outside, to the second; not "in 60 s".
     expect(retried.nextAttemptAt).toBe(Math.ceil(until / 1000) * 1000)
     expect(worker.status()[0]?.state).toBe('rate_limited')
-    const lead = await waitFor(() => emu.leads().find(l => l.fields.ORIGIN_ID === id), { timeoutMs: 30_000, what: 'the lead after the reset' })
+    const lead = await waitFor(() => emu.leads().find(l => l.fields.ORIGIN_ID === id),
+      { timeoutMs: 30_000, what: 'the lead after the reset' })
     expect(lead.fields.TITLE).toBe('Blocked')
     expect(emu.leads()).toHaveLength(1)
     expect(emu.stats().byMethod.batch).toBe(2)

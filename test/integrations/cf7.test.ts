@@ -21,7 +21,8 @@ const DOC = fileURLToPath(new URL('../../docs/cf7.md', import.meta.url))
 
 /** One request exactly as CF7 to Webhook 4.1.0 sent it (see test/fixtures/cf7-captured/README.md). */
 interface CapturedRequest { method: string, headers: Record<string, string>, raw_body: string }
-const CAPTURED = JSON.parse(readFileSync(fileURLToPath(new URL('../fixtures/cf7-captured/cf7-to-webhook-request.json', import.meta.url)), 'utf8')) as CapturedRequest
+const CAPTURED_FILE = fileURLToPath(new URL('../fixtures/cf7-captured/cf7-to-webhook-request.json', import.meta.url))
+const CAPTURED = JSON.parse(readFileSync(CAPTURED_FILE, 'utf8')) as CapturedRequest
 const SECRET = CAPTURED.headers['x-relay-secret'] as string
 const WP_HEADERS = { 'content-type': 'application/json; charset=UTF-8', 'user-agent': 'WordPress/6.8; https://shop.example.ru' }
 
@@ -99,7 +100,8 @@ describe('CF7 to Webhook payloads → relay (configured as docs/cf7.md says) →
     const res = await fetch(`${base}/f/cf7`, { method: CAPTURED.method, body, headers: CAPTURED.headers })
     expect(res.status).toBe(202)
     const { id } = await res.json() as { id: string }
-    return sentFields(await waitFor(() => emulator.leads().find((l) => l.fields.ORIGIN_ID === id), { what: 'the lead of the captured request' }))
+    const lead = await waitFor(() => emulator.leads().find((l) => l.fields.ORIGIN_ID === id), { what: 'the lead of the captured request' })
+    return sentFields(lead)
   }
 
   /** Sets one key of the PHP-encoded JSON body to a new JSON-encoded value, keeping every other byte. */
@@ -150,10 +152,12 @@ describe('CF7 to Webhook payloads → relay (configured as docs/cf7.md says) →
     const lead = await replayCaptured(setKey('product-url',
       'http://127.0.0.1:19010/kofemashina-magnifica-s/?color=black&utm_source=vk&utm_campaign=retarget&utm_content=banner'))
     // The visitor's own utm_* fields win; the product page's tags fill only what they left empty.
-    expect(lead).toEqual({ ...CAPTURED_LEAD, UF_CRM_PRODUCT_URL: 'http://127.0.0.1:19010/kofemashina-magnifica-s/?color=black', UTM_CONTENT: 'banner' })
+    const page = 'http://127.0.0.1:19010/kofemashina-magnifica-s/?color=black'
+    expect(lead).toEqual({ ...CAPTURED_LEAD, UF_CRM_PRODUCT_URL: page, UTM_CONTENT: 'banner' })
   })
 
-  it.each(['anna..petrova@example.ru', 'anna@example.r', '.anna@mail.ru'])('an odd e-mail CF7 accepted (%s) is kept as typed, and the lead is delivered', async (email) => {
+  const odd = ['anna..petrova@example.ru', 'anna@example.r', '.anna@mail.ru']
+  it.each(odd)('an odd e-mail CF7 accepted (%s) is kept as typed, and the lead is delivered', async (email) => {
     const lead = await replayCaptured(setKey('your-email', email))
     const { EMAIL: _email, ...rest } = CAPTURED_LEAD
     const note = `your-email: '${email}' не удалось использовать как адрес e-mail`

@@ -24,7 +24,8 @@ describe('a value the visitor cannot fix never refuses a lead', () => {
     expect(ru.fields.PHONE).toEqual([{ VALUE: '+79001234567', VALUE_TYPE: 'MOBILE' }])
     expect(commentLines(ru)).toEqual([`your-email: '${email}' не удалось использовать как адрес e-mail`])
     expect(ru.kept).toEqual([{ field: 'EMAIL_WORK', check: 'email' }])
-    const en = run({ secret: SECRET, language: 'en', labels: { 'your-email': 'E-mail' }, fields: { 'your-email': 'EMAIL_WORK' } }, { 'your-email': email })
+    const en = run({ secret: SECRET, language: 'en', labels: { 'your-email': 'E-mail' }, fields: { 'your-email': 'EMAIL_WORK' } },
+      { 'your-email': email })
     expect(commentLines(en)).toEqual([`E-mail: '${email}' could not be used as an e-mail address`])
   })
 

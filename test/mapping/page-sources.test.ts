@@ -87,7 +87,8 @@ describe('nothing said twice', () => {
   })
 
   it('the note after an attached file follows the form language', () => {
-    expect(commentLines(run({ labels: { 'file-1': 'Файл' } }, { 'file-1': 'чертёж.pdf (attachment)' }))).toEqual(['Файл: чертёж.pdf (вложение)'])
+    const ru = run({ labels: { 'file-1': 'Файл' } }, { 'file-1': 'чертёж.pdf (attachment)' })
+    expect(commentLines(ru)).toEqual(['Файл: чертёж.pdf (вложение)'])
     expect(commentLines(run({ language: 'en' }, { 'file-1': 'plan.pdf (attachment)' }))).toEqual(['file-1: plan.pdf (attachment)'])
   })
 })

@@ -106,7 +106,8 @@ export async function healthRoutes (app: FastifyInstance, deps: HealthDeps): Pro
     schema: {
       tags: ['health'],
       summary: 'Readiness: the store is writable; portal states, queue depth, oldest pending age',
-      description: '200 while the store can be written and no portal answers 404 to every call (other portal trouble does not make the relay unready: intake still works), 503 otherwise.'
+      description: '200 while the store can be written and no portal answers 404 to every call ' +
+        '(other portal trouble does not make the relay unready: intake still works), 503 otherwise.'
     }
   }, async (_request, reply) => {
     const report = await readiness(deps)
