@@ -18,7 +18,8 @@ describe('decide', () => {
   })
 
   it('operating limit: a reset time beyond the 10-minute window (a skewed clock) waits the window at most', () => {
-    expect(decide({ ...base, kind: 'operation_limit', resetAt: NOW + 3_600_000, outcomeUnknown: false })).toMatchObject({ action: 'retry', at: NOW + 600_000 })
+    const d = decide({ ...base, kind: 'operation_limit', resetAt: NOW + 3_600_000, outcomeUnknown: false })
+    expect(d).toMatchObject({ action: 'retry', at: NOW + 600_000 })
   })
 
   it('operating limit without a reset time waits 60 s', () => {
