@@ -106,8 +106,9 @@ export const formSchema = z.preprocess(assigneeListToRotation, z.object({
   /** Every submitted field that is not mapped becomes a "label: value" line in COMMENTS. */
   unmappedToComments: z.boolean().default(true),
   /**
-   * A value that fails its check (e-mail, date, amount, id, list value): keep = deliver the lead with the
-   * value as typed in COMMENTS; ask = answer 400 naming the field (e-mail only; the others are always kept).
+   * A value that fails its check (e-mail, date, amount, id, list value) or a missing `required` field:
+   * keep = deliver the lead with the value as typed (or the gap) noted in COMMENTS; ask = answer 400 naming
+   * the field (e-mail and required only; the other checks always keep).
    * Default: keep for server senders (secret, hmacSecret, a WordPress webhook), ask for browser forms.
    */
   invalidValues: z.enum(['keep', 'ask']).optional(),

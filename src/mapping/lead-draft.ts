@@ -31,7 +31,7 @@ export interface DraftContext {
 export interface KeptValue {
   /** The lead field it was meant for (EMAIL_WORK, BIRTHDATE, OPPORTUNITY…). */
   field: string
-  check: 'email' | 'date' | 'amount' | 'id' | 'dictionary' | 'length'
+  check: 'email' | 'date' | 'amount' | 'id' | 'dictionary' | 'length' | 'required'
 }
 
 type ScalarValue = string | number | string[]
@@ -39,6 +39,11 @@ type ScalarValue = string | number | string[]
 export class LeadDraft {
   readonly errors: FieldErrors = {}
   readonly kept: KeptValue[] = []
+
+  /** How values that fail their check are handled (see ./invalid-values.ts). */
+  get invalidValues (): InvalidValues {
+    return this.ctx.invalidValues
+  }
   private readonly scalars = new Map<string, ScalarValue>()
   private readonly multi = new Map<MultiFieldType, MultiFieldValue[]>()
   /** Values of fields mapped to COMMENTS: they open the comment. */

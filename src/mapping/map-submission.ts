@@ -146,7 +146,14 @@ export function mapSubmission (input: MapInput): MapResult {
 
   for (const required of form.required) {
     const name = findSubmitted(submitted, required)
-    if (name === undefined || (cleaned.get(name) ?? []).length === 0) draft.errors[name ?? required] = FIELD_ERRORS.required
+    if (name !== undefined && (cleaned.get(name) ?? []).length > 0) continue
+    if (draft.invalidValues === 'ask') {
+      draft.errors[name ?? required] = FIELD_ERRORS.required
+      continue
+    }
+    // A server sender's visitor cannot add the value any more: the lead goes, saying what is missing.
+    draft.addNote(messages.missingRequired(label(name ?? required)))
+    draft.kept.push({ field: name ?? required, check: 'required' })
   }
 
   const product = findProductPage(form, submitted, cleaned, mapped)

@@ -11,6 +11,7 @@ export interface Messages {
   notId: (target: string, value: string) => string
   tooLong: (target: string, value: string) => string
   notEmail: (label: string, value: string) => string
+  missingRequired: (label: string) => string
   /** Said after the name of a file the visitor attached. */
   attachment: string
   /** Readable names of the Contact Form 7 special mail tags and of the fields embed.js adds. */
@@ -27,6 +28,7 @@ const EN: Messages = {
   tooLong: (target, value) => `${target}: '${value}' is longer than the CRM accepts`,
   notEmail: (label, value) => `${label}: '${value}' could not be used as an e-mail address`,
   attachment: 'attachment',
+  missingRequired: (label) => `${label}: required, but not filled in`,
   specialTags: {
     _remote_ip: 'IP address',
     _user_agent: 'Browser',
@@ -71,6 +73,7 @@ const RU: Messages = {
   tooLong: (target, value) => `${target}: значение длиннее допустимого '${value}'`,
   notEmail: (label, value) => `${label}: '${value}' не удалось использовать как адрес e-mail`,
   attachment: 'вложение',
+  missingRequired: (label) => `${label}: обязательное поле не заполнено`,
   specialTags: {
     _remote_ip: 'IP-адрес',
     _user_agent: 'Браузер',

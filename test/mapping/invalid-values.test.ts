@@ -36,6 +36,14 @@ describe('a value the visitor cannot fix never refuses a lead', () => {
     expect(kept.errors).toEqual({})
   })
 
+  it('a required field a server sender left empty is noted, not refused; a browser form is asked', () => {
+    const kept = run({ secret: SECRET, required: ['tel-1'], labels: { 'tel-1': 'Телефон' } }, { 'your-name': 'Анна' })
+    expect(kept.errors).toEqual({})
+    expect(commentLines(kept)).toEqual(['your-name: Анна', 'Телефон: обязательное поле не заполнено'])
+    expect(kept.kept).toEqual([{ field: 'tel-1', check: 'required' }])
+    expect(run({ required: ['tel-1'] }, { 'your-name': 'Анна' }).errors).toEqual({ 'tel-1': 'required' })
+  })
+
   it('every other check keeps the value and counts it, for every sender', () => {
     const result = run({ secret: SECRET, fields: { d: 'BIRTHDATE', a: 'OPPORTUNITY', s: 'SOURCE_ID', u: 'ASSIGNED_BY_ID' } },
       { d: '31.02.1990', a: 'дорого', s: 'Голубиная почта', u: 'Маша' })
