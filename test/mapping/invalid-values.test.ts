@@ -39,7 +39,7 @@ describe('a value the visitor cannot fix never refuses a lead', () => {
   it('a required field a server sender left empty is noted, not refused; a browser form is asked', () => {
     const kept = run({ secret: SECRET, required: ['tel-1'], labels: { 'tel-1': 'Телефон' } }, { 'your-name': 'Анна' })
     expect(kept.errors).toEqual({})
-    expect(commentLines(kept)).toEqual(['your-name: Анна', 'Телефон: обязательное поле не заполнено'])
+    expect(commentLines(kept)).toEqual(['Телефон: обязательное поле не заполнено', 'your-name: Анна'])
     expect(kept.kept).toEqual([{ field: 'tel-1', check: 'required' }])
     expect(run({ required: ['tel-1'] }, { 'your-name': 'Анна' }).errors).toEqual({ 'tel-1': 'required' })
   })
