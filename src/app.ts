@@ -93,6 +93,7 @@ export async function buildApp (deps: AppDeps): Promise<FastifyInstance> {
 
   const intakeOutbox = deps.metrics !== undefined ? countingOutbox(deps.outbox, deps.metrics) : deps.outbox
   await app.register(submitRoutes, { config: deps.config, outbox: intakeOutbox, now, onAccepted: deps.onAccepted ?? (() => {}),
+    onKept: (form, check) => metrics?.keptValues.inc({ form, check }),
     security: { spamStore, redis: deps.redis, onSpam: (form, reason) => metrics?.spam.inc({ form, reason }) } })
   await app.register(healthRoutes, status)
   if (deps.metrics !== undefined) {

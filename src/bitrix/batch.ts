@@ -3,7 +3,7 @@ import qs from 'qs'
 import { z } from 'zod'
 import { BitrixUsageError } from './errors.ts'
 import { assertMethodName } from './method-name.ts'
-import { batchResultSchema } from './schemas.ts'
+import { batchResultSchema, type BitrixTime } from './schemas.ts'
 import type { CallFn } from './call.ts'
 
 export const MAX_BATCH_COMMANDS = 50
@@ -18,6 +18,8 @@ export interface BatchCommand {
 export interface BatchCommandError {
   error: string
   description: string
+  /** OPERATION_TIME_LIMIT only: the timing that says when the method is unblocked (see withResetTime). */
+  time?: BitrixTime
 }
 
 export interface BatchReply {
@@ -65,16 +67,34 @@ export function buildBatchPayload (commands: BatchCommand[], halt: boolean): { h
   return { halt: halt ? 1 : 0, cmd }
 }
 
-const batchReplySchema = batchResultSchema.transform((r): BatchReply => ({
+const batchReplySchema = batchResultSchema.transform((r) => ({
   results: r.result,
-  errors: r.result_error,
+  errors: r.result_error as Record<string, BatchCommandError>,
   totals: r.result_total,
-  nexts: r.result_next
+  nexts: r.result_next,
+  times: r.result_time
 }))
+
+/**
+ * Live portals answer a command blocked by OPERATION_TIME_LIMIT with only error and description,
+ * `result_time: []`, and the reset time (up to 10 minutes away) only in the outer `time`. The
+ * command's own timing wins when it has one; else the outer one is attached to the error.
+ */
+function withResetTime (errors: Record<string, BatchCommandError>, times: Record<string, BitrixTime>,
+  outer: BitrixTime | undefined): Record<string, BatchCommandError> {
+  const out: Record<string, BatchCommandError> = {}
+  for (const [key, entry] of Object.entries(errors)) {
+    const own = Object.hasOwn(times, key) ? times[key] : undefined
+    const time = own?.operating_reset_at !== undefined ? own : outer
+    out[key] = entry.error.toUpperCase() === 'OPERATION_TIME_LIMIT' && time?.operating_reset_at !== undefined ? { ...entry, time } : entry
+  }
+  return out
+}
 
 export async function runBatch (call: CallFn, commands: BatchCommand[], opts: { halt?: boolean } = {}): Promise<BatchReply> {
   const payload = buildBatchPayload(commands, opts.halt ?? false)
   if (commands.length === 0) return { results: {}, errors: {}, totals: {}, nexts: {} }
-  const reply = await call('batch', payload, batchReplySchema as z.ZodType<BatchReply>)
-  return reply.result
+  const reply = await call('batch', payload, batchReplySchema as z.ZodType<BatchReply & { times: Record<string, BitrixTime> }>)
+  const { times, ...rest } = reply.result
+  return { ...rest, errors: withResetTime(rest.errors, times, reply.time) }
 }

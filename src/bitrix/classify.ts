@@ -1,6 +1,6 @@
 /** Pure mapping of a Bitrix24 reply or a transport failure to a BitrixError (or to "success"). */
 import { BitrixError, type BitrixErrorInit } from './errors.ts'
-import { errorEnvelopeSchema, successEnvelopeSchema, type ErrorEnvelope } from './schemas.ts'
+import { errorEnvelopeSchema, successEnvelopeSchema, type BitrixTime, type ErrorEnvelope } from './schemas.ts'
 
 /** Where a transport failure happened: before the status line arrived, or while reading the body. */
 export type NetworkPhase = 'request' | 'response'
@@ -161,9 +161,10 @@ export function classifyReply (status: number, body: unknown, ctx: ReplyContext 
 /**
  * Classifies one failed command of a batch reply (`result_error[key]`, already normalised to
  * {error, description}) with the same table as a whole call; such errors arrive with status 400 inside.
+ * An OPERATION_TIME_LIMIT takes its reset time from `entry.time` (see runBatch in ./batch.ts).
  */
-export function classifyCommandError (entry: { error: string, description: string }, method?: string): BitrixError {
-  const body = { error: entry.error, error_description: entry.description }
+export function classifyCommandError (entry: { error: string, description: string, time?: BitrixTime }, method?: string): BitrixError {
+  const body = { error: entry.error, error_description: entry.description, ...(entry.time !== undefined ? { time: entry.time } : {}) }
   return classifyReply(400, body, { method, batchCommand: true }) as BitrixError
 }
 

@@ -4,6 +4,7 @@
  * These are the mistakes Bitrix24 accepts without a word and then stores an empty field.
  */
 import type { BitrixClient } from '../bitrix/client.ts'
+import { crmMode, describeCrmMode } from '../bitrix/crm-mode.ts'
 import { BitrixError } from '../bitrix/errors.ts'
 import type { LeadFieldInfo } from '../bitrix/schemas.ts'
 import type { FormConfig, PortalConfig } from '../config/schema.ts'
@@ -29,6 +30,8 @@ export async function checkPortal (portalId: string, portal: PortalConfig, forms
   }
   add({ level: 'ok', key: `${at}.webhook`, message: `the webhook works (${client.describe()})` })
   add({ level: 'ok', key: `${at}.webhook`, message: 'the webhook has the crm scope' })
+  onStep('crm.settings.mode.get')
+  add(await modeFinding(at, portal, forms, client))
 
   const written = forms.flatMap(([formId, form]) => writtenFields(formId, form))
   const known = Object.keys(fields)
@@ -100,6 +103,37 @@ async function checkDictionaries (portalId: string, portal: PortalConfig, writte
     }
   }
   return findings
+}
+
+/**
+ * A simple-mode portal has no leads: each lead the relay adds becomes a deal (and contact) at once.
+ * Nothing fails, so only `check` can say it, and what to configure for it.
+ */
+async function modeFinding (at: string, portal: PortalConfig, forms: Array<[string, FormConfig]>, client: BitrixClient): Promise<Finding> {
+  let mode: Awaited<ReturnType<typeof crmMode>>
+  try {
+    mode = await crmMode(client)
+  } catch (err) {
+    return {
+      level: 'warn', key: `${at}.crmMode`, message: `could not read the CRM mode (crm.settings.mode.get): ${(err as Error).message}` }
+  }
+  const key = `${at}.crmMode`
+  if (mode === 1) {
+    const classic = `the portal runs the CRM in ${describeCrmMode(mode)}`
+    return portal.crmMode === 'simple'
+      ? { level: 'warn', key, message: `${classic}, but crmMode: simple is set; set crmMode: auto` }
+      : { level: 'ok', key, message: classic }
+  }
+  const leadForms = forms.filter(([, form]) => form.entity !== 'deal').map(([id]) => id)
+  if (portal.crmMode === 'simple' && leadForms.length === 0) {
+    return { level: 'ok', key, message: 'the portal runs the CRM in simple mode (no leads); crmMode: simple and entity: deal are set' }
+  }
+  const what = [
+    portal.crmMode !== 'simple' ? `crmMode: simple on portals.${at.slice('portals.'.length)}` : '',
+    leadForms.length > 0 ? `entity: deal on ${leadForms.map(id => `forms.${id}`).join(', ')}` : ''
+  ].filter(Boolean).join(' and ')
+  const simple = 'the portal runs the CRM in simple mode: there are no leads, each new lead becomes a deal at once'
+  return { level: 'warn', key, message: `${simple}; set ${what}` }
 }
 
 function accessFinding (at: string, err: unknown): Finding {

@@ -32,12 +32,21 @@ export function loadConfig ({ env, readFile }: LoadOptions): RelayConfig {
       throw new ConfigError(`Config file ${path} is not valid YAML or JSON: ${(err as Error).message}`)
     }
   }
-  return buildConfig(interpolate(raw, env, ''), env, text === undefined ? 'environment' : path)
+  const used = new Set<string>()
+  const resolved = interpolate(raw, env, '', used)
+  // A file that wires ${B24_WEBHOOK_URL} into its own portal has said where leads go: the zero-config
+  // `default` portal and its secret-less `default` form would be a second, unasked-for way in.
+  return buildConfig(resolved, env, text === undefined ? 'environment' : path, { zeroConfig: !used.has('B24_WEBHOOK_URL') })
+}
+
+export interface BuildOptions {
+  /** Add the `default` portal and form from B24_WEBHOOK_URL (default true). */
+  zeroConfig?: boolean
 }
 
 /** Validates an already-parsed config object (tests and the reload path use it directly). */
-export function buildConfig (raw: unknown, env: Env = {}, source = 'config'): RelayConfig {
-  const withEnv = applyEnvironment(raw, env)
+export function buildConfig (raw: unknown, env: Env = {}, source = 'config', opts: BuildOptions = {}): RelayConfig {
+  const withEnv = applyEnvironment(raw, opts.zeroConfig === false ? { ...env, B24_WEBHOOK_URL: undefined } : env)
   const parsed = configSchema.safeParse(withEnv)
   if (!parsed.success) {
     const issues = parsed.error.issues.map(i => `${i.path.join('.') || '(root)'}: ${i.message}`)
@@ -87,18 +96,19 @@ function applyEnvironment (raw: unknown, env: Env): unknown {
 }
 
 /** Replaces ${VAR} in every string; a missing variable is an error naming the key that uses it. */
-function interpolate (value: unknown, env: Env, path: string): unknown {
+function interpolate (value: unknown, env: Env, path: string, used: Set<string>): unknown {
   if (typeof value === 'string') {
     return value.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_, name: string) => {
+      used.add(name)
       const v = env[name]
       if (v === undefined) throw new ConfigError(`${path || '(root)'}: environment variable ${name} is not set`)
       return v
     })
   }
-  if (Array.isArray(value)) return value.map((v, i) => interpolate(v, env, `${path}.${i}`))
+  if (Array.isArray(value)) return value.map((v, i) => interpolate(v, env, `${path}.${i}`, used))
   if (typeof value === 'object' && value !== null) {
     const out: Record<string, unknown> = {}
-    for (const [k, v] of Object.entries(value)) out[k] = interpolate(v, env, path ? `${path}.${k}` : k)
+    for (const [k, v] of Object.entries(value)) out[k] = interpolate(v, env, path ? `${path}.${k}` : k, used)
     return out
   }
   return value

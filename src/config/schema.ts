@@ -60,6 +60,13 @@ export const portalSchema = z.object({
   ...portalDepthShape
 }).strict().superRefine(checkPortalTransport).transform(p => ({ ...p, webhook: p.webhook ?? '' }))
 
+/**
+ * Where the product page is read from, first match wins: a field the site fills on purpose
+ * (`[hidden product-url]`), then the page the form was sent from (embed.js's page_url, CF7's [_url]),
+ * then the permalink of the post holding the form (CF7's [_post_url]).
+ */
+export const PRODUCT_URL_SOURCES = ['product_url', 'product-url', 'page_url', 'page-url', '_url', '_post_url'] as const
+
 /** A scalar constant written into every lead of a form, e.g. SOURCE_ID: WEB, ASSIGNED_BY_ID: 7. */
 const constantSchema = z.union([z.string(), z.number(), z.boolean()])
 
@@ -83,9 +90,9 @@ export const formSchema = z.preprocess(assigneeListToRotation, z.object({
   errorUrl: z.string().url().optional(),
   /** Where the product / page URL comes from and where it goes (else a COMMENTS line). */
   productUrl: z.object({
-    sources: z.array(z.string()).default(['product_url', 'page_url', '_url']),
+    sources: z.array(z.string()).default([...PRODUCT_URL_SOURCES]),
     target: z.string().regex(/^UF_CRM_\w+$/).optional()
-  }).strict().default({ sources: ['product_url', 'page_url', '_url'] }),
+  }).strict().default({ sources: [...PRODUCT_URL_SOURCES] }),
   /**
    * The product name: off unless set. Taken from the first of `sources` that was posted (CF7's
    * _post_title, the embed script's page_title) and stored in `target`, else a COMMENTS line.
@@ -107,6 +114,13 @@ export const formSchema = z.preprocess(assigneeListToRotation, z.object({
   }).strict().default({}),
   /** Every submitted field that is not mapped becomes a "label: value" line in COMMENTS. */
   unmappedToComments: z.boolean().default(true),
+  /**
+   * A value that fails its check (e-mail, date, amount, id, list value) or a missing `required` field:
+   * keep = deliver the lead with the value as typed (or the gap) noted in COMMENTS; ask = answer 400 naming
+   * the field (e-mail and required only; the other checks always keep).
+   * Default: keep for server senders (secret, hmacSecret, a WordPress webhook), ask for browser forms.
+   */
+  invalidValues: z.enum(['keep', 'ask']).optional(),
   /** Human labels for COMMENTS lines, by form field name. */
   labels: z.record(z.string(), z.string()).default({}),
   /** origins, honeypot, minFillMs, captcha, secret, hmacSecret, rateLimit: see src/security/config-schema.ts. */

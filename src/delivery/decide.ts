@@ -8,6 +8,7 @@ import { backoffMs } from './backoff.ts'
 
 export type PortalEffect =
   | { state: 'paused_auth' }
+  | { state: 'paused_not_found' }
   | { state: 'rate_limited', until: number }
   | { state: 'unreachable' }
 
@@ -32,8 +33,14 @@ export interface DecideInput {
   random?: () => number
 }
 
-/** How long to wait for OPERATION_TIME_LIMIT when the portal did not say when its basket resets. */
+/**
+ * How long to wait for OPERATION_TIME_LIMIT when the portal did not say when its basket resets (a single
+ * call's 429 may carry no timing at all): a tenth of the 10-minute window, so a short block costs little
+ * delay and a long one few attempts.
+ */
 const OPERATION_LIMIT_FALLBACK_MS = 60_000
+/** The portal's operating window is 10 minutes: a reset time further away is a clock skew, not a longer block. */
+const OPERATION_WINDOW_MS = 600_000
 
 export function decide (input: DecideInput): Decision {
   const error = { code: input.code, message: input.message }
@@ -56,7 +63,8 @@ export function decide (input: DecideInput): Decision {
     return { action: 'dead', error: { code: error.code, message: `gave up after ${Math.round((input.now - input.createdAt) / 60000)} minutes: ${error.message}` } }
   }
   if (input.kind === 'operation_limit') {
-    const until = Math.max(input.resetAt ?? input.now + OPERATION_LIMIT_FALLBACK_MS, input.now + 1000)
+    const reset = Math.min(input.resetAt ?? input.now + OPERATION_LIMIT_FALLBACK_MS, input.now + OPERATION_WINDOW_MS)
+    const until = Math.max(reset, input.now + 1000)
     return { action: 'retry', at: until, outcomeUnknown: input.outcomeUnknown, error, portal: { state: 'rate_limited', until } }
   }
   const at = input.now + backoffMs(input.attempts, {

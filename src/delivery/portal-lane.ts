@@ -13,7 +13,11 @@ import type { PortalLimiter } from './portal-limiter.ts'
 import { errorClass, type LaneMetrics } from '../observability/metrics.ts'
 import type { ExtrasRoute, LaneOps } from './lane-ops.ts'
 
-export type PortalState = 'ok' | 'paused_auth' | 'rate_limited' | 'unreachable'
+/**
+ * paused_not_found: every call answers ERROR_METHOD_NOT_FOUND (404) — a mistyped webhook path, a portal
+ * that moved or is gone. Like paused_auth, the queue is kept and the portal probed until it answers.
+ */
+export type PortalState = 'ok' | 'paused_auth' | 'paused_not_found' | 'rate_limited' | 'unreachable'
 
 export interface LaneSettings {
   originatorId: string
@@ -39,6 +43,9 @@ export interface LaneStatus {
   delivered: number
   failed: number
 }
+
+const NOT_FOUND_MESSAGE =
+  'every call to the portal answers ERROR_METHOD_NOT_FOUND (404): the webhook URL is mistyped, or the portal moved or is gone'
 
 export class PortalLane {
   readonly #status: LaneStatus
@@ -78,7 +85,7 @@ export class PortalLane {
     this.client = client
     if (old !== client) void old.close().catch(() => {})
     this.settings = settings
-    if (this.#status.state === 'paused_auth') this.#pausedUntil = 0
+    if (this.#paused()) this.#pausedUntil = 0
     this.wake()
   }
 
@@ -112,7 +119,7 @@ export class PortalLane {
       await this.#idle(this.#pausedUntil - now)
       return true
     }
-    if (this.#status.state === 'paused_auth') {
+    if (this.#paused()) {
       if (!await this.#probe()) return true
     }
     // Claims whose file links were fetched meanwhile come first; they were claimed on an earlier turn.
@@ -216,10 +223,38 @@ export class PortalLane {
       if (!(err instanceof BitrixError)) throw err
       if (err.kind === 'rate_limit') this.bucket.penalize()
       this.log.warn({ code: err.code, b24Error: err.b24Error, status: err.status, count: items.length }, 'portal call failed')
+      if (err.kind === 'method_not_found' && err.status !== undefined && await this.#portalNotFound(method)) {
+        // Not the leads' fault and nothing a retry fixes: keep them all, uncounted, until the portal answers.
+        await Promise.all(items.map(c => this.outbox.release(c.id, c.leaseToken)))
+        this.#applyEffect({ state: 'paused_not_found' }, { code: err.code, message: NOT_FOUND_MESSAGE })
+        return undefined
+      }
       await Promise.all(items.map(c => this.#settle(c, decideForError(err, { attempts: c.attempts, createdAt: c.createdAt, now: this.now(),
         ...this.#limits() }))))
       return undefined
     }
+  }
+
+  /**
+   * After a 404 from `method`: does the portal answer anything? One crm.lead.fields call decides. A
+   * 404 there too means the webhook path leads nowhere (the whole portal pauses); an answer means only
+   * this method is missing (an old portal, a module switched off), and the leads it carries retry with
+   * backoff as for any failure, so they end as dead letters an operator sees rather than waiting forever.
+   */
+  async #portalNotFound (method: string): Promise<boolean> {
+    if (method === 'crm.lead.fields') return true
+    try {
+      await this.bucket.take(1, this.#abort.signal)
+      await this.client.call('crm.lead.fields', {})
+    } catch (err) {
+      return err instanceof BitrixError && err.kind === 'method_not_found'
+    }
+    this.log.warn({ method }, 'the portal answers, but not this method (ERROR_METHOD_NOT_FOUND); its submissions retry with backoff')
+    return false
+  }
+
+  #paused (): boolean {
+    return this.#status.state === 'paused_auth' || this.#status.state === 'paused_not_found'
   }
 
   #limits (): Pick<Parameters<typeof decide>[0], 'maxAttempts' | 'maxAgeMs' | 'retryBaseMs' | 'retryMaxMs'> {
@@ -281,6 +316,13 @@ export class PortalLane {
       }
       this.#setState('paused_auth', error ?? { code: 'RELAY_ERR_B24_AUTH', message: 'the portal refused the webhook' })
       this.#pausedUntil = this.now() + this.settings.authProbeMs
+    } else if (effect.state === 'paused_not_found') {
+      if (this.#status.state !== 'paused_not_found') {
+        this.log.error({ probeMs: this.settings.authProbeMs },
+          `PORTAL PAUSED: ${NOT_FOUND_MESSAGE}; submissions stay queued until it answers again`)
+      }
+      this.#setState('paused_not_found', error ?? { code: 'RELAY_ERR_B24_METHOD_NOT_FOUND', message: NOT_FOUND_MESSAGE })
+      this.#pausedUntil = this.now() + this.settings.authProbeMs
     } else if (effect.state === 'rate_limited') {
       this.#setState('rate_limited', error)
       this.#pausedUntil = Math.max(this.#pausedUntil, effect.until)
@@ -294,15 +336,18 @@ export class PortalLane {
     try {
       await this.bucket.take(1, this.#abort.signal)
       await this.client.call('crm.lead.fields', {})
-      this.log.warn('portal accepts the webhook again; delivery resumes')
+      this.log.warn({ was: this.#status.state }, 'portal answers the webhook again; delivery resumes')
       this.#setState('ok', null)
       return true
     } catch (err) {
-      if (err instanceof BitrixError && err.kind !== 'auth') {
-        this.#setState('unreachable', { code: err.code, message: err.message })
-      }
       this.#pausedUntil = this.now() + this.settings.authProbeMs
-      if (this.#status.state !== 'unreachable') this.#status.state = 'paused_auth'
+      if (err instanceof BitrixError && err.kind === 'method_not_found') {
+        this.#setState('paused_not_found', { code: err.code, message: NOT_FOUND_MESSAGE })
+      } else if (err instanceof BitrixError && err.kind !== 'auth') {
+        this.#setState('unreachable', { code: err.code, message: err.message })
+      } else if (err instanceof BitrixError) {
+        this.#setState('paused_auth', { code: err.code, message: err.message })
+      }
       return false
     }
   }

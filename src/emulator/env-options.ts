@@ -10,6 +10,7 @@ const FAULT_VARS: Array<[string, keyof FaultConfig]> = [
   ['EMULATOR_FAULT_RESET', 'reset'],
   ['EMULATOR_FAULT_LOST_REPLY', 'lostReply'],
   ['EMULATOR_FAULT_429', 'operationLimit'],
+  ['EMULATOR_FAULT_404', 'notFound'],
   ['EMULATOR_FAULT_302', 'moved']
 ]
 

@@ -51,6 +51,8 @@ export interface MethodResult {
   result: unknown
   total?: number
   next?: number
+  /** batch: a command was blocked by the operating-time limit until then (unix seconds); goes into the outer time. */
+  operatingResetAt?: number
 }
 
 export function successBody (res: MethodResult, time: TimeInfo): Record<string, unknown> {

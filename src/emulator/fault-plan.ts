@@ -24,6 +24,7 @@ const ROLLED: Array<[keyof FaultConfig, FaultToken]> = [
   ['status503', '503'],
   ['status500', '500'],
   ['operationLimit', '429'],
+  ['notFound', '404'],
   ['moved', '302'],
   ['lostReply', 'lostReply']
 ]

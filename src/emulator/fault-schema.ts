@@ -5,7 +5,7 @@ import type { FaultConfig } from './types.ts'
 const probability = z.number().min(0).max(1)
 const ms = z.number().min(0)
 
-export const faultTokenSchema = z.enum(['ok', '503', '500', 'reset', 'lostReply', '429', '401', '302'])
+export const faultTokenSchema = z.enum(['ok', '503', '500', 'reset', 'lostReply', '429', '401', '404', '302'])
 
 export const faultConfigSchema = z.object({
   seed: z.number().int().optional(),
@@ -14,6 +14,7 @@ export const faultConfigSchema = z.object({
   reset: probability.optional(),
   lostReply: probability.optional(),
   operationLimit: probability.optional(),
+  notFound: probability.optional(),
   moved: probability.optional(),
   movedTo: z.url().optional(),
   delayMs: z.union([ms, z.object({ min: ms, max: ms }).strict()]).optional(),

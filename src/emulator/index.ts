@@ -47,6 +47,10 @@ export async function startEmulator (opts: EmulatorOptions = {}): Promise<Emulat
     revokeWebhook: () => { state.revoked = true },
     restoreWebhook: () => { state.revoked = false },
     setScopes: scopes => { state.scopes = new Set(scopes) },
+    blockMethod: (method, untilMs) => {
+      if (untilMs > 0) state.blocked.set(method.toLowerCase(), untilMs)
+      else state.blocked.delete(method.toLowerCase())
+    },
     reset: () => state.reset(),
     close: async () => { await app.close() }
   }

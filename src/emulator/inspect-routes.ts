@@ -43,6 +43,7 @@ export function registerInspectRoutes (app: FastifyInstance, state: PortalState)
     faults: state.faults.current,
     bucketLevel: state.bucket.current(),
     crmMode: state.crmMode,
+    blocked: Object.fromEntries(state.blocked),
     leads: state.leads().length
   }))
 
@@ -75,6 +76,19 @@ export function registerInspectRoutes (app: FastifyInstance, state: PortalState)
   app.post('/_emulator/webhook/restore', async () => {
     state.revoked = false
     return { ok: true }
+  })
+
+  // {"method": "crm.lead.add", "until": <unix ms>}: blocked by the operating-time limit until then; until 0 lifts it.
+  app.post('/_emulator/block', async (request, reply) => {
+    const body = isRecord(request.body) ? request.body : {}
+    const { method, until } = body
+    if (typeof method !== 'string' || method === '' || typeof until !== 'number' || !Number.isFinite(until)) {
+      const hint = 'Send {"method": "crm.lead.add", "until": <unix ms, 0 to lift>}'
+      return reply.code(400).send({ error: 'INVALID_BLOCK', error_description: hint })
+    }
+    if (until > 0) state.blocked.set(method.toLowerCase(), until)
+    else state.blocked.delete(method.toLowerCase())
+    return { ok: true, method, until }
   })
 
   app.post('/_emulator/scopes', async (request, reply) => {

@@ -2,9 +2,11 @@
 import type { Quirks } from './types.ts'
 
 export const defaultQuirks: Quirks = {
-  invalidCredentialsStatus: 401,
-  insufficientScopeStatus: 401,
+  invalidCredentialsStatus: 403,
+  insufficientScopeStatus: 403,
+  insufficientScopeDescription: '',
   operationLimitDescription: 'Method is blocked due to operation time limit.',
+  operationLimitTime: true,
   queryLimitTime: false,
   operatingInTime: true,
   requireTitle: false,

@@ -1,6 +1,6 @@
 /** The method registry: each REST method is a handler plus the scope it needs; families register themselves. */
 import type { MethodResult } from './envelope.ts'
-import { insufficientScope, methodNotFound } from './rest-error.ts'
+import { OperationLimitError, insufficientScope, methodNotFound } from './rest-error.ts'
 import type { Params } from './request-params.ts'
 import type { PortalState } from './state.ts'
 
@@ -41,6 +41,8 @@ export class MethodRegistry {
     const spec = this.find(name)
     if (spec === undefined) throw methodNotFound()
     if (spec.scope !== undefined && !ctx.state.scopes.has(spec.scope)) throw insufficientScope(ctx.state.settings.quirks)
+    const blockedUntil = ctx.state.blockedUntil(name)
+    if (blockedUntil !== undefined) throw new OperationLimitError(ctx.state.settings.quirks, Math.ceil(blockedUntil / 1000))
     ctx.state.countMethod(name.toLowerCase())
     return await spec.handler(params, { ...ctx, registry: this })
   }

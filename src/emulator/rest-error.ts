@@ -24,7 +24,14 @@ export const invalidCredentials = (q: Quirks): RestError =>
   new RestError(q.invalidCredentialsStatus, 'INVALID_CREDENTIALS', 'Invalid request credentials')
 
 export const insufficientScope = (q: Quirks): RestError =>
-  new RestError(q.insufficientScopeStatus, 'insufficient_scope', 'The request requires higher privileges than provided by the webhook token')
+  new RestError(q.insufficientScopeStatus, 'insufficient_scope', q.insufficientScopeDescription)
+
+/** A method blocked by the operating-time limit until `resetAt` (unix seconds). */
+export class OperationLimitError extends RestError {
+  constructor (q: Quirks, readonly resetAt: number) {
+    super(429, 'OPERATION_TIME_LIMIT', q.operationLimitDescription)
+  }
+}
 
 export const methodNotFound = (): RestError => new RestError(404, 'ERROR_METHOD_NOT_FOUND', 'Method not found!')
 

@@ -5,7 +5,8 @@ import { bodyParams } from './body-parsers.ts'
 import { successBody, timeInfo } from './envelope.ts'
 import type { MethodRegistry } from './registry.ts'
 import {
-  RestError, internalServerError, invalidCredentials, noAuthFound, queryLimitExceeded, serviceUnavailable
+  OperationLimitError, RestError, internalServerError, invalidCredentials, methodNotFound, noAuthFound, queryLimitExceeded,
+  serviceUnavailable
 } from './rest-error.ts'
 import { parseRestPath, queryString } from './rest-path.ts'
 import { mergeParams, parseBracketQuery } from './request-params.ts'
@@ -30,6 +31,12 @@ function dropConnection (request: FastifyRequest, reply: FastifyReply): void {
   request.raw.socket.destroy()
 }
 
+/** 429 OPERATION_TIME_LIMIT for a single call; its `time` (with the reset) only when the quirk says so. */
+function operationLimitAnswer (err: OperationLimitError, state: PortalState, nowMs: number): Answer {
+  if (!state.settings.quirks.operationLimitTime) return errorAnswer(err)
+  return errorAnswer(err, { time: timeInfo(nowMs, nowMs, { resetAt: err.resetAt, seconds: 480 }) })
+}
+
 /** Faults that answer instead of the portal; undefined when the request should be processed. */
 function injectedAnswer (fault: FaultToken | undefined, state: PortalState): Answer | undefined {
   const nowMs = Date.now()
@@ -37,11 +44,11 @@ function injectedAnswer (fault: FaultToken | undefined, state: PortalState): Ans
     case '503': return errorAnswer(serviceUnavailable())
     case '500': return errorAnswer(internalServerError())
     case '401': return errorAnswer(invalidCredentials(state.settings.quirks))
+    // The recorded body for a path that is not a webhook: the code alone, no description.
+    case '404': return { status: 404, body: { error: methodNotFound().error } }
     case '429': {
       const resetIn = state.faults.current.operationResetSeconds ?? 10
-      const err = new RestError(429, 'OPERATION_TIME_LIMIT', state.settings.quirks.operationLimitDescription)
-      const time = timeInfo(nowMs, nowMs, { resetAt: Math.ceil(nowMs / 1000 + resetIn), seconds: 480 })
-      return errorAnswer(err, { time })
+      return operationLimitAnswer(new OperationLimitError(state.settings.quirks, Math.ceil(nowMs / 1000 + resetIn)), state, nowMs)
     }
     default: return undefined
   }
@@ -70,8 +77,14 @@ async function serve (request: FastifyRequest, state: PortalState, registry: Met
     const method = path.method.toLowerCase()
     // The outer batch call is not metered; its nested calls are.
     const operating = state.operating.add(method, method === 'batch' ? 0 : (finishMs - startMs) / 1000)
-    return { status: 200, body: successBody(res, timeInfo(startMs, finishMs, quirks.operatingInTime ? operating : undefined)) }
+    // A batch with a blocked command carries that command's reset time outside, as recorded live.
+    const outer = res.operatingResetAt !== undefined
+      ? { resetAt: res.operatingResetAt, seconds: 0 }
+      : quirks.operatingInTime ? operating : undefined
+    const { operatingResetAt: _reset, ...result } = res
+    return { status: 200, body: successBody(result, timeInfo(startMs, finishMs, outer)) }
   } catch (err) {
+    if (err instanceof OperationLimitError) return operationLimitAnswer(err, state, Date.now())
     if (err instanceof RestError) return errorAnswer(err)
     request.log.error({ err }, 'emulated method failed')
     return errorAnswer(internalServerError())

@@ -31,6 +31,8 @@ export class PortalState {
   private lastMultiId = 0
   revoked = false
   scopes: Set<string>
+  /** Methods blocked by the operating-time limit: lower-case name → until (unix ms). */
+  readonly blocked = new Map<string, number>()
   private counters = PortalState.emptyStats()
 
   constructor (opts: EmulatorOptions = {}) {
@@ -52,6 +54,12 @@ export class PortalState {
 
   private static emptyStats (): EmulatorStats {
     return { requests: 0, queryLimitExceeded: 0, byMethod: {}, faultsInjected: {} }
+  }
+
+  /** When a blocked method is unblocked (unix ms), or undefined when it runs. */
+  blockedUntil (method: string, nowMs = Date.now()): number | undefined {
+    const until = this.blocked.get(method.toLowerCase())
+    return until !== undefined && nowMs < until ? until : undefined
   }
 
   nextLeadId (): number {

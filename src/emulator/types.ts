@@ -115,7 +115,7 @@ export interface StatusSpec {
 
 /** Tokens for the deterministic "next N requests" fault queue. */
 /** 'ok' serves its request normally: it lets a test aim a fault at the third request of a flow. */
-export type FaultToken = 'ok' | '503' | '500' | 'reset' | 'lostReply' | '429' | '401' | '302'
+export type FaultToken = 'ok' | '503' | '500' | 'reset' | 'lostReply' | '429' | '401' | '404' | '302'
 
 export interface DelayRange { min: number, max: number }
 
@@ -130,6 +130,8 @@ export interface FaultConfig {
   reset?: number
   lostReply?: number
   operationLimit?: number
+  /** Share of requests answered 404 ERROR_METHOD_NOT_FOUND (1: a mistyped webhook path or a moved portal). */
+  notFound?: number
   moved?: number
   /** Origin (scheme://host:port) that `moved` redirects to; path and query are kept. */
   movedTo?: string
@@ -148,15 +150,19 @@ export interface FaultConfig {
  * each switch lets a test pin the other reading.
  */
 export interface Quirks {
-  /** HTTP status of INVALID_CREDENTIALS: server code and a live measurement say 401, the docs 403. */
+  /** HTTP status of INVALID_CREDENTIALS: the docs say 403 (default); server code and one live measurement 401. */
   invalidCredentialsStatus: 401 | 403
-  /** HTTP status of insufficient_scope: the code implies 401, the docs 403. */
+  /** HTTP status of insufficient_scope: the docs say 403 (default); the code implies 401. */
   insufficientScopeStatus: 401 | 403
-  /** error_description of 429 OPERATION_TIME_LIMIT (the live text is unknown). */
+  /** error_description of insufficient_scope: empty in the docs' recorded example (default ''). */
+  insufficientScopeDescription: string
+  /** error_description of OPERATION_TIME_LIMIT, as recorded live inside a batch. */
   operationLimitDescription: string
+  /** A single call answered 429 OPERATION_TIME_LIMIT carries `time` with operating_reset_at; false: no timing at all. */
+  operationLimitTime: boolean
   /** Add a `time` object to 503 QUERY_LIMIT_EXCEEDED bodies. */
   queryLimitTime: boolean
-  /** Send `operating` and `operating_reset_at` in `time` (some portals leave them out). */
+  /** Send `operating` and `operating_reset_at` in `time` and in batch `result_time` (some portals leave them out). */
   operatingInTime: boolean
   /** Fail crm.lead.add without TITLE (old portals) instead of defaulting to "Lead #<id>". */
   requireTitle: boolean
@@ -231,6 +237,12 @@ export interface Emulator {
   revokeWebhook: () => void
   restoreWebhook: () => void
   setScopes: (scopes: string[]) => void
+  /**
+   * Blocks a method until `untilMs` (unix ms) as the operating-time limit does: a direct call answers 429
+   * OPERATION_TIME_LIMIT, a batch command fails with only error and description, no result_time, and
+   * the reset time in the batch's outer time.operating_reset_at. `untilMs` 0 lifts the block.
+   */
+  blockMethod: (method: string, untilMs: number) => void
   reset: () => void
   close: () => Promise<void>
 }

@@ -9,6 +9,8 @@ import { StoreUnavailableError, UnknownFormError, ValidationError } from '../err
 import type { StoredFile } from '../bitrix/lead-extras.ts'
 import { mapExtras } from '../mapping/extras.ts'
 import { mapSubmission, mergeDictionaries, type DroppedValue } from '../mapping/index.ts'
+import { invalidValuesFor } from '../mapping/invalid-values.ts'
+import type { KeptValue } from '../mapping/lead-draft.ts'
 import { StoreError } from '../outbox/errors.ts'
 import type { Outbox } from '../outbox/types.ts'
 import type { SubmittedValues } from './submitted-values.ts'
@@ -29,6 +31,8 @@ export interface Accepted {
   duplicate: boolean
   /** Tracking values left out of the lead (noted in its COMMENTS), for the caller's log. */
   dropped?: DroppedValue[]
+  /** Values that failed their check and went to COMMENTS as typed (the lead is delivered all the same). */
+  kept?: KeptValue[]
 }
 
 export interface AcceptDeps {
@@ -53,13 +57,14 @@ export async function acceptSubmission (deps: AcceptDeps, input: SubmissionInput
     dictionaries: mergeDictionaries(portal?.dictionaries ?? {}),
     values: input.values,
     referer: input.referer,
+    invalidValues: invalidValuesFor(form, input.userAgent),
     now: new Date(nowMs)
   })
   if (Object.keys(mapped.errors).length > 0) throw new ValidationError(mapped.errors)
   // Duplicates, entity, timeline, rotation, list fields, product row, files: see src/bitrix/lead-extras.ts.
   const extras = mapExtras({ form, values: input.values, fields: mapped.fields, ...(input.files !== undefined ? { files: input.files } : {}) })
   try {
-    const accepted = await deps.outbox.enqueue({
+    const stored = await deps.outbox.enqueue({
       formId: input.formId,
       portalId: form.portal,
       payload: { fields: mapped.fields, ...(extras !== undefined ? { extras } : {}) },
@@ -68,7 +73,8 @@ export async function acceptSubmission (deps: AcceptDeps, input: SubmissionInput
       dedupeWindowMs: deps.config.delivery.dedupeWindowMs,
       now: nowMs
     })
-    return mapped.dropped.length > 0 ? { ...accepted, dropped: mapped.dropped } : accepted
+    const withDropped = mapped.dropped.length > 0 ? { ...stored, dropped: mapped.dropped } : stored
+    return mapped.kept.length > 0 ? { ...withDropped, kept: mapped.kept } : withDropped
   } catch (err) {
     // Whatever the store's trouble (disk, lock, Redis away), the visitor gets 503 and nothing counts as accepted.
     if (err instanceof StoreError) throw new StoreUnavailableError({ cause: err })

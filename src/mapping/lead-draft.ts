@@ -3,6 +3,7 @@ import type { Dictionaries } from '../config/schema.ts'
 import type { LeadFields, MultiFieldValue } from '../bitrix/types.ts'
 import type { FieldErrors } from '../errors.ts'
 import { matchDictionaryValue } from './dictionaries.ts'
+import type { InvalidValues } from './invalid-values.ts'
 import type { Messages } from './messages.ts'
 import type { DictionaryName, LeadTarget, MultiFieldType } from './targets.ts'
 import { neutralizeHtml, oneLine } from './text.ts'
@@ -22,12 +23,27 @@ export interface DraftContext {
   now: Date
   /** Lead fields whose configured constant beats the visitor (SOURCE_ID, STATUS_ID, ASSIGNED_BY_ID when set). */
   constantFields: ReadonlySet<string>
+  /** keep: a value that fails its check is kept as typed in a COMMENTS note; ask: a bad e-mail is a visitor error. */
+  invalidValues: InvalidValues
+}
+
+/** A value the relay could not use in its field and kept as typed in COMMENTS instead. */
+export interface KeptValue {
+  /** The lead field it was meant for (EMAIL_WORK, BIRTHDATE, OPPORTUNITY…). */
+  field: string
+  check: 'email' | 'date' | 'amount' | 'id' | 'dictionary' | 'length' | 'required'
 }
 
 type ScalarValue = string | number | string[]
 
 export class LeadDraft {
   readonly errors: FieldErrors = {}
+  readonly kept: KeptValue[] = []
+
+  /** How values that fail their check are handled (see ./invalid-values.ts). */
+  get invalidValues (): InvalidValues {
+    return this.ctx.invalidValues
+  }
   private readonly scalars = new Map<string, ScalarValue>()
   private readonly multi = new Map<MultiFieldType, MultiFieldValue[]>()
   /** Values of fields mapped to COMMENTS: they open the comment. */
@@ -71,7 +87,7 @@ export class LeadDraft {
   /** Puts the visitor's values of one submitted field (already cleaned, non-empty) into `target`. */
   assign (target: LeadTarget, name: string, label: string, values: readonly string[]): void {
     if (target.kind === 'multi') {
-      for (const value of values) this.assignMulti(target.field, target.valueType, name, value)
+      for (const value of values) this.assignMulti(target.field, target.valueType, name, label, value)
       return
     }
     const joined = values.join(', ')
@@ -124,17 +140,27 @@ export class LeadDraft {
         break
       }
     }
-    if (parsed !== undefined) this.set(field, parsed)
-    else this.addNote(note(field, shown))
+    if (parsed !== undefined) {
+      this.set(field, parsed)
+      return
+    }
+    this.addNote(note(field, shown))
+    this.kept.push({ field, check: type })
   }
 
-  private assignMulti (field: MultiFieldType, valueType: string, name: string, value: string): void {
+  private assignMulti (field: MultiFieldType, valueType: string, name: string, label: string, value: string): void {
     let stored = oneLine(value)
     if (field === 'EMAIL') {
       const email = normalizeEmail(stored)
       if (email === undefined) {
-        // The portal refuses the whole lead for one bad address, so the visitor is asked to fix it.
-        this.errors[name] ??= FIELD_ERRORS.invalidEmail
+        // The portal refuses the whole lead for one bad address: a person at the form can fix it; a server
+        // sender (CF7 already accepted the address) cannot, so the lead goes with the address kept as text.
+        if (this.ctx.invalidValues === 'ask') {
+          this.errors[name] ??= FIELD_ERRORS.invalidEmail
+          return
+        }
+        this.addNote(this.ctx.messages.notEmail(label, stored))
+        this.kept.push({ field: `${field}_${valueType}`, check: 'email' })
         return
       }
       stored = email
@@ -143,6 +169,7 @@ export class LeadDraft {
     }
     if (Array.from(stored).length > MULTIFIELD_VALUE_MAX) {
       this.addNote(this.ctx.messages.tooLong(`${field}_${valueType}`, stored))
+      this.kept.push({ field: `${field}_${valueType}`, check: 'length' })
       return
     }
     this.addMulti(field, valueType, stored)

@@ -9,10 +9,13 @@ import {
 import { applyConstants, CONSTANT_WINS, constantText, resolveConstants } from './constants.ts'
 import { SUBJECT_FIELDS } from './default-form.ts'
 import { createKeyLookup, findSubmitted, isTechnicalField, labelOf } from './field-names.ts'
-import { FIELD_ERRORS, LeadDraft } from './lead-draft.ts'
+import { PRODUCT_URL_SOURCES } from '../config/schema.ts'
+import { invalidValuesFor, type InvalidValues } from './invalid-values.ts'
+import { FIELD_ERRORS, LeadDraft, type KeptValue } from './lead-draft.ts'
 import { messagesFor, type Messages } from './messages.ts'
+import { decodeEntities, isCf7Endpoint, isWordPressText, pageKey } from './page-sources.ts'
 import { resolveTarget, type LeadTarget } from './targets.ts'
-import { cleanValues, neutralizeHtml, oneLine, truncate } from './text.ts'
+import { cleanText, cleanValues, neutralizeHtml, oneLine, truncate } from './text.ts'
 import { buildTitle } from './title.ts'
 import {
   CLICK_ID_KEYS, isTrackingKey, mergeTracking, parsePageUrl, UTM_KEYS,
@@ -28,6 +31,8 @@ export interface MapInput {
   values: Record<string, string | string[]>
   /** The Referer header, if any. */
   referer?: string
+  /** Default: from the form alone (see ./invalid-values.ts); intake also knows the sender's User-Agent. */
+  invalidValues?: InvalidValues
   now: Date
 }
 
@@ -38,6 +43,8 @@ export interface MapResult {
   errors: FieldErrors
   /** Values left out of the lead (a noted COMMENTS line says so too), for the log. */
   dropped: DroppedValue[]
+  /** Values that failed their check and were kept as typed in COMMENTS (counted by the intake). */
+  kept: KeptValue[]
 }
 
 export interface DroppedValue {
@@ -52,12 +59,6 @@ interface ProductPage {
 }
 
 /**
- * Contact Form 7 sets `_url` to its REST endpoint when the browser sent no Referer: an address no visitor
- * ever saw, so never the product page.
- */
-const CF7_ENDPOINT = /\/wp-json\/contact-form-7\//i
-
-/**
  * The first configured source field holding an http(s) URL. A field the form maps explicitly is not a
  * source: its explicit mapping wins.
  */
@@ -68,7 +69,7 @@ function findProductPage (form: FormConfig, submitted: readonly string[], cleane
     if (name === undefined || mapped(name) !== undefined) continue
     const first = cleaned.get(name)?.[0]
     const page = first !== undefined ? parsePageUrl(first) : undefined
-    if (page !== undefined && !CF7_ENDPOINT.test(page.url)) return { name, page }
+    if (page !== undefined && !isCf7Endpoint(page.url)) return { name, page }
   }
   return undefined
 }
@@ -80,7 +81,7 @@ function findProductName (form: FormConfig, submitted: readonly string[], cleane
     const name = findSubmitted(submitted, source)
     if (name === undefined || mapped(name) !== undefined) continue
     const value = cleaned.get(name)?.[0]
-    if (value !== undefined) return { name, value: oneLine(value) }
+    if (value !== undefined) return { name, value: oneLine(decodeEntities(value)) }
   }
   return undefined
 }
@@ -172,7 +173,7 @@ export function mapSubmission (input: MapInput): MapResult {
   const { form, formId, values, now } = input
   const messages = messagesFor(form.language)
   const submitted = Object.keys(values)
-  const cleaned = new Map(submitted.map((name) => [name, cleanValues(values[name])]))
+  const cleaned = new Map(submitted.map((name) => [name, readable(name, cleanValues(values[name]), messages)]))
   const targetNameOf = createKeyLookup(form.fields, submitted)
   const mapped = (name: string): LeadTarget | undefined => {
     const targetName = targetNameOf(name)
@@ -187,18 +188,45 @@ export function mapSubmission (input: MapInput): MapResult {
     dictionaries: input.dictionaries,
     messages,
     now,
+    invalidValues: input.invalidValues ?? invalidValuesFor(form),
     constantFields: new Set(constants.map(({ target }) => target.field).filter((field) => CONSTANT_WINS.has(field)))
   })
 
   for (const required of form.required) {
     const name = findSubmitted(submitted, required)
-    if (name === undefined || (cleaned.get(name) ?? []).length === 0) draft.errors[name ?? required] = FIELD_ERRORS.required
+    if (name !== undefined && (cleaned.get(name) ?? []).length > 0) continue
+    if (draft.invalidValues === 'ask') {
+      draft.errors[name ?? required] = FIELD_ERRORS.required
+      continue
+    }
+    // A server sender's visitor cannot add the value any more: the lead goes, saying what is missing.
+    draft.addNote(messages.missingRequired(label(name ?? required)))
+    draft.kept.push({ field: name ?? required, check: 'required' })
   }
 
   const product = findProductPage(form, submitted, cleaned, mapped)
   const productName = findProductName(form, submitted, cleaned, mapped)
   const fromFields = readTrackingFields(submitted, cleaned, mapped)
   const fromReferer = input.referer !== undefined ? parsePageUrl(input.referer.trim()) : undefined
+
+  // Nothing said twice: the product page and name are written once, in their field or their own line.
+  const pageSources = new Set([...PRODUCT_URL_SOURCES, ...form.productUrl.sources].map((source) => source.toLowerCase()))
+  const nameSources = new Set((form.productName?.sources ?? []).map((source) => source.toLowerCase()))
+  const pagesSaid = new Set<string>()
+  const productKey = product !== undefined ? pageKey(product.page.url) : undefined
+  if (productKey !== undefined) pagesSaid.add(productKey)
+  const saidElsewhere = (name: string, list: readonly string[]): boolean => {
+    const lower = name.toLowerCase()
+    if (productName !== undefined && nameSources.has(lower)) return true
+    if (list.length !== 1 || !pageSources.has(lower)) return false
+    const only = list[0] as string
+    if (isCf7Endpoint(only)) return true
+    const key = pageKey(only)
+    if (key === undefined) return false
+    if (pagesSaid.has(key)) return true
+    pagesSaid.add(key)
+    return false
+  }
 
   for (const name of submitted) {
     const list = cleaned.get(name) ?? []
@@ -210,6 +238,7 @@ export function mapSubmission (input: MapInput): MapResult {
     }
     if (name === product?.name || name === productName?.name || fromFields.names.has(name) || isTechnicalField(name)) continue
     if (isAttributionField(name)) continue
+    if (saidElsewhere(name, list)) continue
     // A field mapped to an unknown target (reported at start) is still the visitor's words: keep it.
     if (form.unmappedToComments || targetNameOf(name) !== undefined) draft.addLine(label(name), list.join(', '))
   }
@@ -256,5 +285,19 @@ export function mapSubmission (input: MapInput): MapResult {
   if (comments !== '') fields.COMMENTS = comments
   else if (constantComments !== undefined && constantComments !== '') fields.COMMENTS = neutralizeHtml(constantComments)
 
-  return { fields, errors: draft.errors, dropped }
+  return { fields, errors: draft.errors, dropped, kept: draft.kept }
+}
+
+const ATTACHMENT_NOTE = ' (attachment)'
+
+/**
+ * Values as the lead shows them: WordPress titles arrive HTML-escaped (&#8211;) and are decoded; the
+ * intake's note after an attached file's name is said in the form's language.
+ */
+function readable (name: string, list: string[], messages: Messages): string[] {
+  const wordPress = isWordPressText(name)
+  return list.map((value) => {
+    const text = wordPress ? cleanText(decodeEntities(value)) : value
+    return text.endsWith(ATTACHMENT_NOTE) ? `${text.slice(0, -ATTACHMENT_NOTE.length)} (${messages.attachment})` : text
+  })
 }

@@ -16,6 +16,10 @@ export interface Messages {
   traceDropped: (reason: 'too_large' | 'not_json', bytes: number) => string
   visitedPages: string
   minutesBefore: (minutes: number) => string
+  notEmail: (label: string, value: string) => string
+  missingRequired: (label: string) => string
+  /** Said after the name of a file the visitor attached. */
+  attachment: string
   /** Readable names of the Contact Form 7 special mail tags and of the fields embed.js adds. */
   specialTags: Readonly<Record<string, string>>
 }
@@ -35,6 +39,9 @@ const EN: Messages = {
     : 'Bitrix24 tracker trace (b24_trace) left out: not valid JSON',
   visitedPages: 'Visited pages',
   minutesBefore: (minutes) => minutes < 1 ? 'under a minute before sending' : `${minutes} min before sending`,
+  notEmail: (label, value) => `${label}: '${value}' could not be used as an e-mail address`,
+  attachment: 'attachment',
+  missingRequired: (label) => `${label}: required, but not filled in`,
   specialTags: {
     _remote_ip: 'IP address',
     _user_agent: 'Browser',
@@ -84,6 +91,9 @@ const RU: Messages = {
     : 'Данные сквозной аналитики Битрикс24 (b24_trace) не переданы: это не JSON',
   visitedPages: 'Просмотренные страницы',
   minutesBefore: (minutes) => minutes < 1 ? 'меньше чем за минуту до отправки' : `за ${minutes} мин до отправки`,
+  notEmail: (label, value) => `${label}: '${value}' не удалось использовать как адрес e-mail`,
+  attachment: 'вложение',
+  missingRequired: (label) => `${label}: обязательное поле не заполнено`,
   specialTags: {
     _remote_ip: 'IP-адрес',
     _user_agent: 'Браузер',

@@ -28,17 +28,19 @@ export interface RelayMetrics extends LaneMetrics {
   /** outcome: accepted | duplicate | refused | spam; code: the refusal's RELAY_ERR_* code, else "". */
   submissions: Counter<'form' | 'outcome' | 'code'>
   spam: SpamCounter
+  /** Values that failed their check (e-mail, date, amount, id, dictionary, length) and were kept in COMMENTS. */
+  keptValues: Counter<'form' | 'check'>
   /** Pending + leased submissions per portal, read from the store at scrape time. */
   queueDepth: Gauge<'portal'>
   deadLetters: Gauge<'portal'>
   oldestPendingAgeSeconds: Gauge
-  /** 1 for the portal's current state (ok, paused_auth, rate_limited, unreachable), 0 for the others. */
+  /** 1 for the portal's current state (ok, paused_auth, paused_not_found, rate_limited, unreachable), 0 for the others. */
   portalState: Gauge<'portal' | 'state'>
   httpRequests: Counter<'method' | 'route' | 'status'>
   httpSeconds: Histogram<'method' | 'route'>
 }
 
-export const PORTAL_STATES = ['ok', 'paused_auth', 'rate_limited', 'unreachable'] as const
+export const PORTAL_STATES = ['ok', 'paused_auth', 'paused_not_found', 'rate_limited', 'unreachable'] as const
 
 export function createMetrics (registry: Registry): RelayMetrics {
   const registers = [registry]
@@ -63,6 +65,12 @@ export function createMetrics (registry: Registry): RelayMetrics {
         submissions.inc({ form: labels.form, outcome: 'spam', code: '' }, value)
       }
     },
+    keptValues: new Counter({
+      name: 'relay_values_kept_total',
+      help: 'Submitted values that failed their check and were kept as typed in COMMENTS; the lead was delivered',
+      labelNames: ['form', 'check'] as const,
+      registers
+    }),
     deliveries: new Counter({
       name: 'relay_deliveries_total',
       help: 'Delivery outcomes per submission and portal: delivered, recovered (found by ORIGIN_ID), retry, dead, released',

@@ -52,6 +52,23 @@ describe('b24-form-relay check', () => {
     expect(run.err).toContain('checking portal main (1/1): crm.lead.fields')
   })
 
+  it('names the CRM mode; on a simple-mode portal says so and what to configure', async () => {
+    const classic = await cli(['check', '--config', config({ fields: { name: 'NAME' } })])
+    expect(classic.out).toContain('[ok]    portals.main.crmMode: the portal runs the CRM in classic mode (leads)')
+    emulator.setCrmMode(2)
+    try {
+      const simple = await cli(['check', '--config', config({ fields: { name: 'NAME' } })])
+      expect(simple.out).toContain('[warn]  portals.main.crmMode: the portal runs the CRM in simple mode: there are no leads, ' +
+        'each new lead becomes a deal at once; set crmMode: simple on portals.main and entity: deal on forms.contact')
+      expect(simple.out).not.toContain('All checks passed.')
+      const set = await cli(['check', '--config', config({ fields: { name: 'NAME' }, entity: 'deal' }, { crmMode: 'simple' })])
+      expect(set.out).toContain('[ok]    portals.main.crmMode: the portal runs the CRM in simple mode (no leads); ' +
+        'crmMode: simple and entity: deal are set')
+    } finally {
+      emulator.setCrmMode(1)
+    }
+  })
+
   it('finds a misnamed UF_CRM_ field and suggests the real one', async () => {
     const file = config({ fields: { name: 'NAME', city: 'UF_CRM_CTIY' } })
     const run = await cli(['check', '--config', file])

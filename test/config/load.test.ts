@@ -32,6 +32,18 @@ describe('loadConfig', () => {
     expect(config.outbox.url).toBe('sqlite:./data/relay.db')
   })
 
+  it('a file that wires ${B24_WEBHOOK_URL} into its own portal gets no secret-less default form or portal', () => {
+    const url = 'https://example.bitrix24.ru/rest/1/abc123/'
+    const wired = 'portals:\n  main:\n    webhook: ${B24_WEBHOOK_URL}\nforms:\n  cf7:\n    portal: main\n    secret: ${S}\n'
+    const config = loadConfig({ env: { B24_WEBHOOK_URL: url, S: 'x'.repeat(16) }, readFile: files({ './relay.config.yaml': wired }) })
+    expect(Object.keys(config.forms)).toEqual(['cf7'])
+    expect(Object.keys(config.portals)).toEqual(['main'])
+    // A file that leaves the variable to the zero-config path still gets both.
+    const other = 'forms:\n  contact:\n    fields: { name: NAME }\n'
+    const zero = loadConfig({ env: { B24_WEBHOOK_URL: url }, readFile: files({ './relay.config.yaml': other }) })
+    expect(Object.keys(zero.forms).sort()).toEqual(['contact', 'default'])
+  })
+
   it('with nothing configured, says what to set', () => {
     const err = configError(() => loadConfig({ env: {}, readFile: files({}) }))
     expect(err.message).toMatch(/B24_WEBHOOK_URL/)

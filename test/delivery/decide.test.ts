@@ -17,6 +17,11 @@ describe('decide', () => {
     expect(d).toMatchObject({ action: 'retry', at: NOW + 42_000, portal: { state: 'rate_limited', until: NOW + 42_000 } })
   })
 
+  it('operating limit: a reset time beyond the 10-minute window (a skewed clock) waits the window at most', () => {
+    const d = decide({ ...base, kind: 'operation_limit', resetAt: NOW + 3_600_000, outcomeUnknown: false })
+    expect(d).toMatchObject({ action: 'retry', at: NOW + 600_000 })
+  })
+
   it('operating limit without a reset time waits 60 s', () => {
     expect(decide({ ...base, kind: 'operation_limit', outcomeUnknown: false })).toMatchObject({ action: 'retry', at: NOW + 60_000 })
   })

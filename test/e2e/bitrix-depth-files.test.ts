@@ -75,7 +75,7 @@ describe('files', () => {
     const lead = rig.emulator.lead(rec.leadId as number)!
     expect((lead.fields.UF_CRM_DOCS as unknown[]).length).toBe(2)
     expect(rig.emulator.files().map(f => [f.name, Buffer.from(f.content, 'base64').equals(f.name === 'photo.png' ? PNG : PDF)])).toEqual([['Договор.pdf', true], ['photo.png', true]])
-    expect(lead.fields.COMMENTS).toContain('Договор.pdf (attachment)')
+    expect(lead.fields.COMMENTS).toContain('Договор.pdf (вложение)')
     // batch (the add), crm.lead.get (is the field still empty?), crm.lead.update: three requests.
     expect(rig.emulator.stats().requests).toBe(3)
     expect(rig.emulator.stats().byMethod).toMatchObject({ batch: 1, 'crm.lead.add': 1, 'crm.lead.get': 1, 'crm.lead.update': 1 })
@@ -136,7 +136,7 @@ describe('files', () => {
   it('a form without `files` still notes an upload by name and drops it', async () => {
     const res = await postMultipart('noFiles', [{ name: 'name', value: 'C' }, { name: 'doc', file: { filename: 'a.pdf', type: 'application/pdf', bytes: PDF } }])
     const rec = await rig.settled(((await res.json()) as { id: string }).id)
-    expect(rig.emulator.lead(rec.leadId as number)!.fields.COMMENTS).toContain('a.pdf (attachment)')
+    expect(rig.emulator.lead(rec.leadId as number)!.fields.COMMENTS).toContain('a.pdf (вложение)')
     expect(rig.emulator.files()).toHaveLength(0)
   })
 })

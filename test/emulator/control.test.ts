@@ -27,7 +27,7 @@ describe('emulator: /_emulator inspection and control routes', () => {
 
     await postJson(`${emu.url}/_emulator/reset`, {})
     await postJson(`${emu.url}/_emulator/webhook/revoke`, {})
-    expect((await call(emu.webhookUrl, 'crm.lead.fields', {})).status).toBe(401)
+    expect((await call(emu.webhookUrl, 'crm.lead.fields', {})).status).toBe(403)
     await postJson(`${emu.url}/_emulator/webhook/restore`, {})
     await postJson(`${emu.url}/_emulator/scopes`, { scopes: ['user'] })
     await postJson(`${emu.url}/_emulator/reset`, {})

@@ -42,7 +42,7 @@ describe('emulator: leaky bucket', () => {
     }
     const limited = await startEmulator({ burst: 1, drainPerSecond: 0.001 })
     try {
-      expect((await call(`${limited.url}/rest/1/wrong/`, 'crm.lead.fields', {})).status).toBe(401)
+      expect((await call(`${limited.url}/rest/1/wrong/`, 'crm.lead.fields', {})).status).toBe(403)
       expect((await call(limited.webhookUrl, 'crm.lead.fields', {})).status).toBe(200)
     } finally {
       await limited.close()
@@ -99,7 +99,7 @@ describe('emulator: injected faults', () => {
     expect(b.status).toBe(500)
     expect(b.body.error).toBe('INTERNAL_SERVER_ERROR')
     const c = await add()
-    expect(c.status).toBe(401)
+    expect(c.status).toBe(403)
     expect(c.body.error).toBe('INVALID_CREDENTIALS')
     expect(emu.leads()).toHaveLength(0)
     expect((await add()).status).toBe(200)

@@ -70,7 +70,9 @@ describe('mapSubmission: COMMENTS', () => {
       _serial_number: '1042',
       _site_custom_thing: 'x'
     }
-    const ru = run({ fields: { 'your-name': 'NAME' } }, values)
+    // _post_url is a product page source by default: pinned away here to show its label.
+    const pinned = { productUrl: { sources: ['page_url'] } }
+    const ru = run({ ...pinned, fields: { 'your-name': 'NAME' } }, values)
     expect(commentLines(ru)).toEqual([
       'IP-адрес: 203.0.113.7',
       'Браузер: Mozilla/5.0 (Windows NT 10.0; Win64; x64)',
@@ -80,7 +82,7 @@ describe('mapSubmission: COMMENTS', () => {
       'Номер заявки: 1042',
       '_site_custom_thing: x'
     ])
-    const en = run({ language: 'en', fields: { 'your-name': 'NAME' }, labels: { _date: 'Sent on' } }, values)
+    const en = run({ ...pinned, language: 'en', fields: { 'your-name': 'NAME' }, labels: { _date: 'Sent on' } }, values)
     expect(commentLines(en).slice(0, 5)).toEqual([
       'IP address: 203.0.113.7',
       'Browser: Mozilla/5.0 (Windows NT 10.0; Win64; x64)',

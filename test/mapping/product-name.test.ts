@@ -17,10 +17,10 @@ describe('productName: the product name from _post_title or page_title', () => {
     ])
   })
 
-  it('with a target: the first posted source goes there, the other stays a line', () => {
+  it('with a target: the first posted source goes there, the other sources name the same thing and are not repeated', () => {
     const result = run({ fields: { 'your-name': 'NAME' }, productName: { target: 'UF_CRM_PRODUCT' } }, CF7)
     expect(result.fields.UF_CRM_PRODUCT).toBe('Кофемашина DeLonghi Magnifica S')
-    expect(commentLines(result)).toEqual(['Заголовок страницы: Кофемашина DeLonghi Magnifica S — Магазин'])
+    expect(commentLines(result)).toEqual([])
   })
 
   it('without a target: one "Товар" line; sources are configurable and an empty source is skipped', () => {
@@ -57,6 +57,7 @@ describe('product page: the CF7 REST endpoint is never the product page', () => 
       _post_url: 'https://shop.example/product/chair/'
     })
     expect(result.fields.UF_CRM_URL).toBe('https://shop.example/product/chair/')
-    expect(commentLines(result)).toEqual(['Адрес страницы: https://shop.example/wp-json/contact-form-7/v1/contact-forms/12/feedback'])
+    // An address no visitor saw is not written into COMMENTS either.
+    expect(commentLines(result)).toEqual([])
   })
 })

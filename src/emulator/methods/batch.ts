@@ -1,6 +1,6 @@
 /** `batch`: up to 50 commands in one HTTP request, each run through the same handlers as a direct call. */
 import { timeInfo, type TimeInfo } from '../envelope.ts'
-import { RestError, batchLengthExceeded, batchMethodNotAllowed, internalServerError } from '../rest-error.ts'
+import { OperationLimitError, RestError, batchLengthExceeded, batchMethodNotAllowed, internalServerError } from '../rest-error.ts'
 import { isTruthy, type Params } from '../request-params.ts'
 import type { MethodContext, MethodFamily } from '../registry.ts'
 import { parseCommands, phpArray, substituteResults } from './batch-query.ts'
@@ -13,7 +13,7 @@ function upperKeys (params: Params): Params {
   return Object.fromEntries(Object.entries(params).map(([k, v]) => [k.toUpperCase(), v]))
 }
 
-async function runBatch (params: Params, ctx: MethodContext): Promise<Record<string, unknown>> {
+async function runBatch (params: Params, ctx: MethodContext): Promise<{ result: Record<string, unknown>, operatingResetAt?: number }> {
   const p = upperKeys(params)
   const halt = isTruthy(p.HALT)
   const result: Record<string, unknown> = {}
@@ -21,6 +21,8 @@ async function runBatch (params: Params, ctx: MethodContext): Promise<Record<str
   const resultTotal: Record<string, number> = {}
   const resultNext: Record<string, number> = {}
   const resultTime: Record<string, TimeInfo> = {}
+  let blockedResetAt: number | undefined
+  const withOperating = ctx.state.settings.quirks.operatingInTime
 
   const commands = parseCommands(p.CMD)
   for (const [index, cmd] of commands.entries()) {
@@ -36,21 +38,25 @@ async function runBatch (params: Params, ctx: MethodContext): Promise<Record<str
       result[cmd.key] = res.result
       if (res.total !== undefined) resultTotal[cmd.key] = res.total
       if (res.next !== undefined) resultNext[cmd.key] = res.next
-      resultTime[cmd.key] = timeInfo(startMs, finishMs, ctx.state.operating.add(cmd.method.toLowerCase(), (finishMs - startMs) / 1000))
+      const operating = ctx.state.operating.add(cmd.method.toLowerCase(), (finishMs - startMs) / 1000)
+      resultTime[cmd.key] = timeInfo(startMs, finishMs, withOperating ? operating : undefined)
     } catch (err) {
+      // A blocked command gets only error and description, and no result_time entry.
+      if (err instanceof OperationLimitError) blockedResetAt = Math.max(blockedResetAt ?? 0, err.resetAt)
       resultError[cmd.key] = (err instanceof RestError ? err : internalServerError()).body()
       if (halt) break
     }
   }
-  return {
+  const reply = {
     result: phpArray(result),
     result_error: phpArray(resultError),
     result_total: phpArray(resultTotal),
     result_next: phpArray(resultNext),
     result_time: phpArray(resultTime)
   }
+  return blockedResetAt !== undefined ? { result: reply, operatingResetAt: blockedResetAt } : { result: reply }
 }
 
 export const batchMethods: MethodFamily = registry => {
-  registry.add('batch', { handler: async (params, ctx) => ({ result: await runBatch(params, ctx) }) })
+  registry.add('batch', { handler: async (params, ctx) => await runBatch(params, ctx) })
 }

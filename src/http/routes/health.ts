@@ -77,8 +77,10 @@ export async function readiness (deps: HealthDeps): Promise<Readiness> {
       dead: q?.dead ?? 0
     }
   }
+  // A portal whose every call answers 404 takes submissions nowhere until someone fixes its URL: not ready.
+  const notFound = Object.values(portals).some(p => p.state === 'paused_not_found')
   return {
-    ok: store.ok,
+    ok: store.ok && !notFound,
     store,
     worker: deps.deliveryStatus === undefined ? 'external' : 'in-process',
     portals,
@@ -104,7 +106,8 @@ export async function healthRoutes (app: FastifyInstance, deps: HealthDeps): Pro
     schema: {
       tags: ['health'],
       summary: 'Readiness: the store is writable; portal states, queue depth, oldest pending age',
-      description: '200 while the store can be written (portal trouble does not make the relay unready: intake still works), 503 otherwise.'
+      description: '200 while the store can be written and no portal answers 404 to every call ' +
+        '(other portal trouble does not make the relay unready: intake still works), 503 otherwise.'
     }
   }, async (_request, reply) => {
     const report = await readiness(deps)

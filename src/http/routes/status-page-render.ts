@@ -17,6 +17,7 @@ export interface StatusView {
 const STATE_TEXT: Record<string, string> = {
   ok: 'delivering',
   paused_auth: 'paused: webhook refused',
+  paused_not_found: 'paused: webhook not found (404)',
   rate_limited: 'rate-limited',
   unreachable: 'unreachable',
   unknown: 'unknown'
@@ -38,7 +39,7 @@ section{background:#fff;border-radius:6px;padding:12px 16px;margin:0 0 16px;box-
 h2{font-size:15px;margin:0 0 8px}table{border-collapse:collapse;width:100%}
 th,td{text-align:left;padding:4px 8px;border-bottom:1px solid #e4e8ee;vertical-align:top}th{font-weight:600;color:#556}
 .badge{display:inline-block;padding:1px 8px;border-radius:10px;font-size:12px;color:#fff}
-.ok{background:#2e9d4f}.paused_auth{background:#c62828}.rate_limited{background:#e08a00}.unreachable{background:#c62828}.unknown{background:#778}
+.ok{background:#2e9d4f}.paused_auth,.paused_not_found{background:#c62828}.rate_limited{background:#e08a00}.unreachable{background:#c62828}.unknown{background:#778}
 .figures{display:flex;gap:24px;flex-wrap:wrap}.figure b{display:block;font-size:22px}
 .chart svg text{font-size:10px;fill:#667}.chart .grid{stroke:#e4e8ee}.chart figcaption{font-weight:600;margin-bottom:4px}
 .legend{font-weight:400;margin-left:12px}.key{margin-right:12px}.swatch{display:inline-block;width:10px;height:10px;margin-right:4px;border-radius:2px}

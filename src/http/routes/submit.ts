@@ -22,6 +22,8 @@ export interface SubmitRouteDeps {
   outbox: Outbox
   now: () => number
   onAccepted: (portalId: string) => void
+  /** A value failed its check and was kept as typed in COMMENTS (the metric relay_values_kept_total). */
+  onKept?: (formId: string, check: string) => void
   /** Rate limits, origins, sender authentication, spam (src/security/intake-guard.ts). */
   security: Omit<IntakeGuardDeps, 'config' | 'now'>
 }
@@ -90,6 +92,10 @@ export async function submitRoutes (app: FastifyInstance, deps: SubmitRouteDeps)
     for (const d of accepted.dropped ?? []) {
       const at = { formId, submissionId: accepted.id, field: d.field, reason: d.reason, bytes: d.bytes }
       request.log.warn(at, 'tracking value left out of the lead')
+    }
+    if (!accepted.duplicate && accepted.kept !== undefined) {
+      request.log.info({ formId, submissionId: accepted.id, kept: accepted.kept }, 'values kept as typed: they failed their check')
+      for (const { check } of accepted.kept) deps.onKept?.(formId, check)
     }
     if (!accepted.duplicate) deps.onAccepted(form.portal)
     return answerAccepted(request, reply, formId, successUrl, accepted)
