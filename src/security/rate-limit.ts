@@ -3,12 +3,13 @@
  * together), with @fastify/rate-limit counters in memory or, when the app has a Redis client, in
  * Redis so the limits hold across relay instances. Exceeding either answers 429 with Retry-After.
  */
-import { BlockList, isIPv4, isIPv6 } from 'node:net'
+import { BlockList, isIP, isIPv4, isIPv6 } from 'node:net'
 import rateLimit from '@fastify/rate-limit'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { Redis } from 'ioredis'
 import type { FormConfig, RelayConfig } from '../config/schema.ts'
 import { RateLimitedError } from '../errors.ts'
+import { bareAddress, clientAddress, clientKey } from './client-address.ts'
 
 export interface RateLimitDeps {
   config: () => RelayConfig
@@ -21,12 +22,6 @@ type Scope = 'perIp' | 'perForm'
 /** The limit that applies to a form: its own override, else the top-level one. */
 export function limitFor (config: RelayConfig, form: FormConfig | undefined, scope: Scope): Limit {
   return form?.rateLimit?.[scope] ?? config.rateLimit[scope]
-}
-
-/** IPv4-mapped IPv6 (::ffff:1.2.3.4) is the IPv4 address for lists and keys. */
-function plainIp (ip: string): string {
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(ip)
-  return mapped?.[1] ?? ip
 }
 
 /** Compiles `allowList` entries (addresses or CIDRs) once per list. */
@@ -70,7 +65,8 @@ export async function createRateLimitCheck (app: FastifyInstance, deps: RateLimi
     return limit === false ? 1000 : limit.timeWindow
   }
   const perIp = app.createRateLimit({
-    keyGenerator: (request) => 'ip:' + rateLimit.normalizeIP(plainIp(request.ip)),
+    // A bare address (no port, no junk), IPv6 by its configured prefix: see ./client-address.ts.
+    keyGenerator: (request) => 'ip:' + clientKey(clientAddress(request), deps.config().rateLimit.ipv6Prefix),
     max: maxOf('perIp'),
     timeWindow: windowOf('perIp')
   })
@@ -89,10 +85,10 @@ export async function createRateLimitCheck (app: FastifyInstance, deps: RateLimi
       allowListSource = entries
       allowList = compileAllowList(entries)
     }
-    const ip = plainIp(request.ip)
-    if (!allowList.check(ip, isIPv6(ip) ? 'ipv6' : 'ipv4')) return false
+    const ip = clientAddress(request)
+    if (isIP(ip) === 0 || !allowList.check(ip, isIPv6(ip) ? 'ipv6' : 'ipv4')) return false
     if (!proxied(request)) return true
-    if (!warnedProxy && ip === plainIp(request.socket.remoteAddress ?? '')) {
+    if (!warnedProxy && ip === bareAddress(request.socket.remoteAddress)) {
       warnedProxy = true
       request.log.warn({ ip: request.ip }, 'requests arrive through a proxy but TRUST_PROXY does not name it: rate limits see the proxy\'s address for every visitor')
     }
