@@ -1,7 +1,9 @@
 /**
  * Submission rate limits: per client address (all forms together) and per form (all clients
  * together), with @fastify/rate-limit counters in memory or, when the app has a Redis client, in
- * Redis so the limits hold across relay instances. Exceeding either answers 429 with Retry-After.
+ * Redis so the limits hold across relay instances. Exceeding the per-address limit answers 429
+ * with Retry-After. Exceeding the per-form limit never refuses: a flood from many addresses would
+ * lock real visitors out, so the check reports `flooded` and the submission is stored held.
  */
 import { BlockList, isIP, isIPv4, isIPv6 } from 'node:net'
 import rateLimit from '@fastify/rate-limit'
@@ -45,7 +47,9 @@ function proxied (request: FastifyRequest): boolean {
  * Registers the counters and returns the onRequest check for POST /f/:formId. Counting happens
  * before the body is read; unknown form ids count against the client's address too.
  */
-export type RateLimitCheck = (request: FastifyRequest, reply: FastifyReply, formId: string, opts?: { skipPerIp?: boolean }) => Promise<void>
+export type RateLimitCheck = (
+  request: FastifyRequest, reply: FastifyReply, formId: string, opts?: { skipPerIp?: boolean }
+) => Promise<{ flooded: boolean }>
 
 export async function createRateLimitCheck (app: FastifyInstance, deps: RateLimitDeps): Promise<RateLimitCheck> {
   await app.register(rateLimit, {
@@ -96,24 +100,23 @@ export async function createRateLimitCheck (app: FastifyInstance, deps: RateLimi
   }
 
   return async (request, reply, formId, opts = {}) => {
-    if (request.method !== 'POST' || exempt(request)) return
+    if (request.method !== 'POST' || exempt(request)) return { flooded: false }
     const config = deps.config()
     const form = config.forms[formId]
-    const checks = [
-      opts.skipPerIp !== true && limitFor(config, form, 'perIp') !== false ? perIp : undefined,
-      form !== undefined && limitFor(config, form, 'perForm') !== false ? perForm : undefined
-    ]
-    for (const check of checks) {
-      if (check === undefined) continue
-      const result = await check(request)
-      if (result.isAllowed || !result.isExceeded) continue
-      const seconds = Math.max(1, result.ttlInSeconds)
-      reply.header('retry-after', String(seconds))
-        .header('x-ratelimit-limit', String(result.max))
-        .header('x-ratelimit-remaining', '0')
-        .header('x-ratelimit-reset', String(seconds))
-      throw new RateLimitedError(seconds)
+    if (opts.skipPerIp !== true && limitFor(config, form, 'perIp') !== false) {
+      const result = await perIp(request)
+      if (!result.isAllowed && result.isExceeded) {
+        const seconds = Math.max(1, result.ttlInSeconds)
+        reply.header('retry-after', String(seconds))
+          .header('x-ratelimit-limit', String(result.max))
+          .header('x-ratelimit-remaining', '0')
+          .header('x-ratelimit-reset', String(seconds))
+        throw new RateLimitedError(seconds)
+      }
     }
+    if (form === undefined || limitFor(config, form, 'perForm') === false) return { flooded: false }
+    const result = await perForm(request)
+    return { flooded: !result.isAllowed && result.isExceeded }
   }
 }
 

@@ -8,7 +8,8 @@ import Fastify from 'fastify'
 import fp from 'fastify-plugin'
 import type { RelayConfig } from '../../config/schema.ts'
 import type { LaneStatus } from '../../delivery/portal-lane.ts'
-import { observePortals, observeStore, type RelayMetrics } from '../../observability/metrics.ts'
+import type { SpaceReport } from '../../intake/store-floor.ts'
+import { observePortals, observeSpace, observeStore, type RelayMetrics } from '../../observability/metrics.ts'
 import type { Outbox } from '../../outbox/types.ts'
 
 const INTAKE_ROUTE = '/f/:formId'
@@ -56,6 +57,8 @@ export interface MetricsRouteDeps {
   config: () => RelayConfig
   deliveryStatus?: () => LaneStatus[]
   now: () => number
+  /** The store's room (the intake's floor); absent in the standalone worker. */
+  space?: () => Promise<SpaceReport>
   /** When set, scrapes must send `Authorization: Bearer <token>`. */
   auth?: onRequestHookHandler
 }
@@ -70,6 +73,7 @@ export async function metricsRoutes (app: FastifyInstance, deps: MetricsRouteDep
     } catch {
       // A store that does not answer must not hide the other metrics; /readyz reports the store.
     }
+    if (deps.space !== undefined) observeSpace(deps.metrics, await deps.space())
     if (deps.deliveryStatus !== undefined) observePortals(deps.metrics, deps.deliveryStatus())
     const body = await deps.metrics.registry.metrics()
     return reply.type(deps.metrics.registry.contentType).send(body)

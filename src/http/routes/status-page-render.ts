@@ -93,6 +93,7 @@ export function statusPage (view: StatusView): string {
     : `<div class="figures"><div class="figure"><b data-figure="pending">${q.pending + q.leased}</b>waiting</div>` +
       `<div class="figure"><b data-figure="due">${q.due}</b>due now</div>` +
       `<div class="figure"><b data-figure="dead">${q.dead}</b>dead letters</div>` +
+      `<div class="figure"><b data-figure="held">${q.held}</b>held (flood)</div>` +
       `<div class="figure"><b data-figure="delivered">${q.delivered}</b>delivered</div>` +
       `<div class="figure"><b data-figure="oldest">${age(q.oldestPendingAgeSeconds)}</b>oldest waiting</div></div>`
   const failures = view.failures.map(s =>
@@ -100,14 +101,24 @@ export function statusPage (view: StatusView): string {
     `<td>${e(s.status === 'dead' ? 'dead letter' : 'retrying')}</td>` +
     `<td>${s.lastError === null ? '' : `<code>${e(s.lastError.code)}</code> ${e(portalText(s.lastError.message))}`}</td>` +
     `<td>${s.status === 'dead' ? `<form method="post" action="/status/retry/${encodeURIComponent(s.id)}"><button type="submit">Retry</button></form>` : ''}</td></tr>`).join('')
+  const held = q !== null && q.held > 0
+    ? `<section data-section="held"><h2>Held during a flood</h2><p>${q.held} submissions came while a form was over its per-form limit. ` +
+      `They are kept and answered as accepted, and released by themselves once the form has been quiet${q.newestHeldAt === null ? '' : ` (newest ${utc(q.newestHeldAt)})`}.</p>` +
+      '<form method="post" action="/status/held/release" style="display:inline"><button type="submit">Release all held now</button></form> ' +
+      '<form method="post" action="/status/held/discard" style="display:inline"><button type="submit">Discard all held (spam)</button></form></section>'
+    : ''
+  const space = report.space
+  const spaceBanner = space !== undefined && (space.state === 'low' || space.state === 'full')
+    ? `<p class="${space.state === 'full' ? 'err ' : ''}flash" role="alert" data-space="${e(space.state)}"><b>${space.state === 'full' ? 'Store full: new submissions are refused (503 RELAY_ERR_STORE_FULL).' : 'Store running out of room.'}</b> ${e(space.reason ?? '')}</p>`
+    : ''
   const retryAll = q !== null && q.dead > 0
     ? '<form method="post" action="/status/retry-all"><button type="submit">Retry all dead letters</button></form>'
     : ''
 
   return page('Relay status', `<header><h1>b24-form-relay status</h1><span>${utc(view.now)} · worker ${e(report.worker)} · store ${report.store.ok ? 'ok' : '<b>failing</b>'}` +
     ` <form method="post" action="/status/logout" style="display:inline"><button type="submit">Sign out</button></form></span></header><main>` +
-    (view.flash !== undefined ? `<p class="flash" role="status">${e(view.flash)}</p>` : '') +
-    `<section><h2>Queue</h2>${figures}</section>` +
+    (view.flash !== undefined ? `<p class="flash" role="status">${e(view.flash)}</p>` : '') + spaceBanner +
+    `<section><h2>Queue</h2>${figures}</section>` + held +
     `<section><h2>Portals</h2><table><thead><tr><th>Portal</th><th>State</th><th>Since</th><th>Pending</th><th>Leased</th><th>Dead</th><th>Last error</th></tr></thead>` +
     `<tbody>${portals}</tbody></table></section>` +
     `<section><h2>Activity</h2>${charts(view)}</section>` +
