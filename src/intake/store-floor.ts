@@ -33,7 +33,7 @@ export interface StoreFloorDeps {
   log?: { warn: LogFn, info: LogFn, error: LogFn }
   /** Free bytes of the file system holding `dir`; default fs.statfs. */
   freeBytes?: (dir: string) => Promise<number>
-  /** A measurement is reused this long (statfs and a stat per request would be wasted work). */
+  /** A measurement is reused this long, by the wall clock (statfs and a stat per request would be wasted work). */
   measureEveryMs?: number
 }
 
@@ -71,6 +71,7 @@ export function createStoreFloor (deps: StoreFloorDeps): StoreFloor {
   const every = deps.measureEveryMs ?? 1000
   const freeBytes = deps.freeBytes ?? defaultFreeBytes
   let last: SpaceReport | undefined
+  let lastAt = 0
   let inFlight: Promise<SpaceReport> | undefined
   let lastState: SpaceState = 'ok'
 
@@ -100,8 +101,8 @@ export function createStoreFloor (deps: StoreFloorDeps): StoreFloor {
   }
 
   const report = async (): Promise<SpaceReport> => {
-    if (last !== undefined && deps.now() - last.measuredAt < every) return last
-    inFlight ??= measure().then(r => { last = r; return r }).finally(() => { inFlight = undefined })
+    if (last !== undefined && Math.abs(Date.now() - lastAt) < every) return last
+    inFlight ??= measure().then(r => { last = r; lastAt = Date.now(); return r }).finally(() => { inFlight = undefined })
     return await inFlight
   }
 
