@@ -114,7 +114,7 @@ export const limitsSchema = z.object({
   fields: z.number().int().positive().default(200),
   valueChars: z.number().int().positive().default(10_000),
   /**
-   * The store may take this much (SQLite: database + WAL; Redis: used_memory); at it new
+   * The store may take this much (SQLite: the database's pages in use; Redis: used_memory); at it new
    * submissions get 503 RELAY_ERR_STORE_FULL, from 80 % on the relay warns.
    */
   storeBytes: z.number().int().positive().default(2048 * MIB),

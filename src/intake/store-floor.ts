@@ -68,7 +68,7 @@ export function spaceState (storeBytes: number | null, freeDiskBytes: number | n
 }
 
 export function createStoreFloor (deps: StoreFloorDeps): StoreFloor {
-  const every = deps.measureEveryMs ?? 1000
+  const every = deps.measureEveryMs ?? 250
   const freeBytes = deps.freeBytes ?? defaultFreeBytes
   let last: SpaceReport | undefined
   let lastAt = 0

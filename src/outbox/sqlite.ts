@@ -1,5 +1,5 @@
 /** The SQLite Outbox adapter: one WAL file, writes group-committed, leases taken inside the write transaction. */
-import { mkdirSync, statSync } from 'node:fs'
+import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import Database from 'better-sqlite3'
 import { StoreError, storeFailure } from './errors.ts'
@@ -235,15 +235,16 @@ class SqliteOutboxHandle implements SqliteOutbox {
     return result
   }
 
+  // The pages in use, as this connection sees them (WAL included): what the data takes. The WAL
+  // file itself is transient (checkpointed every ~1000 pages, cut back to WAL_LIMIT_BYTES) and
+  // left to the free-disk floor.
   async usage (): Promise<StoreUsage> {
-    this.#assertOpen()
-    const file = this.#db.name
-    if (file === ':memory:' || file === '' || file.startsWith('file:')) {
-      const pages = this.#db.pragma('page_count', { simple: true }) as number
-      return { bytes: pages * (this.#db.pragma('page_size', { simple: true }) as number), dir: null }
-    }
-    const size = (path: string): number => { try { return statSync(path).size } catch { return 0 } }
-    return { bytes: size(file) + size(`${file}-wal`), dir: dirname(file) }
+    return this.#read('usage', () => {
+      const pages = (this.#db.pragma('page_count', { simple: true }) as number) - (this.#db.pragma('freelist_count', { simple: true }) as number)
+      const file = this.#db.name
+      const local = file !== ':memory:' && file !== '' && !file.startsWith('file:')
+      return { bytes: pages * (this.#db.pragma('page_size', { simple: true }) as number), dir: local ? dirname(file) : null }
+    })
   }
 
   async close (): Promise<void> {

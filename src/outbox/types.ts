@@ -186,7 +186,7 @@ export interface PurgeOptions {
 export interface PurgeResult { delivered: number, dead: number, held: number }
 
 export interface StoreUsage {
-  /** What the store occupies: the SQLite files (database and WAL), or the memory Redis reports in use. */
+  /** What the data takes: SQLite's pages in use (the WAL file comes on top), or the memory Redis reports in use. */
   bytes: number
   /** The folder of the store's files, for a free-disk check; null when the store is not a local file. */
   dir: string | null
