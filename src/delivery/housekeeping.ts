@@ -89,7 +89,7 @@ export class Housekeeping {
 
   async #release (now: number): Promise<number> {
     const flood = this.#d.config().flood
-    const elapsed = this.#lastTickAt === undefined ? 0 : Math.max(0, now - this.#lastTickAt)
+    const lastTickAt = this.#lastTickAt ?? now
     this.#lastTickAt = now
     if (flood.releasePerMinute === 0) return 0
     const stats = await this.#d.outbox.stats(now)
@@ -101,7 +101,8 @@ export class Housekeeping {
       this.#releaseCredit = 0
       return 0
     }
-    // A paced budget: a minute's worth at most, so a long pause does not turn into a burst.
+    // A paced budget earned over quiet time only, a minute's worth at most, so a long pause does not turn into a burst.
+    const elapsed = Math.max(0, now - Math.max(lastTickAt, stats.newestHeldAt + flood.quietMs))
     this.#releaseCredit = Math.min(flood.releasePerMinute, this.#releaseCredit + flood.releasePerMinute * elapsed / 60_000)
     const limit = Math.floor(this.#releaseCredit)
     if (limit < 1) return 0

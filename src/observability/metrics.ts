@@ -25,7 +25,7 @@ export interface SpamCounter {
 
 export interface RelayMetrics extends LaneMetrics {
   registry: Registry
-  /** outcome: accepted | duplicate | refused | spam; code: the refusal's RELAY_ERR_* code, else "". */
+  /** outcome: accepted | held (flood) | duplicate | refused | spam; code: the refusal's RELAY_ERR_* code, else "". */
   submissions: Counter<'form' | 'outcome' | 'code'>
   spam: SpamCounter
   /** Pending + leased submissions per portal, read from the store at scrape time. */
@@ -50,7 +50,7 @@ export function createMetrics (registry: Registry): RelayMetrics {
   const registers = [registry]
   const submissions = new Counter({
     name: 'relay_submissions_total',
-    help: 'Form submissions by form and outcome (accepted, duplicate, refused, spam); code is the refusal code',
+    help: 'Form submissions by form and outcome (accepted, held during a flood, duplicate, refused, spam); code is the refusal code',
     labelNames: ['form', 'outcome', 'code'] as const,
     registers
   })

@@ -34,11 +34,11 @@ export const httpMetricsHooks = fp(async (app: FastifyInstance, opts: { metrics:
   })
 }, { name: 'relay-http-metrics' })
 
-/** The outbox as intake sees it, counting accepted and duplicate submissions per form. */
+/** The outbox as intake sees it, counting accepted, held (flood) and duplicate submissions per form. */
 export function countingOutbox (outbox: Outbox, metrics: RelayMetrics): Outbox {
   const enqueue: Outbox['enqueue'] = async sub => {
     const result = await outbox.enqueue(sub)
-    metrics.submissions.inc({ form: sub.formId, outcome: result.duplicate ? 'duplicate' : 'accepted', code: '' })
+    metrics.submissions.inc({ form: sub.formId, outcome: result.duplicate ? 'duplicate' : sub.hold === true ? 'held' : 'accepted', code: '' })
     return result
   }
   // A proxy rather than a copy: adapters are classes with private fields, so methods stay bound to the real one.
