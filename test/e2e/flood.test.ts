@@ -115,8 +115,8 @@ describe('a per-form flood', () => {
     expect(visitor.meta).toMatchObject({ ip: '203.0.113.77' })
     expect(r.emulator.leads().some(l => l.fields.NAME === 'Real Visitor')).toBe(false)
 
-    // The flood is over once the form has been quiet: the held ones are released and delivered.
-    r.advance(QUIET_MS)
+    // The flood is over once the form has been quiet; a minute later the held ones have been released and delivered.
+    r.advance(QUIET_MS + 60_000)
     const lead = await waitFor(() => r.emulator.leads().find(l => l.fields.NAME === 'Real Visitor'),
       { timeoutMs: 60_000, intervalMs: 100, what: 'the visitor\'s lead in the emulator' })
     expect(lead.fields.ORIGIN_ID).toBe(visitor.id)
