@@ -252,27 +252,31 @@ function floodSection (r: Results, targets: Target[]): string[] {
     `a 10-minute quiet period before held submissions are released) and limits.storeBytes of ${int(s.storeBytes / 1048576)} MiB. ` +
     'Past the per-form limit submissions are stored held, never refused. The store size is sampled from /readyz every 200 ms.', '']
   const f = r.flood
-  const realTargets = (measured: string, ok: boolean | undefined, kept: string, keptOk: boolean | undefined, store: string, storeOk: boolean | undefined): void => {
-    targets.push({ name: 'Flood: 0 real visitors refused', measured, ok },
-      { name: 'Flood: every real lead kept (delivered or held)', measured: kept, ok: keptOk },
-      { name: 'Flood: the store stays under limits.storeBytes', measured: store, ok: storeOk })
+  type Figure = [measured: string, ok: boolean | undefined]
+  const realTargets = (refused: Figure, kept: Figure, store: Figure): void => {
+    targets.push({ name: 'Flood: 0 real visitors refused', measured: refused[0], ok: refused[1] },
+      { name: 'Flood: every real lead kept (delivered or held)', measured: kept[0], ok: kept[1] },
+      { name: 'Flood: the store stays under limits.storeBytes', measured: store[0], ok: store[1] })
   }
   if (f === undefined) {
-    realTargets(missing(r, 'flood'), undefined, missing(r, 'flood'), undefined, missing(r, 'flood'), undefined)
+    const none: Figure = [missing(r, 'flood'), undefined]
+    realTargets(none, none, none)
     return [...out, notMeasured(r, 'flood'), '']
   }
   const kept = f.visitorsDelivered + f.visitorsHeld + f.visitorsWaiting
   out.push('| | |', '|---|---|')
   out.push(`| Posts sent, s | ${int(f.spam + f.visitors)} in ${sec(f.seconds)} |`)
-  out.push(`| Spam answered 2xx / 429 (address over its limit) / other | ${int(f.spamAccepted)} / ${int(f.spamRateLimited)} / ${int(f.spamOther)} |`)
+  const slash = (...n: number[]): string => n.map(int).join(' / ')
+  out.push(`| Spam answered 2xx / 429 (address over its limit) / other | ${slash(f.spamAccepted, f.spamRateLimited, f.spamOther)} |`)
   out.push(`| **Real visitors refused** | ${int(f.visitorsRefused)} of ${f.visitors} |`)
-  out.push(`| Real visitors delivered / held / on their way / missing | ${int(f.visitorsDelivered)} / ${int(f.visitorsHeld)} / ${int(f.visitorsWaiting)} / ${int(f.visitorsMissing)} |`)
+  const where = slash(f.visitorsDelivered, f.visitorsHeld, f.visitorsWaiting, f.visitorsMissing)
+  out.push(`| Real visitors delivered / held / on their way / missing | ${where} |`)
   out.push(`| Real visitors' latency p99, ms | ${ms(f.visitorP99Ms)} |`)
-  out.push(`| Held at the end / delivered / leads in the portal | ${int(f.heldAtEnd)} / ${int(f.deliveredAtEnd)} / ${int(f.leadsInPortal)} |`)
+  out.push(`| Held at the end / delivered / leads in the portal | ${slash(f.heldAtEnd, f.deliveredAtEnd, f.leadsInPortal)} |`)
   out.push(`| Largest store size seen, MiB (limit) | ${(f.storeBytesMax / 1048576).toFixed(1)} (${int(f.storeLimitBytes / 1048576)}) |`, '')
-  realTargets(`${int(f.visitorsRefused)} of ${f.visitors}`, f.visitorsRefused === 0,
-    `${int(kept)} of ${f.visitors}`, kept === f.visitors,
-    `${(f.storeBytesMax / 1048576).toFixed(1)} MiB of ${int(f.storeLimitBytes / 1048576)} MiB`, f.storeBytesMax > 0 && f.storeBytesMax < f.storeLimitBytes)
+  const store = `${(f.storeBytesMax / 1048576).toFixed(1)} MiB of ${int(f.storeLimitBytes / 1048576)} MiB`
+  realTargets([`${int(f.visitorsRefused)} of ${f.visitors}`, f.visitorsRefused === 0],
+    [`${int(kept)} of ${f.visitors}`, kept === f.visitors], [store, f.storeBytesMax > 0 && f.storeBytesMax < f.storeLimitBytes])
   return out
 }
 

@@ -80,10 +80,13 @@ export async function floodScenario (ctx: FloodContext): Promise<FloodRun> {
     await Promise.all(Array.from({ length: f.connections }, async () => {
       while (next < plan.length) {
         const item = plan[next++]!
+        const n = item.n
+        const phone = (prefix: string): string => `${prefix}${String(n).padStart(7, '0')}`
         const body = item.kind === 'spam'
-          ? { name: `Offer ${item.n}`, email: `promo${item.n}@spam.example`, phone: `+7999${String(item.n).padStart(7, '0')}`, message: `Cheap links ${item.n} `.repeat(60) }
-          : { name: `Real visitor ${item.n}`, email: `visitor${item.n}@shop.example`, phone: `+7900${String(item.n).padStart(7, '0')}`, message: 'Please call me back about the order.' }
-        const from = item.kind === 'spam' ? `198.18.${Math.floor((item.n % f.addresses) / 250)}.${(item.n % f.addresses) % 250 + 1}` : `203.0.113.${item.n + 1}`
+          ? { name: `Offer ${n}`, email: `promo${n}@spam.example`, phone: phone('+7999'), message: `Cheap links ${n} `.repeat(60) }
+          : { name: `Real visitor ${n}`, email: `visitor${n}@shop.example`, phone: phone('+7900'), message: 'Please call me back.' }
+        const address = n % f.addresses
+        const from = item.kind === 'spam' ? `198.18.${Math.floor(address / 250)}.${address % 250 + 1}` : `203.0.113.${n + 1}`
         const t0 = performance.now()
         const res = await fetch(`${relay.url}/f/default`, {
           method: 'POST',
@@ -101,7 +104,9 @@ export async function floodScenario (ctx: FloodContext): Promise<FloodRun> {
       const res = await fetch(`${relay.url}/admin/submissions/${v.id}`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })
       return res.ok ? ((await res.json()) as { submission: { status: string } }).submission.status : 'missing'
     }))
-    const ready = await (await fetch(`${relay.url}/readyz`)).json() as { queue: { held: number, delivered: number }, space?: { storeLimitBytes: number, storeBytes: number | null } }
+    const ready = await (await fetch(`${relay.url}/readyz`)).json() as {
+      queue: { held: number, delivered: number }, space?: { storeLimitBytes: number, storeBytes: number | null }
+    }
     storeBytesMax = Math.max(storeBytesMax, ready.space?.storeBytes ?? 0)
     const count = (s: string): number => states.filter(x => x === s).length
     const lat = visitors.map(v => v.ms).sort((a, b) => a - b)

@@ -54,13 +54,20 @@ const defaultFreeBytes = async (dir: string): Promise<number> => {
 }
 
 /** Pure: the state for these figures. */
-export function spaceState (storeBytes: number | null, freeDiskBytes: number | null, limits: RelayConfig['limits']): { state: SpaceState, reason: string | null } {
+export function spaceState (
+  storeBytes: number | null, freeDiskBytes: number | null, limits: RelayConfig['limits']
+): { state: SpaceState, reason: string | null } {
   if (storeBytes === null) return { state: 'unknown', reason: 'the store size could not be read' }
-  if (storeBytes >= limits.storeBytes) return { state: 'full', reason: `the store holds ${storeBytes} bytes of ${limits.storeBytes} allowed (limits.storeBytes)` }
-  if (freeDiskBytes !== null && freeDiskBytes < limits.minFreeDiskBytes) {
-    return { state: 'full', reason: `${freeDiskBytes} bytes free on the store's disk, under limits.minFreeDiskBytes (${limits.minFreeDiskBytes})` }
+  if (storeBytes >= limits.storeBytes) {
+    return { state: 'full', reason: `the store holds ${storeBytes} bytes of ${limits.storeBytes} allowed (limits.storeBytes)` }
   }
-  if (storeBytes >= limits.storeBytes * WARN_SHARE) return { state: 'low', reason: `the store holds ${storeBytes} bytes, over 80 % of limits.storeBytes (${limits.storeBytes})` }
+  if (freeDiskBytes !== null && freeDiskBytes < limits.minFreeDiskBytes) {
+    const reason = `${freeDiskBytes} bytes free on the store's disk, under limits.minFreeDiskBytes (${limits.minFreeDiskBytes})`
+    return { state: 'full', reason }
+  }
+  if (storeBytes >= limits.storeBytes * WARN_SHARE) {
+    return { state: 'low', reason: `the store holds ${storeBytes} bytes, over 80 % of limits.storeBytes (${limits.storeBytes})` }
+  }
   if (freeDiskBytes !== null && freeDiskBytes < limits.minFreeDiskBytes * WARN_FREE_FACTOR) {
     return { state: 'low', reason: `${freeDiskBytes} bytes free on the store's disk, under twice limits.minFreeDiskBytes` }
   }
@@ -89,12 +96,15 @@ export function createStoreFloor (deps: StoreFloorDeps): StoreFloor {
     }
     const { state, reason } = spaceState(storeBytes, freeDiskBytes, limits)
     const report: SpaceReport = {
-      state, reason, storeBytes, freeDiskBytes, storeLimitBytes: limits.storeBytes, minFreeDiskBytes: limits.minFreeDiskBytes, measuredAt: deps.now()
+      state, reason, storeBytes, freeDiskBytes, storeLimitBytes: limits.storeBytes, minFreeDiskBytes: limits.minFreeDiskBytes,
+      measuredAt: deps.now()
     }
     if (state !== lastState && state !== 'unknown') {
-      if (state === 'full') deps.log?.error({ code: 'RELAY_ERR_STORE_FULL', storeBytes, freeDiskBytes }, `store full, new submissions are refused: ${reason ?? ''}`)
-      else if (state === 'low') deps.log?.warn({ storeBytes, freeDiskBytes }, `store running out of room: ${reason ?? ''}`)
-      else deps.log?.info({ storeBytes, freeDiskBytes }, 'store has room again')
+      const figures = { storeBytes, freeDiskBytes }
+      const why = reason ?? ''
+      if (state === 'full') deps.log?.error({ code: 'RELAY_ERR_STORE_FULL', ...figures }, `store full, new submissions are refused: ${why}`)
+      else if (state === 'low') deps.log?.warn(figures, `store running out of room: ${why}`)
+      else deps.log?.info(figures, 'store has room again')
       lastState = state
     }
     return report

@@ -174,7 +174,9 @@ export function observeStore (metrics: RelayMetrics, stats: OutboxStats, now: nu
 const SPACE_STATE_VALUE: Record<string, number> = { ok: 0, low: 1, full: 2 }
 
 /** Sets the store space gauges from one measurement (src/intake/store-floor.ts). */
-export function observeSpace (metrics: RelayMetrics, space: { state: string, storeBytes: number | null, freeDiskBytes: number | null }): void {
+export function observeSpace (
+  metrics: RelayMetrics, space: { state: string, storeBytes: number | null, freeDiskBytes: number | null }
+): void {
   if (space.storeBytes !== null) metrics.storeBytes.set(space.storeBytes)
   if (space.freeDiskBytes !== null) metrics.storeFreeDiskBytes.set(space.freeDiskBytes)
   const value = SPACE_STATE_VALUE[space.state]

@@ -28,7 +28,9 @@ export async function heldIds (q: SubmissionQueue, client: Redis, from: number, 
  * that ran out counts once BullMQ's stalled check has moved it back to wait. Held jobs are the
  * delayed ones at HELD_AT and count only as held.
  */
-export async function readStats (portals: ReadonlyArray<readonly [string, SubmissionQueue]>, now: number, client: Redis): Promise<OutboxStats> {
+export async function readStats (
+  portals: ReadonlyArray<readonly [string, SubmissionQueue]>, now: number, client: Redis
+): Promise<OutboxStats> {
   const stats: OutboxStats = {
     pending: 0, leased: 0, delivered: 0, dead: 0, held: 0, newestHeldAt: null, due: 0, oldestPendingAt: null, byPortal: {}
   }

@@ -160,7 +160,8 @@ class BullOutboxHandle implements BullOutbox {
       try {
         await done.updateData({ ...done.data, payload: stripped })
       } catch (err) {
-        this.#log.warn({ submissionId: id, err: { message: (err as Error).message } }, 'file bytes of a delivered submission not dropped yet (Redis away)')
+        this.#log.warn({ submissionId: id, err: { message: (err as Error).message } },
+          'file bytes of a delivered submission not dropped yet (Redis away)')
       }
     }
     return ok
@@ -269,8 +270,8 @@ class BullOutboxHandle implements BullOutbox {
         result.delivered += (await q.clean(Math.max(0, now - opts.deliveredBefore), opts.limit, 'completed')).length
         result.dead += (await q.clean(Math.max(0, now - opts.deadBefore), opts.limit, 'failed')).length
       }
-      result.held = await this.#eachHeld('purge', { limit: opts.limit }, async job => job.data.createdAt < opts.heldBefore && await this.#remove(job),
-        job => job.data.createdAt >= opts.heldBefore)
+      const old = (job: SubmissionJob): boolean => job.data.createdAt < opts.heldBefore
+      result.held = await this.#eachHeld('purge', { limit: opts.limit }, async job => old(job) && await this.#remove(job), job => !old(job))
       return result
     })
   }

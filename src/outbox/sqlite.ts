@@ -240,10 +240,11 @@ class SqliteOutboxHandle implements SqliteOutbox {
   // left to the free-disk floor.
   async usage (): Promise<StoreUsage> {
     return this.#read('usage', () => {
-      const pages = (this.#db.pragma('page_count', { simple: true }) as number) - (this.#db.pragma('freelist_count', { simple: true }) as number)
+      const count = (pragma: string): number => this.#db.pragma(pragma, { simple: true }) as number
+      const pages = count('page_count') - count('freelist_count')
       const file = this.#db.name
       const local = file !== ':memory:' && file !== '' && !file.startsWith('file:')
-      return { bytes: pages * (this.#db.pragma('page_size', { simple: true }) as number), dir: local ? dirname(file) : null }
+      return { bytes: pages * count('page_size'), dir: local ? dirname(file) : null }
     })
   }
 

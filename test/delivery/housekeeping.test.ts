@@ -21,9 +21,11 @@ describe('housekeeping', () => {
     const config = buildConfig({ flood }, { B24_WEBHOOK_URL: 'http://127.0.0.1:9/rest/1/x/' })
     let clock = T0
     let woken = 0
-    const hk = new Housekeeping({ outbox, config: () => config, logger: pino({ level: 'silent' }), now: () => clock, onReleased: () => { woken++ } })
+    const logger = pino({ level: 'silent' })
+    const hk = new Housekeeping({ outbox, config: () => config, logger, now: () => clock, onReleased: () => { woken++ } })
     const held = async (n: number, at: number): Promise<string[]> =>
-      (await Promise.all(Array.from({ length: n }, (_, i) => outbox.enqueue({ formId: 'f', portalId: 'p', payload: { i }, hold: true, now: at + i })))).map(r => r.id)
+      (await Promise.all(Array.from({ length: n }, async (_, i) =>
+        await outbox.enqueue({ formId: 'f', portalId: 'p', payload: { i }, hold: true, now: at + i })))).map(r => r.id)
     return { hk, held, at: (ms: number) => { clock = T0 + ms }, woken: () => woken }
   }
 

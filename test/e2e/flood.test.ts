@@ -120,7 +120,8 @@ describe('a per-form flood', () => {
     const lead = await waitFor(() => r.emulator.leads().find(l => l.fields.NAME === 'Real Visitor'),
       { timeoutMs: 60_000, intervalMs: 100, what: 'the visitor\'s lead in the emulator' })
     expect(lead.fields.ORIGIN_ID).toBe(visitor.id)
-    await waitFor(async () => (await r.outbox.get(visitor.id))?.status === 'delivered', { timeoutMs: 20_000, what: 'the visitor delivered' })
+    await waitFor(async () => (await r.outbox.get(visitor.id))?.status === 'delivered',
+      { timeoutMs: 20_000, what: 'the visitor delivered' })
     expect((await r.outbox.stats()).held).toBe(0)
   })
 

@@ -66,9 +66,13 @@ async function rig (limits: Record<string, unknown> = {}): Promise<Rig> {
     advance: ms => { clock += ms },
     setFree: bytes => { free = bytes },
     post: async (body, form = 'contact') => {
-      const res = await fetch(`${base}/f/${form}`, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json' }, body: JSON.stringify(body) })
+      const res = await fetch(`${base}/f/${form}`, {
+        method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json' }, body: JSON.stringify(body)
+      })
       const json = await res.json() as { id?: string, error?: { code: string } }
-      return { status: res.status, ...(json.id !== undefined ? { id: json.id } : {}), ...(json.error !== undefined ? { code: json.error.code } : {}) }
+      return {
+        status: res.status, ...(json.id !== undefined ? { id: json.id } : {}), ...(json.error !== undefined ? { code: json.error.code } : {})
+      }
     },
     close: async () => {
       await app.close()
@@ -98,7 +102,8 @@ describe('retention', () => {
     expect(r.emulator.files().map(f => Buffer.from(f.content, 'base64').equals(PDF))).toEqual([true])
     const after = await r.outbox.get(id!)
     expect(JSON.stringify(after?.payload)).not.toContain(PDF.toString('base64'))
-    expect((after?.payload.extras as { files: { items: unknown[] } }).files.items).toEqual([{ field: 'your-file', name: 'cv.pdf', type: 'application/pdf', size: PDF.length }])
+    expect((after?.payload.extras as { files: { items: unknown[] } }).files.items)
+      .toEqual([{ field: 'your-file', name: 'cv.pdf', type: 'application/pdf', size: PDF.length }])
   })
 
   it('deletes delivered submissions after deliveredMs; dead letters stay until deadMs', async () => {
@@ -126,9 +131,10 @@ describe('the store floor', () => {
   let r: Rig
   afterEach(async () => { await r.close() })
 
-  const ready = async (): Promise<{ space: { state: string, reason: string | null } }> => await (await fetch(`${r.base}/readyz`)).json() as { space: { state: string, reason: string | null } }
+  type Ready = { space: { state: string, reason: string | null } }
+  const ready = async (): Promise<Ready> => await (await fetch(`${r.base}/readyz`)).json() as Ready
 
-  it('warns under twice the free-disk floor, refuses with 503 RELAY_ERR_STORE_FULL under it, and takes posts again when room comes back', async () => {
+  it('warns under twice the free-disk floor, refuses with 503 RELAY_ERR_STORE_FULL under it, takes posts again with room', async () => {
     r = await rig({ minFreeDiskBytes: 512 * MIB })
     const kept = await r.post({ name: 'Before' })
     expect(kept.status).toBe(202)
@@ -137,7 +143,10 @@ describe('the store floor', () => {
     expect((await r.post({ name: 'While low' })).status).toBe(202)
 
     r.setFree(100 * MIB)
-    const refused = await waitFor(async () => { const p = await r.post({ name: 'Refused' }); return p.status === 503 ? p : undefined }, { what: 'a 503' })
+    const refused = await waitFor(async () => {
+      const p = await r.post({ name: 'Refused' })
+      return p.status === 503 ? p : undefined
+    }, { what: 'a 503' })
     expect(refused.code).toBe('RELAY_ERR_STORE_FULL')
     expect((await ready()).space).toMatchObject({ state: 'full' })
     expect(await (await fetch(`${r.base}/metrics`)).text()).toMatch(/^relay_store_space_state 2$/m)

@@ -62,7 +62,8 @@ describe('Idempotency-Key and double submits, scoped per sender', () => {
   it('keeps a key for 24 hours, past the 10-minute double-submit window', async () => {
     const first = await post({ name: 'Boris' }, { from: '203.0.113.7', key: 'order-88' })
     clock += 11 * MIN
-    expect((await post({ name: 'Boris' }, { from: '203.0.113.7', key: 'order-88' })).body).toMatchObject({ id: first.body.id, duplicate: true })
+    expect((await post({ name: 'Boris' }, { from: '203.0.113.7', key: 'order-88' })).body)
+      .toMatchObject({ id: first.body.id, duplicate: true })
     // Without a key the same values are a new submission after 10 minutes.
     const plain = await post({ name: 'Vera' }, { from: '203.0.113.7' })
     clock += 11 * MIN
@@ -78,7 +79,8 @@ describe('Idempotency-Key and double submits, scoped per sender', () => {
     expect(copy.body.id).not.toBe(mine.body.id)
     expect(copy.body.duplicate).toBeUndefined()
     // The visitor's own double submit still counts once.
-    expect((await post({ name: 'Galina', phone: '+79001112233' }, { from: '203.0.113.8' })).body).toMatchObject({ id: mine.body.id, duplicate: true })
+    expect((await post({ name: 'Galina', phone: '+79001112233' }, { from: '203.0.113.8' })).body)
+      .toMatchObject({ id: mine.body.id, duplicate: true })
   })
 
   it('a server holding the form secret is one sender whatever address it posts from', async () => {

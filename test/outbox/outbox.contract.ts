@@ -455,7 +455,8 @@ export function describeOutboxContract (name: string, factory: () => Promise<Out
 
     describe('retention', () => {
       const file = { field: 'cv', name: 'cv.pdf', type: 'application/pdf', size: 4, content: 'JVBERg==' }
-      const withFile = { fields: { TITLE: 'x' }, extras: { files: { items: [file], rules: { maxBytes: 10, types: [], download: false, downloadTimeoutMs: 1 } } } }
+      const rules = { maxBytes: 10, types: [], download: false, downloadTimeoutMs: 1 }
+      const withFile = { fields: { TITLE: 'x' }, extras: { files: { items: [file], rules } } }
 
       it('drops file bytes when the submission is delivered, and keeps them until then', async () => {
         const { id } = await outbox.enqueue(make({ payload: withFile }))

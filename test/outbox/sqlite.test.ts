@@ -116,15 +116,18 @@ describe('SQLite outbox', () => {
       const old = new Database(h.path)
       old.pragma('journal_mode = WAL')
       migrate(old, migrations.filter(m => m.version <= 3))
-      old.exec(`INSERT INTO submissions (id, form_id, portal_id, payload, status, attempts, next_attempt_at, lead_id, created_at, updated_at, delivered_at)
+      old.exec(`INSERT INTO submissions
+          (id, form_id, portal_id, payload, status, attempts, next_attempt_at, lead_id, created_at, updated_at, delivered_at)
         VALUES ('01OLD0000000000000000000A1', 'f', 'p', '{"TITLE":"a"}', 'delivered', 1, ${T0}, 9, ${T0}, ${T0 + 5}, ${T0 + 5}),
                ('01OLD0000000000000000000A2', 'f', 'p', '{"TITLE":"b"}', 'pending', 0, ${T0}, NULL, ${T0}, ${T0}, NULL)`)
-      old.exec(`INSERT INTO attempts (submission_seq, lease_token, attempt, started_at, ended_at, outcome) VALUES (1, 't', 1, ${T0}, ${T0 + 5}, 'delivered')`)
+      old.exec(`INSERT INTO attempts (submission_seq, lease_token, attempt, started_at, ended_at, outcome)
+        VALUES (1, 't', 1, ${T0}, ${T0 + 5}, 'delivered')`)
       expect(old.pragma('auto_vacuum', { simple: true })).toBe(0)
       old.close()
 
       const outbox = await h.open()
-      expect(await outbox.get('01OLD0000000000000000000A1')).toMatchObject({ status: 'delivered', leadId: 9, history: [{ outcome: 'delivered' }] })
+      expect(await outbox.get('01OLD0000000000000000000A1'))
+        .toMatchObject({ status: 'delivered', leadId: 9, history: [{ outcome: 'delivered' }] })
       expect(await outbox.stats(T0)).toMatchObject({ pending: 1, delivered: 1, held: 0 })
       const { id } = await outbox.enqueue(sub({ hold: true }))
       expect((await outbox.get(id))?.status).toBe('held')

@@ -29,7 +29,9 @@ describe('bare addresses', () => {
     expect(bareAddress('[2001:DB8::1]:443')).toBe('2001:db8::1')
     expect(bareAddress('[2001:db8:0:0::1]')).toBe('2001:db8::1')
     expect(bareAddress('::ffff:198.51.100.7')).toBe('198.51.100.7')
-    for (const junk of ['junk', '127.1', '0x7f.0.0.1', '5.5.5.5:', '', 'fe80::1%eth0', '1.2.3.4.5']) expect(bareAddress(junk)).toBeUndefined()
+    for (const junk of ['junk', '127.1', '0x7f.0.0.1', '5.5.5.5:', '', 'fe80::1%eth0', '1.2.3.4.5']) {
+      expect(bareAddress(junk)).toBeUndefined()
+    }
   })
 
   it('keys IPv6 by its prefix and IPv4 as it is', () => {
@@ -45,7 +47,8 @@ describe('rate-limit keys behind a trusted proxy (real HTTP)', () => {
   afterEach(async () => { await t.close() })
 
   const relay = async (rateLimit: Record<string, unknown> = {}): Promise<void> => {
-    t = await buildSecureApp({ forms: FORMS, rateLimit: { perIp: { max: 2, timeWindow: 60_000 }, ...rateLimit } }, { trustProxy: ['127.0.0.1'] })
+    const raw = { forms: FORMS, rateLimit: { perIp: { max: 2, timeWindow: 60_000 }, ...rateLimit } }
+    t = await buildSecureApp(raw, { trustProxy: ['127.0.0.1'] })
     await t.listen()
   }
 

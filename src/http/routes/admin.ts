@@ -158,7 +158,10 @@ export async function adminRoutes (app: FastifyInstance, deps: AdminDeps): Promi
   })
 
   app.post('/admin/held/release', {
-    schema: { tags: ['admin'], security, summary: 'Release held submissions now (oldest first): they are delivered like any other', querystring: doc(heldQuery) }
+    schema: {
+      tags: ['admin'], security, querystring: doc(heldQuery),
+      summary: 'Release held submissions now (oldest first): they are delivered like any other'
+    }
   }, async request => {
     const q = parse(heldQuery, request.query)
     const released = await allHeld(q, opts => deps.outbox.releaseHeld({ ...opts, now: deps.now() }))
@@ -167,7 +170,10 @@ export async function adminRoutes (app: FastifyInstance, deps: AdminDeps): Promi
   })
 
   app.post('/admin/held/discard', {
-    schema: { tags: ['admin'], security, summary: 'Delete held submissions (the flood was spam); they are never delivered', querystring: doc(heldQuery) }
+    schema: {
+      tags: ['admin'], security, querystring: doc(heldQuery),
+      summary: 'Delete held submissions (the flood was spam); they are never delivered'
+    }
   }, async request => {
     const q = parse(heldQuery, request.query)
     const discarded = await allHeld(q, opts => deps.outbox.discardHeld(opts))

@@ -50,7 +50,7 @@ export interface Readiness {
     newestHeldAt: number | null
   } | null
   /** ok, low (warned), full (new submissions get 503 RELAY_ERR_STORE_FULL) or unknown. */
-  space?: { state: SpaceReport['state'], storeBytes: number | null, storeLimitBytes: number, freeDiskBytes: number | null, minFreeDiskBytes: number, reason: string | null }
+  space?: Omit<SpaceReport, 'measuredAt'>
 }
 
 /** The readiness report; also used by the status page so both tell the same story. */

@@ -38,7 +38,8 @@ export const httpMetricsHooks = fp(async (app: FastifyInstance, opts: { metrics:
 export function countingOutbox (outbox: Outbox, metrics: RelayMetrics): Outbox {
   const enqueue: Outbox['enqueue'] = async sub => {
     const result = await outbox.enqueue(sub)
-    metrics.submissions.inc({ form: sub.formId, outcome: result.duplicate ? 'duplicate' : sub.hold === true ? 'held' : 'accepted', code: '' })
+    const outcome = result.duplicate ? 'duplicate' : sub.hold === true ? 'held' : 'accepted'
+    metrics.submissions.inc({ form: sub.formId, outcome, code: '' })
     return result
   }
   // A proxy rather than a copy: adapters are classes with private fields, so methods stay bound to the real one.

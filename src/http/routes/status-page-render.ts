@@ -81,6 +81,9 @@ function charts (view: StatusView): string {
       label: b => new Date(b).toISOString().slice(5, 10) })
 }
 
+const button = (action: string, label: string): string =>
+  `<form method="post" action="${action}" style="display:inline"><button type="submit">${label}</button></form>`
+
 export function statusPage (view: StatusView): string {
   const { report } = view
   const portals = Object.entries(report.portals).map(([id, p]) =>
@@ -103,13 +106,17 @@ export function statusPage (view: StatusView): string {
     `<td>${s.status === 'dead' ? `<form method="post" action="/status/retry/${encodeURIComponent(s.id)}"><button type="submit">Retry</button></form>` : ''}</td></tr>`).join('')
   const held = q !== null && q.held > 0
     ? `<section data-section="held"><h2>Held during a flood</h2><p>${q.held} submissions came while a form was over its per-form limit. ` +
-      `They are kept and answered as accepted, and released by themselves once the form has been quiet${q.newestHeldAt === null ? '' : ` (newest ${utc(q.newestHeldAt)})`}.</p>` +
-      '<form method="post" action="/status/held/release" style="display:inline"><button type="submit">Release all held now</button></form> ' +
-      '<form method="post" action="/status/held/discard" style="display:inline"><button type="submit">Discard all held (spam)</button></form></section>'
+      'They are kept and answered as accepted, and released by themselves once the form has been quiet' +
+      `${q.newestHeldAt === null ? '' : ` (newest ${utc(q.newestHeldAt)})`}.</p>` +
+      button('/status/held/release', 'Release all held now') + ' ' +
+      button('/status/held/discard', 'Discard all held (spam)') + '</section>'
     : ''
   const space = report.space
-  const spaceBanner = space !== undefined && (space.state === 'low' || space.state === 'full')
-    ? `<p class="${space.state === 'full' ? 'err ' : ''}flash" role="alert" data-space="${e(space.state)}"><b>${space.state === 'full' ? 'Store full: new submissions are refused (503 RELAY_ERR_STORE_FULL).' : 'Store running out of room.'}</b> ${e(space.reason ?? '')}</p>`
+  const full = space?.state === 'full'
+  const spaceBanner = space !== undefined && (space.state === 'low' || full)
+    ? `<p class="${full ? 'err ' : ''}flash" role="alert" data-space="${e(space.state)}">` +
+      `<b>${full ? 'Store full: new submissions are refused (503 RELAY_ERR_STORE_FULL).' : 'Store running out of room.'}</b> ` +
+      `${e(space.reason ?? '')}</p>`
     : ''
   const retryAll = q !== null && q.dead > 0
     ? '<form method="post" action="/status/retry-all"><button type="submit">Retry all dead letters</button></form>'

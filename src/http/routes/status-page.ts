@@ -22,7 +22,11 @@ const DAY = 24 * HOUR
 // No script at all: inline styles and same-origin form posts are everything the page needs.
 const CSP = "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 const idSchema = z.string().regex(/^[0-9A-Za-z_-]{1,64}$/)
-const flashSchema = z.object({ done: z.enum(['retried', 'retried-all', 'not-dead', 'released', 'discarded']).optional(), n: z.coerce.number().int().min(0).optional(), id: idSchema.optional() })
+const flashSchema = z.object({
+  done: z.enum(['retried', 'retried-all', 'not-dead', 'released', 'discarded']).optional(),
+  n: z.coerce.number().int().min(0).optional(),
+  id: idSchema.optional()
+})
 
 function html (reply: FastifyReply, status: number, body: string): FastifyReply {
   return reply.code(status).type('text/html; charset=utf-8')

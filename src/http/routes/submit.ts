@@ -48,7 +48,9 @@ export async function submitRoutes (app: FastifyInstance, deps: SubmitRouteDeps)
   app.addHook('onRequest', guard.admit)
   // Before the body is read: a full store refuses at once, and never half-writes what it holds.
   const floor = deps.storeFloor
-  if (floor !== undefined) app.addHook('onRequest', async (request: FastifyRequest) => { if (request.method === 'POST') await floor.check() })
+  if (floor !== undefined) {
+    app.addHook('onRequest', async (request: FastifyRequest) => { if (request.method === 'POST') await floor.check() })
+  }
 
   app.setErrorHandler(async (err, request, reply) => {
     const e = toHttpError(err)
