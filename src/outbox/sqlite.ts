@@ -96,8 +96,15 @@ function enableIncrementalVacuum (db: Database.Database, log: OutboxLogger): voi
   db.pragma('auto_vacuum = INCREMENTAL')
   if (db.pragma('auto_vacuum', { simple: true }) === 2) return
   const started = Date.now()
-  db.exec('VACUUM')
-  log.info({ ms: Date.now() - started }, 'outbox file rebuilt once (VACUUM) to give deleted space back from now on')
+  try {
+    db.exec('VACUUM')
+    log.info({ ms: Date.now() - started }, 'outbox file rebuilt once (VACUUM) to give deleted space back from now on')
+  } catch (err) {
+    // Too little disk for the copy, or another process holds the file: start anyway (purged pages
+    // are still reused inside the file) and try again at the next open.
+    log.warn({ err: { code: (err as { code?: unknown }).code, message: (err as Error).message } },
+      'outbox file not rebuilt for incremental vacuum yet; freed space stays inside the file until it is')
+  }
 }
 
 class SqliteOutboxHandle implements SqliteOutbox {
