@@ -4,6 +4,7 @@ import type { RedisProbe } from './lib/redis.ts'
 import { median } from './lib/stats.ts'
 import { drainTheorySeconds, type Settings } from './lib/settings.ts'
 import type { DrainRun } from './scenarios/drain.ts'
+import type { FloodRun } from './scenarios/flood.ts'
 import type { IntakeRun, IntakeTargetKey } from './scenarios/intake.ts'
 import type { SpikeRun } from './scenarios/spike.ts'
 import type { StartupRun } from './scenarios/startup.ts'
@@ -16,6 +17,7 @@ export interface Results {
   drain?: DrainRun[]
   spike?: SpikeRun[]
   start?: StartupRun[]
+  flood?: FloodRun
   failures: Record<string, string>
   totalSeconds: number
 }
@@ -69,6 +71,7 @@ export function renderResults (r: Results): string {
   const drain = drainSection(r, targets)
   const spike = spikeSection(r, targets)
   const memory = memorySection(r, targets)
+  const flood = floodSection(r, targets)
 
   push('# Benchmark results', '')
   push(`Measured by \`npm run bench${s.mode === 'quick' ? ' -- --quick' : ''}\` on ${r.machine.date.slice(0, 10)}, everything on one machine in one run ` +
@@ -90,7 +93,7 @@ export function renderResults (r: Results): string {
     for (const [name, message] of Object.entries(r.failures)) push(`- **${name}**: ${message.split('\n')[0]}`)
     push('')
   }
-  push(...intake, ...drain, ...spike, ...memory)
+  push(...intake, ...drain, ...spike, ...memory, ...flood)
   push(...methodSection(r))
   return out.join('\n') + '\n'
 }
@@ -266,6 +269,43 @@ function memorySection (r: Results, targets: Target[]): string[] {
     targets.push({ name: 'Ready in < 1 s', measured: missing(r, 'start'), ok: undefined })
     out.push(`Start: ${notMeasured(r, 'start')}`, '')
   }
+  return out
+}
+
+function floodSection (r: Results, targets: Target[]): string[] {
+  const s = r.settings.flood
+  const out = ['## 5. Flood', '',
+    `${int(s.spam)} spam posts (about 1.5 KB each) from ${int(s.addresses)} addresses named by X-Forwarded-For behind a trusted proxy, ` +
+    `interleaved with ${s.visitors} real visitors (one every ${int(Math.floor((s.spam + s.visitors) / s.visitors))} posts), ` +
+    `${s.connections} at a time, against the relay with its default limits (20 per address and 300 per form per minute, ` +
+    `a 10-minute quiet period before held submissions are released) and limits.storeBytes of ${int(s.storeBytes / 1048576)} MiB. ` +
+    'Past the per-form limit submissions are stored held, never refused. The store size is sampled from /readyz every 200 ms.', '']
+  const f = r.flood
+  type Figure = [measured: string, ok: boolean | undefined]
+  const realTargets = (refused: Figure, kept: Figure, store: Figure): void => {
+    targets.push({ name: 'Flood: 0 real visitors refused', measured: refused[0], ok: refused[1] },
+      { name: 'Flood: every real lead kept (delivered or held)', measured: kept[0], ok: kept[1] },
+      { name: 'Flood: the store stays under limits.storeBytes', measured: store[0], ok: store[1] })
+  }
+  if (f === undefined) {
+    const none: Figure = [missing(r, 'flood'), undefined]
+    realTargets(none, none, none)
+    return [...out, notMeasured(r, 'flood'), '']
+  }
+  const kept = f.visitorsDelivered + f.visitorsHeld + f.visitorsWaiting
+  out.push('| | |', '|---|---|')
+  out.push(`| Posts sent, s | ${int(f.spam + f.visitors)} in ${sec(f.seconds)} |`)
+  const slash = (...n: number[]): string => n.map(int).join(' / ')
+  out.push(`| Spam answered 2xx / 429 (address over its limit) / other | ${slash(f.spamAccepted, f.spamRateLimited, f.spamOther)} |`)
+  out.push(`| **Real visitors refused** | ${int(f.visitorsRefused)} of ${f.visitors} |`)
+  const where = slash(f.visitorsDelivered, f.visitorsHeld, f.visitorsWaiting, f.visitorsMissing)
+  out.push(`| Real visitors delivered / held / on their way / missing | ${where} |`)
+  out.push(`| Real visitors' latency p99, ms | ${ms(f.visitorP99Ms)} |`)
+  out.push(`| Held at the end / delivered / leads in the portal | ${slash(f.heldAtEnd, f.deliveredAtEnd, f.leadsInPortal)} |`)
+  out.push(`| Largest store size seen, MiB (limit) | ${(f.storeBytesMax / 1048576).toFixed(1)} (${int(f.storeLimitBytes / 1048576)}) |`, '')
+  const store = `${(f.storeBytesMax / 1048576).toFixed(1)} MiB of ${int(f.storeLimitBytes / 1048576)} MiB`
+  realTargets([`${int(f.visitorsRefused)} of ${f.visitors}`, f.visitorsRefused === 0],
+    [`${int(kept)} of ${f.visitors}`, kept === f.visitors], [store, f.storeBytesMax > 0 && f.storeBytesMax < f.storeLimitBytes])
   return out
 }
 

@@ -1,7 +1,7 @@
 /**
- * `npm run bench`: runs the intake, drain, spike and start scenarios against built servers in child
- * processes and writes the report. `--quick` runs them small (CI), `--out <file>` writes elsewhere,
- * `--only intake,drain,spike,start` picks scenarios, `--keep` keeps bench/tmp/<run>/ (logs, stores).
+ * `npm run bench`: runs the intake, drain, spike, start and flood scenarios against built servers in
+ * child processes and writes the report. `--quick` runs them small (CI), `--out <file>` writes elsewhere,
+ * `--only intake,drain,spike,start,flood` picks scenarios, `--keep` keeps bench/tmp/<run>/ (logs, stores).
  * Exits 1 when a scenario crashed; the numbers themselves are never judged here.
  */
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs'
@@ -15,11 +15,12 @@ import { probeRedisOutbox } from './lib/redis.ts'
 import { FULL, QUICK } from './lib/settings.ts'
 import { renderResults, type Results } from './report.ts'
 import { drainScenario } from './scenarios/drain.ts'
+import { floodScenario } from './scenarios/flood.ts'
 import { intakeScenario } from './scenarios/intake.ts'
 import { spikeScenario } from './scenarios/spike.ts'
 import { startupScenario } from './scenarios/startup.ts'
 
-const SCENARIOS = ['intake', 'start', 'drain', 'spike'] as const
+const SCENARIOS = ['intake', 'start', 'drain', 'spike', 'flood'] as const
 type Scenario = typeof SCENARIOS[number]
 
 const { values } = parseArgs({
@@ -77,6 +78,7 @@ async function main (): Promise<number> {
   }
   await attempt('drain', async () => { results.drain = await drainScenario({ dir, settings, redisUrl: redis.ok ? redis.base : undefined, progress }) })
   await attempt('spike', async () => { results.spike = await spikeScenario({ dir, settings, progress }) })
+  await attempt('flood', async () => { results.flood = await floodScenario({ dir, settings, progress }) })
 
   results.totalSeconds = (Date.now() - startedAt) / 1000
   mkdirSync(resolve(outFile, '..'), { recursive: true })

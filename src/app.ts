@@ -23,6 +23,7 @@ import { corsPerForm } from './security/cors-per-form.ts'
 import { htmlSecurityHeaders } from './security/html-headers.ts'
 import type { SpamStore } from './security/spam-store.ts'
 import { openSqliteSpamStore } from './security/spam-store-sqlite.ts'
+import { createStoreFloor } from './intake/store-floor.ts'
 
 export interface AppDeps {
   /** The current configuration; a function so a reload can swap it without rebuilding the app. */
@@ -53,6 +54,8 @@ export interface AppDeps {
   redis?: import('ioredis').Redis
   /** Where submissions held as spam are kept for review; default a private in-memory store closed with the app. */
   spamStore?: SpamStore
+  /** Free bytes of the file system holding a folder (the store's); default fs.statfs. Tests pass their own. */
+  freeDiskBytes?: (dir: string) => Promise<number>
 }
 
 export async function buildApp (deps: AppDeps): Promise<FastifyInstance> {
@@ -88,11 +91,13 @@ export async function buildApp (deps: AppDeps): Promise<FastifyInstance> {
   await registerOpenApi(app, { version: deps.version ?? '0.0.0' })
   if (deps.metrics !== undefined) await app.register(httpMetricsHooks, { metrics: deps.metrics })
   const admin = deps.admin ?? adminFor(deps.outbox)
-  const status = { config: deps.config, outbox: deps.outbox, now, ...(admin !== undefined ? { admin } : {}),
+  const storeFloor = createStoreFloor({ outbox: deps.outbox, config: deps.config, now, log: app.log.child({ component: 'store-floor' }),
+    ...(deps.freeDiskBytes !== undefined ? { freeBytes: deps.freeDiskBytes } : {}) })
+  const status = { config: deps.config, outbox: deps.outbox, now, space: storeFloor.report, ...(admin !== undefined ? { admin } : {}),
     ...(deps.deliveryStatus !== undefined ? { deliveryStatus: deps.deliveryStatus } : {}) }
 
   const intakeOutbox = deps.metrics !== undefined ? countingOutbox(deps.outbox, deps.metrics) : deps.outbox
-  await app.register(submitRoutes, { config: deps.config, outbox: intakeOutbox, now, onAccepted: deps.onAccepted ?? (() => {}),
+  await app.register(submitRoutes, { config: deps.config, outbox: intakeOutbox, now, onAccepted: deps.onAccepted ?? (() => {}), storeFloor,
     onKept: (form, check) => metrics?.keptValues.inc({ form, check }),
     security: { spamStore, redis: deps.redis, onSpam: (form, reason) => metrics?.spam.inc({ form, reason }) } })
   await app.register(healthRoutes, status)

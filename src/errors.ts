@@ -26,6 +26,9 @@ export const ValueTooLongError = createError<[string, number]>('RELAY_ERR_VALUE_
 export const ForbiddenKeyError = createError<[string]>('RELAY_ERR_FORBIDDEN_KEY', 'Field name "%s" is not allowed', 400)
 export const BodyShapeError = createError<[string]>('RELAY_ERR_BODY_SHAPE', 'The submission must be a flat object of text values: %s', 400)
 export const StoreUnavailableError = createError('RELAY_ERR_STORE_UNAVAILABLE', 'The submission could not be stored; try again shortly', 503)
+export const StoreFullError = createError('RELAY_ERR_STORE_FULL', 'The relay is out of room for new submissions; try again later', 503)
+export const IdempotencyMismatchError = createError('RELAY_ERR_IDEMPOTENCY_MISMATCH',
+  'This Idempotency-Key was already used for a submission with other values; use a new key for a new submission', 409)
 // Files (forms with `files`): size, type and count limits per form.
 export const FileTooLargeError = createError<[string, number]>('RELAY_ERR_FILE_TOO_LARGE', 'File "%s" is larger than %d bytes', 413)
 export const FileTypeError = createError<[string, string]>('RELAY_ERR_FILE_TYPE', 'File "%s" (%s) is not an accepted type', 415)

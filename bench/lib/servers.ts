@@ -13,6 +13,9 @@ export interface RelayOptions {
   durability: 'full' | 'relaxed'
   worker: boolean
   bucket: { burst: number, drainPerSecond: number }
+  /** More top-level config keys (rateLimit, limits, flood…) and environment variables. */
+  config?: Record<string, unknown>
+  env?: Record<string, string>
 }
 
 export async function startRelay (opts: RelayOptions, name = 'relay'): Promise<Child> {
@@ -20,7 +23,8 @@ export async function startRelay (opts: RelayOptions, name = 'relay'): Promise<C
   const configFile = join(opts.dir, 'relay.config.json')
   // JSON is YAML: the relay's loader reads it as is. Everything else stays at its default.
   writeFileSync(configFile, JSON.stringify({
-    portals: { default: { webhook: '${B24_WEBHOOK_URL}', rateLimit: opts.bucket } }
+    portals: { default: { webhook: '${B24_WEBHOOK_URL}', rateLimit: opts.bucket } },
+    ...opts.config
   }, null, 2))
   return await spawnChild({
     name,
@@ -33,7 +37,8 @@ export async function startRelay (opts: RelayOptions, name = 'relay'): Promise<C
       B24_WEBHOOK_URL: opts.webhook,
       OUTBOX_URL: opts.outboxUrl ?? `sqlite:${join(opts.dir, 'relay.db')}`,
       OUTBOX_DURABILITY: opts.durability,
-      RELAY_WORKER: opts.worker ? 'on' : 'off'
+      RELAY_WORKER: opts.worker ? 'on' : 'off',
+      ...opts.env
     },
     logFile: join(opts.dir, `${name}.log`),
     readyMsg: 'relay ready'

@@ -8,6 +8,8 @@ export interface Settings {
   drain: { backlog: number, burst: number, drainPerSecond: number, connections: number }
   spike: { submissions: number, seconds: number, burst: number, drainPerSecond: number, connections: number }
   startRuns: number
+  /** Spam from `addresses` forwarded addresses (round robin) with `visitors` real ones spread through it. */
+  flood: { spam: number, addresses: number, visitors: number, connections: number, storeBytes: number }
   /** Bitrix24 puts at most this many commands in one batch call. */
   batchSize: number
 }
@@ -21,6 +23,7 @@ export const FULL: Settings = {
   drain: { backlog: 5000, burst: 50, drainPerSecond: 2, connections: 50 },
   spike: { submissions: 2000, seconds: 10, burst: 50, drainPerSecond: 2, connections: 50 },
   startRuns: 5,
+  flood: { spam: 5000, addresses: 500, visitors: 20, connections: 50, storeBytes: 64 * 1024 * 1024 },
   batchSize: 50
 }
 
@@ -32,6 +35,7 @@ export const QUICK: Settings = {
   drain: { backlog: 500, burst: 5, drainPerSecond: 2, connections: 50 },
   spike: { submissions: 200, seconds: 2, burst: 5, drainPerSecond: 2, connections: 20 },
   startRuns: 2,
+  flood: { spam: 1000, addresses: 100, visitors: 20, connections: 50, storeBytes: 64 * 1024 * 1024 },
   batchSize: 50
 }
 

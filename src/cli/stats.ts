@@ -23,6 +23,7 @@ export async function runStats (io: CliIo, opts: { config?: string, json?: boole
     }
     const age = stats.oldestPendingAt === null ? '-' : `${Math.round((now - stats.oldestPendingAt) / 1000)} s`
     io.out(`pending ${stats.pending}  leased ${stats.leased}  due ${stats.due}  dead ${stats.dead}  delivered ${stats.delivered}  oldest waiting ${age}`)
+    if (stats.held > 0) io.out(`held during a flood ${stats.held} (release or discard: POST /admin/held/release | discard, or /status)`)
     for (const [portal, p] of Object.entries(stats.byPortal)) {
       io.out(`  portal ${portal}: pending ${p.pending}  leased ${p.leased}  dead ${p.dead}`)
     }

@@ -129,10 +129,42 @@ export const formSchema = z.preprocess(assigneeListToRotation, z.object({
   ...formDepthShape
 }).strict())
 
+const MIB = 1024 * 1024
+const DAY_MS = 24 * 3600 * 1000
+
 export const limitsSchema = z.object({
   bodyBytes: z.number().int().positive().default(64 * 1024),
   fields: z.number().int().positive().default(200),
-  valueChars: z.number().int().positive().default(10_000)
+  valueChars: z.number().int().positive().default(10_000),
+  /**
+   * The store may take this much (SQLite: the database's pages in use; Redis: used_memory); at it new
+   * submissions get 503 RELAY_ERR_STORE_FULL, from 80 % on the relay warns.
+   */
+  storeBytes: z.number().int().positive().default(2048 * MIB),
+  /** New submissions are refused while the store's disk has less free space than this; warned from twice it. */
+  minFreeDiskBytes: z.number().int().nonnegative().default(512 * MIB)
+}).strict()
+
+/** How long finished submissions are kept (a purge runs where delivery runs, every `purgeEveryMs`). */
+export const retentionSchema = z.object({
+  /** Delivered submissions (their leads are in Bitrix24) are deleted this long after delivery. */
+  deliveredMs: z.number().int().positive().default(30 * DAY_MS),
+  /** Dead letters wait for an operator this long, then are deleted. */
+  deadMs: z.number().int().positive().default(90 * DAY_MS),
+  /** Held submissions (floods) nobody released or discarded are deleted this long after they came. */
+  heldMs: z.number().int().positive().default(90 * DAY_MS),
+  purgeEveryMs: z.number().int().positive().max(60_000).default(60_000)
+}).strict()
+
+/**
+ * Past a form's per-form rate limit, submissions are kept but held (never refused); they are
+ * released once the form has been quiet, at a paced rate, or by an operator.
+ */
+export const floodSchema = z.object({
+  /** No held submission for this long: the flood is over and release starts. */
+  quietMs: z.number().int().positive().default(10 * 60 * 1000),
+  /** Held submissions made pending per minute after the quiet period; 0: only an operator releases them. */
+  releasePerMinute: z.number().int().nonnegative().default(60)
 }).strict()
 
 export const outboxSchema = z.object({
@@ -155,8 +187,10 @@ export const deliverySchema = z.object({
   batchSize: z.number().int().min(1).max(50).default(50),
   /** How often a paused (auth-failed) portal is probed again. */
   authProbeMs: z.number().int().positive().default(60_000),
-  /** Double submits inside this window get the first answer back. */
+  /** Double submits (same sender, same values) inside this window get the first answer back. */
   dedupeWindowMs: z.number().int().nonnegative().default(10 * 60 * 1000),
+  /** How long an Idempotency-Key (per form and sender) keeps pointing at its submission. */
+  idempotencyWindowMs: z.number().int().nonnegative().default(24 * 3600 * 1000),
   /** CF7 file links fetched at once by this process (all portals); never inside a portal's lane. */
   fileDownloads: z.number().int().min(1).max(32).default(4),
   /** Submissions at most waiting for their links per process; past it a submission goes on without its links (noted). */
@@ -170,7 +204,9 @@ export const configSchema = z.object({
   outbox: outboxSchema.default(outboxSchema.parse({})),
   delivery: deliverySchema.default(deliverySchema.parse({})),
   rateLimit: rateLimitSchema.default(rateLimitSchema.parse({})),
-  spam: spamSchema.default(spamSchema.parse({}))
+  spam: spamSchema.default(spamSchema.parse({})),
+  retention: retentionSchema.default(retentionSchema.parse({})),
+  flood: floodSchema.default(floodSchema.parse({}))
 }).strict().superRefine(checkDepthFeatures)
 
 export type PortalConfig = z.infer<typeof portalSchema>

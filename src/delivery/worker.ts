@@ -12,6 +12,7 @@ import { createExtrasRoute } from './extras-router.ts'
 import { FileGate } from './file-gate.ts'
 import { LinkDownloads } from './link-downloads.ts'
 import type { LinkFetchDeps } from './link-fetch.ts'
+import { Housekeeping } from './housekeeping.ts'
 import { LeakyBucket } from './leaky-bucket.ts'
 import { ListFieldCache } from './list-fields.ts'
 import type { PortalLimiter } from './portal-limiter.ts'
@@ -33,6 +34,8 @@ export interface WorkerDeps {
   limiterFor?: (portalId: string, portal: PortalConfig) => PortalLimiter
   /** Delivery outcomes, retries, call latency and batch sizes (src/observability/metrics.ts). */
   metrics?: LaneMetrics
+  /** Store upkeep interval (retention purge, release of held submissions); default 5 s. */
+  housekeepingMs?: number
   /**
    * Turns of ASSIGNED_BY_ID rotations. Pass openCounters(outbox URL) so they survive restarts and
    * are shared by every instance; the default keeps them in this process only.
@@ -52,18 +55,24 @@ export class DeliveryWorker {
   /** Per portal, kept across reloads: claims waiting for their file links. */
   readonly #gates = new Map<string, FileGate>()
   #downloads: LinkDownloads | undefined
+  readonly #housekeeping: Housekeeping
   #started = false
 
   constructor (private readonly deps: WorkerDeps) {
     this.#log = deps.logger.child({ component: 'delivery-worker' })
     this.#now = deps.now ?? Date.now
     this.#counters = deps.counters ?? memoryCounters()
+    this.#housekeeping = new Housekeeping({
+      outbox: deps.outbox, config: deps.config, logger: deps.logger, now: this.#now, onReleased: () => this.wake(),
+      ...(deps.housekeepingMs !== undefined ? { tickMs: deps.housekeepingMs } : {})
+    })
   }
 
   start (): void {
     if (this.#started) return
     this.#started = true
     this.#sync()
+    this.#housekeeping.start()
   }
 
   /** Submissions were just stored: wake the lanes instead of waiting for their next poll. */
@@ -83,6 +92,7 @@ export class DeliveryWorker {
 
   /** Stops claiming, lets in-flight calls settle (or gives their leases back), then resolves. */
   async stop (): Promise<void> {
+    await this.#housekeeping.stop()
     for (const { lane } of this.#lanes.values()) lane.stop()
     await Promise.all([...this.#lanes.values()].map(l => l.done))
     this.#lanes.clear()

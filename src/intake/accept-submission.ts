@@ -2,10 +2,15 @@
  * The one path that writes to the outbox: map the submitted values to lead fields, reject visitor
  * errors, compute the double-submit key and store the submission durably. The caller answers 2xx
  * only after this resolves.
+ *
+ * Keys are scoped to the form and the sender (the secret or signature holder, else the client
+ * address), so nobody can take a key or a body another visitor will send: an attacker's post with
+ * `Idempotency-Key: order-1234` holds that key for the attacker's address only. A key reused by
+ * the same sender with other values is refused (409) rather than answered with the first id.
  */
 import { createHash } from 'node:crypto'
 import type { RelayConfig } from '../config/schema.ts'
-import { StoreUnavailableError, UnknownFormError, ValidationError } from '../errors.ts'
+import { IdempotencyMismatchError, StoreUnavailableError, UnknownFormError, ValidationError } from '../errors.ts'
 import type { StoredFile } from '../bitrix/lead-extras.ts'
 import { mapExtras } from '../mapping/extras.ts'
 import { mapSubmission, mergeDictionaries, type DroppedValue } from '../mapping/index.ts'
@@ -24,6 +29,10 @@ export interface SubmissionInput {
   idempotencyKey?: string
   /** Files accepted at intake (within the form's `files` limits); kept in payload.extras. */
   files?: StoredFile[]
+  /** Who sent it (IntakeGuard.sender): the scope of its Idempotency-Key and of the double-submit window. */
+  sender: string
+  /** Its form is flooded: store it held (answered as accepted, delivered once released). */
+  hold?: boolean
 }
 
 export interface Accepted {
@@ -63,34 +72,57 @@ export async function acceptSubmission (deps: AcceptDeps, input: SubmissionInput
   if (Object.keys(mapped.errors).length > 0) throw new ValidationError(mapped.errors)
   // Duplicates, entity, timeline, rotation, list fields, product row, files: see src/bitrix/lead-extras.ts.
   const extras = mapExtras({ form, values: input.values, fields: mapped.fields, ...(input.files !== undefined ? { files: input.files } : {}) })
+  const key = dedupeKey(input)
+  let result: Accepted & { mismatch?: boolean }
   try {
-    const stored = await deps.outbox.enqueue({
+    result = await deps.outbox.enqueue({
       formId: input.formId,
       portalId: form.portal,
       payload: { fields: mapped.fields, ...(extras !== undefined ? { extras } : {}) },
       meta: { values: input.values, referer: input.referer, ip: input.ip, userAgent: input.userAgent },
-      dedupeKey: dedupeKey(input),
-      dedupeWindowMs: deps.config.delivery.dedupeWindowMs,
+      dedupeKey: key.key,
+      ...(key.fingerprint !== undefined ? { dedupeFingerprint: key.fingerprint } : {}),
+      dedupeWindowMs: key.fingerprint !== undefined ? deps.config.delivery.idempotencyWindowMs : deps.config.delivery.dedupeWindowMs,
+      ...(input.hold === true ? { hold: true } : {}),
       now: nowMs
     })
-    const withDropped = mapped.dropped.length > 0 ? { ...stored, dropped: mapped.dropped } : stored
-    return mapped.kept.length > 0 ? { ...withDropped, kept: mapped.kept } : withDropped
   } catch (err) {
     // Whatever the store's trouble (disk, lock, Redis away), the visitor gets 503 and nothing counts as accepted.
     if (err instanceof StoreError) throw new StoreUnavailableError({ cause: err })
     throw err
   }
+  if (result.mismatch === true) throw new IdempotencyMismatchError()
+  return {
+    id: result.id,
+    duplicate: result.duplicate,
+    ...(mapped.dropped.length > 0 ? { dropped: mapped.dropped } : {}),
+    ...(mapped.kept.length > 0 ? { kept: mapped.kept } : {})
+  }
 }
 
-/** Same form + same values (or the same Idempotency-Key) inside the window = one submission. */
-export function dedupeKey (input: Pick<SubmissionInput, 'formId' | 'values' | 'idempotencyKey' | 'files'>): string {
-  const hash = createHash('sha256').update(input.formId).update('\0')
-  if (input.idempotencyKey !== undefined) return 'key:' + hash.update(input.idempotencyKey).digest('base64url')
+export interface DedupeKey {
+  key: string
+  /** With an Idempotency-Key: what the values hash to, so a reuse with other values is told apart. */
+  fingerprint?: string
+}
+
+/**
+ * Same form + same sender + same values inside the double-submit window, or the same
+ * Idempotency-Key from the same sender inside the key window = one submission.
+ */
+export function dedupeKey (input: Pick<SubmissionInput, 'formId' | 'values' | 'idempotencyKey' | 'files' | 'sender'>): DedupeKey {
+  const scope = (kind: string): ReturnType<typeof createHash> =>
+    createHash('sha256').update(kind).update('\0').update(input.formId).update('\0').update(input.sender).update('\0')
+  const values = createHash('sha256')
   for (const name of Object.keys(input.values).sort()) {
     if (VOLATILE.test(name)) continue
-    hash.update(name).update('\0').update(JSON.stringify(input.values[name])).update('\0')
+    values.update(name).update('\0').update(JSON.stringify(input.values[name])).update('\0')
   }
   // The same text with another attachment is another submission.
-  for (const file of input.files ?? []) hash.update(file.name).update('\0').update(file.content ?? file.url ?? '').update('\0')
-  return 'values:' + hash.digest('base64url')
+  for (const file of input.files ?? []) values.update(file.name).update('\0').update(file.content ?? file.url ?? '').update('\0')
+  const fingerprint = values.digest('base64url')
+  if (input.idempotencyKey !== undefined) {
+    return { key: 'key:' + scope('key').update(input.idempotencyKey).digest('base64url'), fingerprint }
+  }
+  return { key: 'values:' + scope('values').update(fingerprint).digest('base64url') }
 }

@@ -25,7 +25,7 @@ export interface SpamCounter {
 
 export interface RelayMetrics extends LaneMetrics {
   registry: Registry
-  /** outcome: accepted | duplicate | refused | spam; code: the refusal's RELAY_ERR_* code, else "". */
+  /** outcome: accepted | held (flood) | duplicate | refused | spam; code: the refusal's RELAY_ERR_* code, else "". */
   submissions: Counter<'form' | 'outcome' | 'code'>
   spam: SpamCounter
   /** Values that failed their check (e-mail, date, amount, id, dictionary, length) and were kept in COMMENTS. */
@@ -33,7 +33,13 @@ export interface RelayMetrics extends LaneMetrics {
   /** Pending + leased submissions per portal, read from the store at scrape time. */
   queueDepth: Gauge<'portal'>
   deadLetters: Gauge<'portal'>
+  /** Submissions held because their form was flooded (not delivered until released). */
+  heldSubmissions: Gauge
   oldestPendingAgeSeconds: Gauge
+  /** What the store takes, its free disk, and 0 ok / 1 low (warned) / 2 full (refusing new submissions). */
+  storeBytes: Gauge
+  storeFreeDiskBytes: Gauge
+  storeSpaceState: Gauge
   /** 1 for the portal's current state (ok, paused_auth, paused_not_found, rate_limited, unreachable), 0 for the others. */
   portalState: Gauge<'portal' | 'state'>
   httpRequests: Counter<'method' | 'route' | 'status'>
@@ -46,7 +52,7 @@ export function createMetrics (registry: Registry): RelayMetrics {
   const registers = [registry]
   const submissions = new Counter({
     name: 'relay_submissions_total',
-    help: 'Form submissions by form and outcome (accepted, duplicate, refused, spam); code is the refusal code',
+    help: 'Form submissions by form and outcome (accepted, held during a flood, duplicate, refused, spam); code is the refusal code',
     labelNames: ['form', 'outcome', 'code'] as const,
     registers
   })
@@ -109,6 +115,26 @@ export function createMetrics (registry: Registry): RelayMetrics {
       labelNames: ['portal'] as const,
       registers
     }),
+    heldSubmissions: new Gauge({
+      name: 'relay_held_submissions',
+      help: 'Submissions held because their form was over its per-form limit (a flood); delivered once released',
+      registers
+    }),
+    storeBytes: new Gauge({
+      name: 'relay_store_bytes',
+      help: 'Size of the store: SQLite database and WAL files, or Redis used_memory',
+      registers
+    }),
+    storeFreeDiskBytes: new Gauge({
+      name: 'relay_store_free_disk_bytes',
+      help: 'Free bytes on the disk of the SQLite store (absent for Redis)',
+      registers
+    }),
+    storeSpaceState: new Gauge({
+      name: 'relay_store_space_state',
+      help: 'Room in the store: 0 ok, 1 low (under 20 % of limits.storeBytes or twice minFreeDiskBytes), 2 full (new submissions refused)',
+      registers
+    }),
     oldestPendingAgeSeconds: new Gauge({
       name: 'relay_oldest_pending_age_seconds',
       help: 'Age of the oldest submission not yet delivered (0 when none waits)',
@@ -150,6 +176,19 @@ export function observeStore (metrics: RelayMetrics, stats: OutboxStats, now: nu
     metrics.deadLetters.set({ portal }, p?.dead ?? 0)
   }
   metrics.oldestPendingAgeSeconds.set(stats.oldestPendingAt === null ? 0 : Math.max(0, (now - stats.oldestPendingAt) / 1000))
+  metrics.heldSubmissions.set(stats.held)
+}
+
+const SPACE_STATE_VALUE: Record<string, number> = { ok: 0, low: 1, full: 2 }
+
+/** Sets the store space gauges from one measurement (src/intake/store-floor.ts). */
+export function observeSpace (
+  metrics: RelayMetrics, space: { state: string, storeBytes: number | null, freeDiskBytes: number | null }
+): void {
+  if (space.storeBytes !== null) metrics.storeBytes.set(space.storeBytes)
+  if (space.freeDiskBytes !== null) metrics.storeFreeDiskBytes.set(space.freeDiskBytes)
+  const value = SPACE_STATE_VALUE[space.state]
+  if (value !== undefined) metrics.storeSpaceState.set(value)
 }
 
 /** Sets relay_portal_state from the lanes' status (only where the worker runs). */

@@ -10,6 +10,8 @@ export interface SubmissionData {
   payload: Record<string, unknown>
   meta: Record<string, unknown> | null
   dedupeKey: string | null
+  /** What the dedupe key stands for (a hash of the values); an Idempotency-Key reused with other values is a mismatch. */
+  fingerprint?: string | null
   createdAt: number
   /**
    * Set by requeueDead: BullMQ's `retry()` clears failedReason and attemptsMade but not the
@@ -43,9 +45,25 @@ export function queueName (portalId: string): string {
   return PLAIN_NAME.test(portalId) ? `portal.${portalId}` : `portal~${Buffer.from(portalId).toString('base64url')}`
 }
 
-export function jobOptions (id: string, dedupeKey: string | null, windowMs: number): JobsOptions {
+/**
+ * A held submission (its form was flooded) is a delayed job due at this fixed instant, far enough
+ * ahead never to come due by itself (2039-07), and within BullMQ's delayed scores (instant × 4096
+ * must stay below 2^53). Its job stays in its queue, so the dedupe key keeps working; release is
+ * BullMQ's promote, discard is remove. Held jobs sort by their ULID among themselves.
+ */
+export const HELD_AT = 2_194_000_000_000
+/** The lowest delayed-set score of a held job. */
+export const HELD_MIN_SCORE = HELD_AT * 0x1000
+
+/** A delayed job is held when it was added to wait for HELD_AT (promote sets its delay to 0; a retry's delay is short). */
+export function isHeld (job: SubmissionJob, state: string): boolean {
+  return state === 'delayed' && (job.timestamp ?? 0) + (job.delay ?? 0) >= HELD_AT
+}
+
+export function jobOptions (id: string, dedupeKey: string | null, windowMs: number, held = false, now = Date.now()): JobsOptions {
   return {
     jobId: id,
+    ...(held ? { delay: Math.max(1, HELD_AT - now), timestamp: now } : {}),
     // Delivered and dead submissions stay for review, as in SQLite.
     removeOnComplete: false,
     removeOnFail: false,

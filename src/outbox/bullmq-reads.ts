@@ -1,5 +1,6 @@
 /** Reads across the portals' BullMQ queues: dead letters (failed jobs) and the outbox's counts. */
-import type { SubmissionJob } from './bullmq-jobs.ts'
+import type { Redis } from 'ioredis'
+import { HELD_MIN_SCORE, type SubmissionJob } from './bullmq-jobs.ts'
 import type { SubmissionQueue } from './bullmq-queues.ts'
 import { toSummary } from './bullmq-records.ts'
 import type { OutboxStats, SubmissionSummary } from './types.ts'
@@ -13,24 +14,43 @@ export async function readDead (queues: SubmissionQueue[], limit: number, offset
   return jobs.filter((j): j is SubmissionJob => j !== undefined && typeof j.finishedOn === 'number').map(j => toSummary(j, 'failed'))
 }
 
-const OPEN_STATES = ['wait', 'prioritized', 'delayed', 'active'] as const
+const OPEN_STATES = ['wait', 'prioritized', 'active'] as const
+
+/** Ids of held jobs (delayed to HELD_AT), oldest first; `from` pages on. */
+export async function heldIds (q: SubmissionQueue, client: Redis, from: number, count: number, newestFirst = false): Promise<string[]> {
+  return newestFirst
+    ? await client.zrevrangebyscore(q.keys.delayed!, '+inf', HELD_MIN_SCORE, 'LIMIT', from, count)
+    : await client.zrangebyscore(q.keys.delayed!, HELD_MIN_SCORE, '+inf', 'LIMIT', from, count)
+}
 
 /**
  * Counts from BullMQ per portal. Due: waiting jobs plus delayed ones whose time has come; a lease
- * that ran out counts once BullMQ's stalled check has moved it back to wait.
+ * that ran out counts once BullMQ's stalled check has moved it back to wait. Held jobs are the
+ * delayed ones at HELD_AT and count only as held.
  */
-export async function readStats (portals: ReadonlyArray<readonly [string, SubmissionQueue]>, now: number): Promise<OutboxStats> {
-  const stats: OutboxStats = { pending: 0, leased: 0, delivered: 0, dead: 0, due: 0, oldestPendingAt: null, byPortal: {} }
+export async function readStats (
+  portals: ReadonlyArray<readonly [string, SubmissionQueue]>, now: number, client: Redis
+): Promise<OutboxStats> {
+  const stats: OutboxStats = {
+    pending: 0, leased: 0, delivered: 0, dead: 0, held: 0, newestHeldAt: null, due: 0, oldestPendingAt: null, byPortal: {}
+  }
   let oldest: { q: SubmissionQueue, id: string } | undefined
+  let newestHeld: { q: SubmissionQueue, id: string } | undefined
   await Promise.all(portals.map(async ([portalId, q]) => {
-    const [c, dueLater, open] = await Promise.all([
+    const [c, dueLater, open, delayedOpen, held, newest] = await Promise.all([
       q.getJobCounts('wait', 'prioritized', 'delayed', 'active', 'completed', 'failed'),
       // Delayed jobs scheduled strictly before now + 1 ms: due now.
       q.getDelayedCount(now + 1),
-      q.getRanges([...OPEN_STATES], 0, -1)
+      q.getRanges([...OPEN_STATES], 0, -1),
+      client.zrangebyscore(q.keys.delayed!, '-inf', `(${HELD_MIN_SCORE}`),
+      client.zcount(q.keys.delayed!, HELD_MIN_SCORE, '+inf'),
+      heldIds(q, client, 0, 1, true)
     ])
     const n = (k: string): number => c[k] ?? 0
-    const pending = n('wait') + n('prioritized') + n('delayed')
+    stats.held += held
+    if (newest[0] !== undefined && (newestHeld === undefined || newest[0] > newestHeld.id)) newestHeld = { q, id: newest[0] }
+    open.push(...delayedOpen)
+    const pending = n('wait') + n('prioritized') + n('delayed') - held
     const leased = n('active')
     const dead = n('failed')
     stats.pending += pending
@@ -44,6 +64,10 @@ export async function readStats (portals: ReadonlyArray<readonly [string, Submis
   if (oldest !== undefined) {
     const job = await oldest.q.getJob(oldest.id) as SubmissionJob | undefined
     stats.oldestPendingAt = job?.data.createdAt ?? null
+  }
+  if (newestHeld !== undefined) {
+    const job = await newestHeld.q.getJob(newestHeld.id) as SubmissionJob | undefined
+    stats.newestHeldAt = job?.data.createdAt ?? null
   }
   return stats
 }

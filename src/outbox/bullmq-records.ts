@@ -1,5 +1,5 @@
 /** Turns BullMQ jobs, their states and their logs (the attempt history) into the port's records. */
-import { attemptsOf, readFailure, unknownOf, type SubmissionJob } from './bullmq-jobs.ts'
+import { attemptsOf, isHeld, readFailure, unknownOf, type SubmissionJob } from './bullmq-jobs.ts'
 import type { AttemptOutcome, AttemptRecord, StoredError, SubmissionRecord, SubmissionStatus, SubmissionSummary } from './types.ts'
 
 /**
@@ -81,7 +81,8 @@ export function foldHistory (rows: string[], active: boolean): FoldedHistory {
 
 export function toSummary (job: SubmissionJob, state: string, extra: { leaseUntil?: number | null, lastAt?: number | null } = {}): SubmissionSummary {
   const d = job.data
-  const status = statusOf(state)
+  // A held submission is a job delayed to HELD_AT.
+  const status = isHeld(job, state) ? 'held' : statusOf(state)
   const failure = readFailure(job)
   const result = status === 'delivered' ? job.returnvalue : null
   const times = [job.timestamp, job.processedOn, job.finishedOn, d.carried?.requeuedAt, extra.lastAt]

@@ -9,16 +9,16 @@ import type { Redis } from 'ioredis'
 import { JOB_NAME, RetryAt, jobOptions, readFailure, unknownOf, type SubmissionData, type SubmissionJob } from './bullmq-jobs.ts'
 import { BullLeases, isBullCode, storeCall } from './bullmq-leases.ts'
 import { BullRegistry, type SubmissionQueue } from './bullmq-queues.ts'
-import { readDead, readStats } from './bullmq-reads.ts'
+import { heldIds, readDead, readStats } from './bullmq-reads.ts'
 import { toRecord } from './bullmq-records.ts'
 import { StoreError } from './errors.ts'
-import { checkClaim, checkLeadId, prepareSubmission } from './input.ts'
+import { checkClaim, checkLeadId, checkLimit, prepareSubmission, withoutFileBytes } from './input.ts'
 import { connectRedis } from './redis-connection.ts'
 import { parseRedisUrl } from './redis-keys.ts'
 import { checkPersistence, type RedisPersistence } from './redis-persistence.ts'
 import type {
-  ClaimOptions, ClaimedSubmission, EnqueueResult, ListDeadOptions, NewSubmission, Outbox, OutboxLogger, OutboxStats, StoredError,
-  SubmissionRecord, SubmissionSummary
+  ClaimOptions, ClaimedSubmission, EnqueueResult, HeldSelection, ListDeadOptions, NewSubmission, Outbox, OutboxLogger, OutboxStats,
+  PurgeOptions, PurgeResult, StoredError, StoreUsage, SubmissionRecord, SubmissionSummary
 } from './types.ts'
 
 export interface BullOutboxOptions {
@@ -116,16 +116,21 @@ class BullOutboxHandle implements BullOutbox {
     const s = prepareSubmission({ ...sub, now: Date.now() })
     const data: SubmissionData = {
       formId: s.formId, portalId: s.portalId, payload: JSON.parse(s.payload) as Record<string, unknown>,
-      meta: s.meta === null ? null : JSON.parse(s.meta) as Record<string, unknown>, dedupeKey: s.dedupeKey, createdAt: s.now
+      meta: s.meta === null ? null : JSON.parse(s.meta) as Record<string, unknown>, dedupeKey: s.dedupeKey,
+      ...(s.fingerprint !== null ? { fingerprint: s.fingerprint } : {}), createdAt: s.now
     }
     // No retry here: the intake must answer 503 now rather than keep the visitor waiting.
-    const job = await storeCall('enqueue', async () => {
+    return await storeCall('enqueue', async () => {
       const queue = await this.#reg.queue(s.portalId)
       await this.#reg.remember(s.portalId)
-      return await queue.add(JOB_NAME, data, jobOptions(s.id, s.dedupeKey, s.expiresAt - s.now))
+      const job = await queue.add(JOB_NAME, data, jobOptions(s.id, s.dedupeKey, s.expiresAt - s.now, s.held, s.now))
+      // A deduplicated add answers with the id of the job that holds the key.
+      const id = job.id ?? s.id
+      if (id === s.id) return { id, duplicate: false }
+      const earlier = s.fingerprint === null ? undefined : (await queue.getJob(id) as SubmissionJob | undefined)?.data.fingerprint
+      const mismatch = typeof earlier === 'string' && earlier !== s.fingerprint
+      return { id, duplicate: true, ...(mismatch ? { mismatch } : {}) }
     })
-    // A deduplicated add answers with the id of the job that holds the key.
-    return { id: job.id ?? s.id, duplicate: job.id !== undefined && job.id !== s.id }
   }
 
   async claim (opts: ClaimOptions): Promise<ClaimedSubmission[]> {
@@ -144,7 +149,22 @@ class BullOutboxHandle implements BullOutbox {
   async complete (id: string, token: string, result: { leadId: number, dealId?: number, now?: number }): Promise<boolean> {
     checkLeadId(result.leadId)
     const value = { leadId: result.leadId, ...(result.dealId !== undefined ? { dealId: result.dealId } : {}) }
-    return await this.#report('complete', id, token, 'delivered', undefined, async job => { await job.moveToCompleted(value, token, false) })
+    let done: SubmissionJob | undefined
+    const ok = await this.#report('complete', id, token, 'delivered', undefined, async job => {
+      await job.moveToCompleted(value, token, false)
+      done = job
+    })
+    // Right after the move rather than inside it: a failed report is retried, and a move that landed must not be repeated.
+    const stripped = done === undefined ? undefined : withoutFileBytes(done.data.payload)
+    if (done !== undefined && stripped !== undefined) {
+      try {
+        await done.updateData({ ...done.data, payload: stripped })
+      } catch (err) {
+        this.#log.warn({ submissionId: id, err: { message: (err as Error).message } },
+          'file bytes of a delivered submission not dropped yet (Redis away)')
+      }
+    }
+    return ok
   }
 
   async retryLater (id: string, token: string, opts: { at: number, error: StoredError, outcomeUnknown: boolean, now?: number }): Promise<boolean> {
@@ -216,7 +236,52 @@ class BullOutboxHandle implements BullOutbox {
     this.#assertOpen()
     return await storeCall('stats', async () => {
       const portals = await this.#reg.portals()
-      return await readStats(await Promise.all(portals.map(async p => [p, await this.#reg.queue(p)] as const)), Date.now())
+      return await readStats(await Promise.all(portals.map(async p => [p, await this.#reg.queue(p)] as const)), Date.now(), this.redis)
+    })
+  }
+
+  async releaseHeld (opts: HeldSelection): Promise<number> {
+    checkLimit('releaseHeld', opts.limit)
+    return await this.#eachHeld('releaseHeld', opts, async job => {
+      try {
+        await job.promote()
+        return true
+      } catch (err) {
+        if (isBullCode(err)) return false // released or discarded meanwhile
+        throw err
+      }
+    })
+  }
+
+  async discardHeld (opts: HeldSelection): Promise<number> {
+    checkLimit('discardHeld', opts.limit)
+    return await this.#eachHeld('discardHeld', opts, async job => (await this.#remove(job)))
+  }
+
+  async purge (opts: PurgeOptions): Promise<PurgeResult> {
+    this.#assertOpen()
+    checkLimit('purge', opts.limit)
+    return await storeCall('purge', async () => {
+      const result: PurgeResult = { delivered: 0, dead: 0, held: 0 }
+      const now = Date.now()
+      for (const portalId of await this.#reg.portals()) {
+        const q = await this.#reg.queue(portalId)
+        // BullMQ's own clean: finished jobs whose finishedOn is older than the grace.
+        result.delivered += (await q.clean(Math.max(0, now - opts.deliveredBefore), opts.limit, 'completed')).length
+        result.dead += (await q.clean(Math.max(0, now - opts.deadBefore), opts.limit, 'failed')).length
+      }
+      const old = (job: SubmissionJob): boolean => job.data.createdAt < opts.heldBefore
+      result.held = await this.#eachHeld('purge', { limit: opts.limit }, async job => old(job) && await this.#remove(job), job => !old(job))
+      return result
+    })
+  }
+
+  async usage (): Promise<StoreUsage> {
+    this.#assertOpen()
+    return await storeCall('usage', async () => {
+      const info = await this.redis.info('memory')
+      const used = /^used_memory:(\d+)/m.exec(info)?.[1]
+      return { bytes: used === undefined ? 0 : Number(used), dir: null }
     })
   }
 
@@ -237,6 +302,48 @@ class BullOutboxHandle implements BullOutbox {
   async #report (...args: Parameters<BullLeases['report']>): Promise<boolean> {
     this.#assertOpen()
     return await this.#leases.report(...args)
+  }
+
+  /**
+   * Walks held jobs oldest first (per portal, in portal order) and applies `act` until `limit` of
+   * them answered true; `stop` ends a portal's walk early (purge: the rest are younger).
+   */
+  async #eachHeld (action: string, opts: HeldSelection, act: (job: SubmissionJob) => Promise<boolean>,
+    stop?: (job: SubmissionJob) => boolean): Promise<number> {
+    this.#assertOpen()
+    return await storeCall(action, async () => {
+      let done = 0
+      const PAGE = 200
+      for (const portalId of await this.#reg.portals()) {
+        const q = await this.#reg.queue(portalId)
+        let skipped = 0
+        for (let page = 0; page < 10_000 && done < opts.limit; page++) {
+          const ids = await heldIds(q, this.redis, skipped, PAGE)
+          if (ids.length === 0) break
+          const jobs = await Promise.all(ids.map(async jobId => await q.getJob(jobId) as SubmissionJob | undefined))
+          let stopped = false
+          for (const job of jobs) {
+            if (done >= opts.limit) break
+            if (job === undefined || (opts.formId !== undefined && job.data.formId !== opts.formId)) { skipped++; continue }
+            if (stop?.(job) === true) { stopped = true; break }
+            if (await act(job)) done++
+            else skipped++
+          }
+          if (stopped) break
+        }
+      }
+      return done
+    })
+  }
+
+  async #remove (job: SubmissionJob): Promise<boolean> {
+    try {
+      await job.remove({ removeChildren: false })
+      return true
+    } catch (err) {
+      if (isBullCode(err)) return false
+      throw err
+    }
   }
 
   /** The job with this id in whichever portal's queue holds it. */

@@ -11,7 +11,9 @@ export interface PreparedSubmission {
   payload: string
   meta: string | null
   dedupeKey: string | null
+  fingerprint: string | null
   expiresAt: number
+  held: boolean
   now: number
 }
 
@@ -34,7 +36,9 @@ export function prepareSubmission (sub: NewSubmission): PreparedSubmission {
     payload: toJson('payload', sub.payload),
     meta: sub.meta === undefined ? null : toJson('meta', sub.meta),
     dedupeKey: sub.dedupeKey ?? null,
+    fingerprint: sub.dedupeFingerprint ?? null,
     expiresAt: now + windowMs,
+    held: sub.hold === true,
     now
   }
 }
@@ -55,4 +59,25 @@ function toJson (what: string, value: unknown): string {
 
 export function checkLeadId (leadId: number): void {
   if (!Number.isSafeInteger(leadId)) throw inputError('leadId must be an integer')
+}
+
+export function checkLimit (what: string, limit: number): void {
+  if (!Number.isInteger(limit) || limit < 1) throw inputError(`${what} limit must be an integer >= 1`)
+}
+
+/**
+ * The payload of a delivered submission without its file bytes (`extras.files.items[].content`),
+ * or undefined when it holds none. Once delivered the files live in the portal; keeping megabytes
+ * of base64 per row would only grow the store.
+ */
+export function withoutFileBytes (payload: Record<string, unknown>): Record<string, unknown> | undefined {
+  const extras = payload.extras as { files?: { items?: unknown } } | undefined
+  const items = extras?.files?.items
+  if (!Array.isArray(items) || !items.some(f => typeof f === 'object' && f !== null && Object.hasOwn(f, 'content'))) return undefined
+  const stripped = items.map(f => {
+    if (typeof f !== 'object' || f === null) return f
+    const { content: _content, ...rest } = f as Record<string, unknown>
+    return rest
+  })
+  return { ...payload, extras: { ...extras, files: { ...extras!.files, items: stripped } } }
 }

@@ -58,15 +58,16 @@ export function prepareStatements (db: Database) {
   return {
     insert: db.prepare<{
       id: string, formId: string, portalId: string, payload: string, meta: string | null,
-      dedupeKey: string | null, now: number
+      dedupeKey: string | null, status: 'pending' | 'held', now: number
     }>(`INSERT INTO submissions (id, form_id, portal_id, payload, meta, dedupe_key, status,
           next_attempt_at, created_at, updated_at)
-        VALUES (@id, @formId, @portalId, @payload, @meta, @dedupeKey, 'pending', @now, @now, @now)`),
-    findDedupe: db.prepare<[string, number], { submission_id: string }>(
-      'SELECT submission_id FROM dedupe_keys WHERE key = ? AND expires_at > ?'),
-    putDedupe: db.prepare<[string, string, number]>(
-      `INSERT INTO dedupe_keys (key, submission_id, expires_at) VALUES (?, ?, ?)
-        ON CONFLICT (key) DO UPDATE SET submission_id = excluded.submission_id, expires_at = excluded.expires_at`),
+        VALUES (@id, @formId, @portalId, @payload, @meta, @dedupeKey, @status, @now, @now, @now)`),
+    findDedupe: db.prepare<[string, number], { submission_id: string, fingerprint: string | null }>(
+      'SELECT submission_id, fingerprint FROM dedupe_keys WHERE key = ? AND expires_at > ?'),
+    putDedupe: db.prepare<[string, string, number, string | null]>(
+      `INSERT INTO dedupe_keys (key, submission_id, expires_at, fingerprint) VALUES (?, ?, ?, ?)
+        ON CONFLICT (key) DO UPDATE SET submission_id = excluded.submission_id, expires_at = excluded.expires_at,
+          fingerprint = excluded.fingerprint`),
     pruneDedupe: db.prepare<[number, number]>(
       'DELETE FROM dedupe_keys WHERE key IN (SELECT key FROM dedupe_keys WHERE expires_at <= ? LIMIT ?)'),
 
@@ -86,6 +87,9 @@ export function prepareStatements (db: Database) {
     }>(`UPDATE attempts SET outcome = @outcome, ended_at = @now, error_code = @code, error_message = @message
         WHERE submission_seq = @seq AND lease_token = @token AND outcome = 'in_flight'`),
 
+    filePayload: db.prepare<[number], { payload: string }>(
+      `SELECT payload FROM submissions WHERE seq = ? AND instr(payload, '"content"') > 0`),
+    setPayload: db.prepare<[string, number]>('UPDATE submissions SET payload = ? WHERE seq = ?'),
     complete: db.prepare<{ id: string, token: string, leadId: number, dealId: number | null, now: number }, { seq: number }>(
       `UPDATE submissions SET status = 'delivered', lead_id = @leadId, deal_id = @dealId, delivered_at = @now, ${CLEAR_LEASE} ${OWNED}`),
     retry: db.prepare<{
@@ -109,6 +113,19 @@ export function prepareStatements (db: Database) {
       "SELECT * FROM submissions WHERE status = 'dead' ORDER BY created_at, seq LIMIT ? OFFSET ?"),
     deadPortal: db.prepare<[string, number, number], SubmissionRow>(
       "SELECT * FROM submissions WHERE status = 'dead' AND portal_id = ? ORDER BY created_at, seq LIMIT ? OFFSET ?"),
+    releaseHeld: db.prepare<{ limit: number, formId: string | null, now: number }>(
+      `UPDATE submissions SET status = 'pending', next_attempt_at = @now, updated_at = @now
+        WHERE seq IN (SELECT seq FROM submissions WHERE status = 'held' AND (@formId IS NULL OR form_id = @formId)
+          ORDER BY created_at, seq LIMIT @limit)`),
+    heldSeqs: db.prepare<{ limit: number, formId: string | null }, { seq: number }>(
+      `SELECT seq FROM submissions WHERE status = 'held' AND (@formId IS NULL OR form_id = @formId)
+        ORDER BY created_at, seq LIMIT @limit`),
+    expiredSeqs: db.prepare<{ status: SubmissionStatus, before: number, limit: number }, { seq: number }>(
+      'SELECT seq FROM submissions WHERE status = @status AND updated_at < @before ORDER BY updated_at LIMIT @limit'),
+    deleteAttempts: db.prepare<[number]>('DELETE FROM attempts WHERE submission_seq = ?'),
+    deleteSubmission: db.prepare<[number]>('DELETE FROM submissions WHERE seq = ?'),
+    newestHeld: db.prepare<[], { newest: number | null }>(
+      "SELECT max(updated_at) AS newest FROM submissions WHERE status = 'held'"),
     counts: db.prepare<[], CountRow>('SELECT status, portal_id, n FROM status_counts WHERE n > 0'),
     oldest: db.prepare<[], { oldest: number | null }>(
       "SELECT min(created_at) AS oldest FROM submissions WHERE status IN ('pending', 'leased')"),
@@ -184,11 +201,13 @@ export function toClaimed (
   }
 }
 
-export function toStats (counts: CountRow[], due: number, oldestPendingAt: number | null): OutboxStats {
-  const stats: OutboxStats = { pending: 0, leased: 0, delivered: 0, dead: 0, due, oldestPendingAt, byPortal: {} }
+export function toStats (counts: CountRow[], due: number, oldestPendingAt: number | null, newestHeldAt: number | null): OutboxStats {
+  const stats: OutboxStats = {
+    pending: 0, leased: 0, delivered: 0, dead: 0, held: 0, newestHeldAt, due, oldestPendingAt, byPortal: {}
+  }
   for (const { status, portal_id: portal, n } of counts) {
     stats[status] += n
-    if (status === 'delivered') continue
+    if (status === 'delivered' || status === 'held') continue
     const p = (stats.byPortal[portal] ??= { pending: 0, leased: 0, dead: 0 })
     p[status] += n
   }

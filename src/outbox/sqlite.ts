@@ -5,12 +5,12 @@ import Database from 'better-sqlite3'
 import { StoreError, storeFailure } from './errors.ts'
 import { GroupCommit } from './group-commit.ts'
 import { newLeaseToken } from './ids.ts'
-import { checkClaim, checkLeadId, prepareSubmission, type PreparedSubmission } from './input.ts'
+import { checkClaim, checkLeadId, checkLimit, prepareSubmission, withoutFileBytes, type PreparedSubmission } from './input.ts'
 import { migrate } from './migrations.ts'
 import { prepareStatements, toAttempt, toClaimed, toStats, toSummary, type Statements } from './sqlite-statements.ts'
 import type {
-  AttemptOutcome, ClaimOptions, ClaimedSubmission, EnqueueResult, ListDeadOptions, NewSubmission, Outbox,
-  OutboxLogger, OutboxStats, StoredError, SubmissionRecord, SubmissionSummary
+  AttemptOutcome, ClaimOptions, ClaimedSubmission, EnqueueResult, HeldSelection, ListDeadOptions, NewSubmission, Outbox,
+  OutboxLogger, OutboxStats, PurgeOptions, PurgeResult, StoredError, StoreUsage, SubmissionRecord, SubmissionStatus, SubmissionSummary
 } from './types.ts'
 
 export interface SqliteOutboxOptions {
@@ -55,6 +55,10 @@ type Report = Exclude<AttemptOutcome, 'in_flight'>
 
 const PRUNE_EVERY_MS = 60_000
 const PRUNE_BATCH = 500
+/** Free pages given back to the file system per purge; a few MB, so one purge never holds the lock for long. */
+const VACUUM_PAGES = 2000
+/** The WAL is cut back to this after a checkpoint, so a burst does not leave a large file behind. */
+const WAL_LIMIT_BYTES = 64 * 1024 * 1024
 const silent: OutboxLogger = { debug () {}, info () {}, warn () {}, error () {} }
 
 /** Opens (creating and migrating if needed) the outbox file. Several handles, in several processes, may share it. */
@@ -68,6 +72,8 @@ export async function openSqliteOutbox (opts: SqliteOutboxOptions): Promise<Sqli
     db.pragma('journal_mode = WAL')
     db.pragma(`synchronous = ${opts.durability === 'full' ? 'FULL' : 'NORMAL'}`)
     db.pragma('foreign_keys = ON')
+    db.pragma(`journal_size_limit = ${WAL_LIMIT_BYTES}`)
+    enableIncrementalVacuum(db, log)
     const applied = migrate(db)
     const outbox = new SqliteOutboxHandle(db, log)
     log.info({ durability: opts.durability, journalMode: outbox.debugStats().journalMode, migrations: applied },
@@ -76,6 +82,28 @@ export async function openSqliteOutbox (opts: SqliteOutboxOptions): Promise<Sqli
   } catch (err) {
     db?.close()
     throw storeFailure('open', err)
+  }
+}
+
+/**
+ * Deleted rows leave free pages that only a vacuum gives back to the disk. Incremental vacuum
+ * (PRAGMA incremental_vacuum after each purge) needs auto_vacuum = INCREMENTAL, which a file takes
+ * only when it is created or on a full VACUUM: a new file gets it for free, an older file is
+ * rebuilt once here (it needs the lock for a moment and free disk about the size of the file).
+ */
+function enableIncrementalVacuum (db: Database.Database, log: OutboxLogger): void {
+  if (db.pragma('auto_vacuum', { simple: true }) === 2) return
+  db.pragma('auto_vacuum = INCREMENTAL')
+  if (db.pragma('auto_vacuum', { simple: true }) === 2) return
+  const started = Date.now()
+  try {
+    db.exec('VACUUM')
+    log.info({ ms: Date.now() - started }, 'outbox file rebuilt once (VACUUM) to give deleted space back from now on')
+  } catch (err) {
+    // Too little disk for the copy, or another process holds the file: start anyway (purged pages
+    // are still reused inside the file) and try again at the next open.
+    log.warn({ err: { code: (err as { code?: unknown }).code, message: (err as Error).message } },
+      'outbox file not rebuilt for incremental vacuum yet; freed space stays inside the file until it is')
   }
 }
 
@@ -132,8 +160,11 @@ class SqliteOutboxHandle implements SqliteOutbox {
     checkLeadId(result.leadId)
     if (result.dealId !== undefined) checkLeadId(result.dealId)
     const now = result.now ?? Date.now()
-    return await this.#report('complete', token, now, 'delivered', null,
-      () => this.#st.complete.get({ id, token, leadId: result.leadId, dealId: result.dealId ?? null, now }))
+    return await this.#report('complete', token, now, 'delivered', null, () => {
+      const owned = this.#st.complete.get({ id, token, leadId: result.leadId, dealId: result.dealId ?? null, now })
+      if (owned !== undefined) this.#dropFileBytes(owned.seq)
+      return owned
+    })
   }
 
   async retryLater (
@@ -178,8 +209,50 @@ class SqliteOutboxHandle implements SqliteOutbox {
   }
 
   async stats (now: number = Date.now()): Promise<OutboxStats> {
-    return this.#read('stats', () =>
-      toStats(this.#st.counts.all(), this.#st.due.get({ now })?.n ?? 0, this.#st.oldest.get()?.oldest ?? null))
+    return this.#read('stats', () => toStats(this.#st.counts.all(), this.#st.due.get({ now })?.n ?? 0,
+      this.#st.oldest.get()?.oldest ?? null, this.#st.newestHeld.get()?.newest ?? null))
+  }
+
+  async releaseHeld (opts: HeldSelection): Promise<number> {
+    this.#assertOpen()
+    checkLimit('releaseHeld', opts.limit)
+    const now = opts.now ?? Date.now()
+    return await this.#write('releaseHeld', () =>
+      this.#st.releaseHeld.run({ limit: opts.limit, formId: opts.formId ?? null, now }).changes)
+  }
+
+  async discardHeld (opts: HeldSelection): Promise<number> {
+    this.#assertOpen()
+    checkLimit('discardHeld', opts.limit)
+    return await this.#write('discardHeld', () =>
+      this.#delete(this.#st.heldSeqs.all({ limit: opts.limit, formId: opts.formId ?? null })))
+  }
+
+  async purge (opts: PurgeOptions): Promise<PurgeResult> {
+    this.#assertOpen()
+    checkLimit('purge', opts.limit)
+    const expired = (status: SubmissionStatus, before: number): number =>
+      this.#delete(this.#st.expiredSeqs.all({ status, before, limit: opts.limit }))
+    const result = await this.#write('purge', () => ({
+      delivered: expired('delivered', opts.deliveredBefore),
+      dead: expired('dead', opts.deadBefore),
+      held: expired('held', opts.heldBefore)
+    }))
+    if (result.delivered + result.dead + result.held > 0) await this.#write('vacuum', () => this.#vacuum())
+    return result
+  }
+
+  // The pages in use, as this connection sees them (WAL included): what the data takes. The WAL
+  // file itself is transient (checkpointed every ~1000 pages, cut back to WAL_LIMIT_BYTES) and
+  // left to the free-disk floor.
+  async usage (): Promise<StoreUsage> {
+    return this.#read('usage', () => {
+      const count = (pragma: string): number => this.#db.pragma(pragma, { simple: true }) as number
+      const pages = count('page_count') - count('freelist_count')
+      const file = this.#db.name
+      const local = file !== ':memory:' && file !== '' && !file.startsWith('file:')
+      return { bytes: pages * count('page_size'), dir: local ? dirname(file) : null }
+    })
   }
 
   async close (): Promise<void> {
@@ -208,6 +281,27 @@ class SqliteOutboxHandle implements SqliteOutbox {
     }
   }
 
+  // Inside the write that completes the submission, so no delivered row keeps file bytes.
+  #dropFileBytes (seq: number): void {
+    const row = this.#st.filePayload.get(seq)
+    if (row === undefined) return
+    const stripped = withoutFileBytes(JSON.parse(row.payload) as Record<string, unknown>)
+    if (stripped !== undefined) this.#st.setPayload.run(JSON.stringify(stripped), seq)
+  }
+
+  #delete (rows: Array<{ seq: number }>): number {
+    for (const { seq } of rows) {
+      this.#st.deleteAttempts.run(seq)
+      this.#st.deleteSubmission.run(seq)
+    }
+    return rows.length
+  }
+
+  #vacuum (): void {
+    const free = this.#db.pragma('freelist_count', { simple: true }) as number
+    if (free > 0) this.#db.pragma(`incremental_vacuum(${Math.min(free, VACUUM_PAGES)})`)
+  }
+
   // Runs inside a group's transaction, after the ops queued before it: a dedupe key taken earlier in
   // the same group is already visible here.
   #insert (item: PreparedSubmission): EnqueueResult {
@@ -218,10 +312,14 @@ class SqliteOutboxHandle implements SqliteOutbox {
     }
     if (item.dedupeKey !== null) {
       const earlier = this.#st.findDedupe.get(item.dedupeKey, item.now)
-      if (earlier !== undefined) return { id: earlier.submission_id, duplicate: true }
-      this.#st.putDedupe.run(item.dedupeKey, item.id, item.expiresAt)
+      if (earlier !== undefined) {
+        const mismatch = item.fingerprint !== null && earlier.fingerprint !== null && earlier.fingerprint !== item.fingerprint
+        return { id: earlier.submission_id, duplicate: true, ...(mismatch ? { mismatch } : {}) }
+      }
+      this.#st.putDedupe.run(item.dedupeKey, item.id, item.expiresAt, item.fingerprint)
     }
-    this.#st.insert.run(item)
+    const { id, formId, portalId, payload, meta, dedupeKey, now } = item
+    this.#st.insert.run({ id, formId, portalId, payload, meta, dedupeKey, now, status: item.held ? 'held' : 'pending' })
     return { id: item.id, duplicate: false }
   }
 

@@ -4,7 +4,10 @@
  *
  * Delivery is at-least-once. A submission is leased to one claimer at a time; a lease that runs
  * out (crash, hang) makes it claimable again with `outcomeUnknown` set, because the lost attempt
- * may have created the lead. Nothing is deleted: delivered and dead submissions stay for review.
+ * may have created the lead. Nothing is deleted by the port's own moves: delivered and dead
+ * submissions stay for review until `purge` (the retention settings) or an operator removes them.
+ * A submission stored while its form is flooded is `held`: kept, never claimed, until
+ * `releaseHeld` makes it pending or `discardHeld` removes it.
  * Every method rejects with a `StoreError` (./errors.ts) when the store itself fails, and with code
  * `RELAY_ERR_STORE_CLOSED` once `close()` has been called. Times are epoch milliseconds; every
  * `now` option exists for tests and defaults to `Date.now()`.
@@ -25,7 +28,7 @@ type LogFn = (obj: object, msg: string) => void
 /** What an adapter needs of a pino logger; pass `logger.child({ component: 'outbox' })`. */
 export interface OutboxLogger { debug: LogFn, info: LogFn, warn: LogFn, error: LogFn }
 
-export type SubmissionStatus = 'pending' | 'leased' | 'delivered' | 'dead'
+export type SubmissionStatus = 'pending' | 'leased' | 'delivered' | 'dead' | 'held'
 
 export interface StoredError {
   code: string
@@ -43,6 +46,13 @@ export interface NewSubmission {
   dedupeKey?: string
   /** How long `dedupeKey` keeps pointing at this submission, from its enqueue time. */
   dedupeWindowMs?: number
+  /**
+   * What the key stands for (a hash of the values). An enqueue with the same key inside its window
+   * but another fingerprint is a mismatch: nothing is stored (see EnqueueResult.mismatch).
+   */
+  dedupeFingerprint?: string
+  /** Store it `held` (its form is flooded): durable and answered as usual, never claimed until released. */
+  hold?: boolean
   now?: number
 }
 
@@ -51,6 +61,11 @@ export interface EnqueueResult {
   id: string
   /** True when `id` is an earlier submission with the same dedupe key; nothing new was stored. */
   duplicate: boolean
+  /**
+   * With `duplicate`: the earlier submission took the key with another fingerprint. Nothing was
+   * stored; `id` is the earlier one, which the caller must not hand to this sender.
+   */
+  mismatch?: boolean
 }
 
 export interface ClaimOptions {
@@ -134,6 +149,10 @@ export interface OutboxStats {
   leased: number
   delivered: number
   dead: number
+  /** Stored while their form was flooded; not delivered until released (not counted in pending, due or byPortal). */
+  held: number
+  /** createdAt of the newest held submission (how long the flood has been quiet); null if none is held. */
+  newestHeldAt: number | null
   /**
    * Pending submissions whose time has come plus leases that have run out: what a claim would find
    * (a wall-clock backend counts a lease that ran out once its periodic check has returned it).
@@ -143,6 +162,34 @@ export interface OutboxStats {
   oldestPendingAt: number | null
   /** Only portals that have pending, leased or dead submissions. */
   byPortal: Record<string, PortalStats>
+}
+
+export interface HeldSelection {
+  /** At most this many (>= 1), oldest first. */
+  limit: number
+  /** Only this form's. */
+  formId?: string
+  now?: number
+}
+
+export interface PurgeOptions {
+  /** Delivered submissions delivered before this instant are deleted with their history. */
+  deliveredBefore: number
+  /** Dead letters that became dead before this instant. */
+  deadBefore: number
+  /** Held submissions stored before this instant. */
+  heldBefore: number
+  /** At most this many of each kind per call (>= 1), so one call never holds the store for long. */
+  limit: number
+}
+
+export interface PurgeResult { delivered: number, dead: number, held: number }
+
+export interface StoreUsage {
+  /** What the data takes: SQLite's pages in use (the WAL file comes on top), or the memory Redis reports in use. */
+  bytes: number
+  /** The folder of the store's files, for a free-disk check; null when the store is not a local file. */
+  dir: string | null
 }
 
 export interface ListDeadOptions {
@@ -162,7 +209,8 @@ export interface Outbox {
    * status. The window is fixed at the first enqueue; duplicates do not extend it. Once it has
    * passed, the next enqueue is stored and takes the key over. This holds between calls that are
    * in flight together too. Rejects with `RELAY_ERR_STORE_INPUT` if payload or meta cannot be
-   * serialised, without affecting other calls.
+   * serialised, without affecting other calls. With `hold` it is stored `held` instead of pending.
+   * A duplicate whose earlier submission has another `dedupeFingerprint` answers `mismatch: true`.
    */
   enqueue: (sub: NewSubmission) => Promise<EnqueueResult>
 
@@ -182,7 +230,8 @@ export interface Outbox {
   /**
    * Marks a leased submission delivered as lead `leadId` (with `dealId` when it became a deal: a
    * form with `entity: deal`, or a lead the portal converted in simple mode; adapters that cannot
-   * store it ignore it). Resolves false, changing nothing, if the
+   * store it ignore it). File bytes in `payload.extras.files` are dropped at the same time: the
+   * files are in the portal now, and only their names, types and sizes stay. Resolves false, changing nothing, if the
    * token is no longer the current one (another claimer took over) or the submission is not
    * leased. A lease past its end that nobody has claimed again may still be completed; callers
    * must only rely on false meaning "someone else owns it now".
@@ -229,6 +278,24 @@ export interface Outbox {
 
   /** Counts by status and portal; `now` decides what is due (wall-clock backends: the current time). */
   stats: (now?: number) => Promise<OutboxStats>
+
+  // ── Floods and retention ────────────────────────────────────────────────────────────────────
+
+  /** Makes up to `limit` held submissions (oldest first) pending and due at once; resolves to how many. */
+  releaseHeld: (opts: HeldSelection) => Promise<number>
+
+  /** Deletes up to `limit` held submissions (oldest first); resolves to how many. */
+  discardHeld: (opts: HeldSelection) => Promise<number>
+
+  /**
+   * Deletes what the retention settings no longer keep: delivered, dead and held submissions older
+   * than their instant, with their history, at most `limit` of each. Pending and leased ones are
+   * never touched. Resolves to what was deleted; a store with files also gives the space back.
+   */
+  purge: (opts: PurgeOptions) => Promise<PurgeResult>
+
+  /** How much room the store takes, for the size and free-disk floors. */
+  usage: () => Promise<StoreUsage>
 
   // ── Lifecycle ───────────────────────────────────────────────────────────────────────────────
 

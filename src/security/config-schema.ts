@@ -86,7 +86,12 @@ export const rateLimitSchema = z.object({
    * Addresses or CIDRs never limited when they connect directly (local scripts, health checks,
    * benchmarks). A request that came through a proxy (X-Forwarded-For) is never exempt.
    */
-  allowList: z.array(z.string().min(1)).default(['127.0.0.1', '::1'])
+  allowList: z.array(z.string().min(1)).default(['127.0.0.1', '::1']),
+  /**
+   * IPv6 clients are counted by this prefix (bits): 64 by default, one subscriber's usual subnet;
+   * 56 or 48 when someone rotates through the /64s of a larger allocation.
+   */
+  ipv6Prefix: z.number().int().min(32).max(128).default(64)
 }).strict()
 
 export const spamSchema = z.object({

@@ -10,6 +10,7 @@ import type { FormConfig, RelayConfig } from '../config/schema.ts'
 import type { SubmittedValues } from '../intake/submitted-values.ts'
 import { newSubmissionId } from '../outbox/ids.ts'
 import { assertOriginAllowed, requestOrigin, selfOrigin } from './origin-policy.ts'
+import { clientAddress } from './client-address.ts'
 import { createRateLimitCheck } from './rate-limit.ts'
 import { safeNext } from './redirect-guard.ts'
 import { spamVerdict, withoutSecurityFields } from './spam-check.ts'
@@ -29,6 +30,13 @@ export type Screened = { spam: false, values: SubmittedValues } | { spam: true, 
 
 export interface IntakeGuard {
   limit: (request: FastifyRequest, reply: FastifyReply) => Promise<void>
+  /** True when the request came past its form's per-form limit: store it held, answer as usual. */
+  flooded: (request: FastifyRequest) => boolean
+  /**
+   * Who sent it, for scoping Idempotency-Keys and double submits: the form's secret or signature
+   * holder (one server posting for many visitors), else the client's bare address.
+   */
+  sender: (request: FastifyRequest) => string
   admit: (request: FastifyRequest) => Promise<void>
   verifyBody: (request: FastifyRequest, form: FormConfig, rawBody: Buffer | undefined) => void
   screen: (request: FastifyRequest, formId: string, form: FormConfig, values: SubmittedValues) => Promise<Screened>
@@ -40,6 +48,7 @@ const PRUNE_EVERY_MS = 60_000
 export async function createIntakeGuard (app: FastifyInstance, deps: IntakeGuardDeps): Promise<IntakeGuard> {
   const rateLimit = await createRateLimitCheck(app, { config: deps.config, redis: deps.redis })
   const sources = new WeakMap<FastifyRequest, SourceAuth>()
+  const floods = new WeakSet<FastifyRequest>()
   let lastPrune = 0
 
   const formOf = (request: FastifyRequest): { formId: string, form: FormConfig | undefined } => {
@@ -79,7 +88,15 @@ export async function createIntakeGuard (app: FastifyInstance, deps: IntakeGuard
       if (request.method !== 'POST') return
       const { formId, form } = formOf(request)
       // A sender holding the form's secret (a CF7 server posting for all its visitors) is not one visitor.
-      await rateLimit(request, reply, formId, { skipPerIp: hasValidSecret(request, form) })
+      const { flooded } = await rateLimit(request, reply, formId, { skipPerIp: hasValidSecret(request, form) })
+      if (flooded) floods.add(request)
+    },
+
+    flooded: (request) => floods.has(request),
+
+    sender: (request) => {
+      const kind = sources.get(request)?.kind
+      return kind === 'secret' || kind === 'signature' ? `source:${kind}` : `ip:${clientAddress(request)}`
     },
 
     admit: async (request) => {

@@ -1,14 +1,17 @@
 /**
  * Submission rate limits: per client address (all forms together) and per form (all clients
  * together), with @fastify/rate-limit counters in memory or, when the app has a Redis client, in
- * Redis so the limits hold across relay instances. Exceeding either answers 429 with Retry-After.
+ * Redis so the limits hold across relay instances. Exceeding the per-address limit answers 429
+ * with Retry-After. Exceeding the per-form limit never refuses: a flood from many addresses would
+ * lock real visitors out, so the check reports `flooded` and the submission is stored held.
  */
-import { BlockList, isIPv4, isIPv6 } from 'node:net'
+import { BlockList, isIP, isIPv4, isIPv6 } from 'node:net'
 import rateLimit from '@fastify/rate-limit'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { Redis } from 'ioredis'
 import type { FormConfig, RelayConfig } from '../config/schema.ts'
 import { RateLimitedError } from '../errors.ts'
+import { bareAddress, clientAddress, clientKey } from './client-address.ts'
 
 export interface RateLimitDeps {
   config: () => RelayConfig
@@ -21,12 +24,6 @@ type Scope = 'perIp' | 'perForm'
 /** The limit that applies to a form: its own override, else the top-level one. */
 export function limitFor (config: RelayConfig, form: FormConfig | undefined, scope: Scope): Limit {
   return form?.rateLimit?.[scope] ?? config.rateLimit[scope]
-}
-
-/** IPv4-mapped IPv6 (::ffff:1.2.3.4) is the IPv4 address for lists and keys. */
-function plainIp (ip: string): string {
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(ip)
-  return mapped?.[1] ?? ip
 }
 
 /** Compiles `allowList` entries (addresses or CIDRs) once per list. */
@@ -50,7 +47,9 @@ function proxied (request: FastifyRequest): boolean {
  * Registers the counters and returns the onRequest check for POST /f/:formId. Counting happens
  * before the body is read; unknown form ids count against the client's address too.
  */
-export type RateLimitCheck = (request: FastifyRequest, reply: FastifyReply, formId: string, opts?: { skipPerIp?: boolean }) => Promise<void>
+export type RateLimitCheck = (
+  request: FastifyRequest, reply: FastifyReply, formId: string, opts?: { skipPerIp?: boolean }
+) => Promise<{ flooded: boolean }>
 
 export async function createRateLimitCheck (app: FastifyInstance, deps: RateLimitDeps): Promise<RateLimitCheck> {
   await app.register(rateLimit, {
@@ -70,7 +69,8 @@ export async function createRateLimitCheck (app: FastifyInstance, deps: RateLimi
     return limit === false ? 1000 : limit.timeWindow
   }
   const perIp = app.createRateLimit({
-    keyGenerator: (request) => 'ip:' + rateLimit.normalizeIP(plainIp(request.ip)),
+    // A bare address (no port, no junk), IPv6 by its configured prefix: see ./client-address.ts.
+    keyGenerator: (request) => 'ip:' + clientKey(clientAddress(request), deps.config().rateLimit.ipv6Prefix),
     max: maxOf('perIp'),
     timeWindow: windowOf('perIp')
   })
@@ -89,10 +89,10 @@ export async function createRateLimitCheck (app: FastifyInstance, deps: RateLimi
       allowListSource = entries
       allowList = compileAllowList(entries)
     }
-    const ip = plainIp(request.ip)
-    if (!allowList.check(ip, isIPv6(ip) ? 'ipv6' : 'ipv4')) return false
+    const ip = clientAddress(request)
+    if (isIP(ip) === 0 || !allowList.check(ip, isIPv6(ip) ? 'ipv6' : 'ipv4')) return false
     if (!proxied(request)) return true
-    if (!warnedProxy && ip === plainIp(request.socket.remoteAddress ?? '')) {
+    if (!warnedProxy && ip === bareAddress(request.socket.remoteAddress)) {
       warnedProxy = true
       request.log.warn({ ip: request.ip }, 'requests arrive through a proxy but TRUST_PROXY does not name it: rate limits see the proxy\'s address for every visitor')
     }
@@ -100,24 +100,23 @@ export async function createRateLimitCheck (app: FastifyInstance, deps: RateLimi
   }
 
   return async (request, reply, formId, opts = {}) => {
-    if (request.method !== 'POST' || exempt(request)) return
+    if (request.method !== 'POST' || exempt(request)) return { flooded: false }
     const config = deps.config()
     const form = config.forms[formId]
-    const checks = [
-      opts.skipPerIp !== true && limitFor(config, form, 'perIp') !== false ? perIp : undefined,
-      form !== undefined && limitFor(config, form, 'perForm') !== false ? perForm : undefined
-    ]
-    for (const check of checks) {
-      if (check === undefined) continue
-      const result = await check(request)
-      if (result.isAllowed || !result.isExceeded) continue
-      const seconds = Math.max(1, result.ttlInSeconds)
-      reply.header('retry-after', String(seconds))
-        .header('x-ratelimit-limit', String(result.max))
-        .header('x-ratelimit-remaining', '0')
-        .header('x-ratelimit-reset', String(seconds))
-      throw new RateLimitedError(seconds)
+    if (opts.skipPerIp !== true && limitFor(config, form, 'perIp') !== false) {
+      const result = await perIp(request)
+      if (!result.isAllowed && result.isExceeded) {
+        const seconds = Math.max(1, result.ttlInSeconds)
+        reply.header('retry-after', String(seconds))
+          .header('x-ratelimit-limit', String(result.max))
+          .header('x-ratelimit-remaining', '0')
+          .header('x-ratelimit-reset', String(seconds))
+        throw new RateLimitedError(seconds)
+      }
     }
+    if (form === undefined || limitFor(config, form, 'perForm') === false) return { flooded: false }
+    const result = await perForm(request)
+    return { flooded: !result.isAllowed && result.isExceeded }
   }
 }
 

@@ -225,11 +225,14 @@ describe('POST /f/:formId', () => {
       expect(b.json().duplicate).toBe(true)
     })
 
-    it('an Idempotency-Key is honoured even when values differ', async () => {
+    it('an Idempotency-Key reused with other values is refused (409), with the same values it is the same submission', async () => {
       const headers = { 'content-type': 'application/json', 'idempotency-key': 'order-42' }
       const a = await t.app.inject({ method: 'POST', url: '/f/shop', headers, payload: '{"your-phone":"+79990001123"}' })
       const b = await t.app.inject({ method: 'POST', url: '/f/shop', headers, payload: '{"your-phone":"+79990001124"}' })
-      expect(b.json().id).toBe(a.json().id)
+      expect(b.statusCode).toBe(409)
+      expect(b.json().error.code).toBe('RELAY_ERR_IDEMPOTENCY_MISMATCH')
+      const c = await t.app.inject({ method: 'POST', url: '/f/shop', headers, payload: '{"your-phone":"+79990001123"}' })
+      expect(c.json()).toEqual({ ok: true, id: a.json().id, duplicate: true })
     })
   })
 

@@ -389,12 +389,130 @@ export function describeOutboxContract (name: string, factory: () => Promise<Out
       })
     })
 
+    describe('held submissions (floods)', () => {
+      it('stores a held submission durably, never claims it, and counts it apart', async () => {
+        const { id: pending } = await outbox.enqueue(make({ ...at(0) }))
+        const t = await timed(() => outbox.enqueue(make({ hold: true, ...at(5) })))
+        const held = t.value.id
+        expect(t.value.duplicate).toBe(false)
+        const rec = await outbox.get(held)
+        expect(rec).toMatchObject({ status: 'held', attempts: 0, payload: sub().payload, history: [] })
+        expect((await outbox.claim({ limit: 10, leaseMs: LEASE, ...at(10) })).map(c => c.id)).toEqual([pending])
+        expect((await outbox.claim({ limit: 10, leaseMs: LEASE, ...await later(LEASE * 10, 300) })).map(c => c.id)).not.toContain(held)
+        const stats = await outbox.stats(at(LEASE * 10).now)
+        expect(stats).toMatchObject({ pending: 0, leased: 1, held: 1, due: 0, newestHeldAt: rec?.createdAt })
+        inWindow(stats.newestHeldAt, t)
+        expect(stats.byPortal).toEqual({ main: { pending: 0, leased: 1, dead: 0 } })
+        expect(stats.oldestPendingAt).toBe((await outbox.get(pending))?.createdAt)
+      })
+
+      it('releases held ones oldest first, up to the limit and per form, as pending and due at once', async () => {
+        const first = (await outbox.enqueue(make({ hold: true, ...at(0) }))).id
+        const second = (await outbox.enqueue(make({ hold: true, ...at(1) }))).id
+        const other = (await outbox.enqueue(make({ hold: true, formId: 'other', ...at(2) }))).id
+        expect(await outbox.releaseHeld({ limit: 1, ...at(10) })).toBe(1)
+        expect((await outbox.get(first))?.status).toBe('pending')
+        expect((await outbox.get(second))?.status).toBe('held')
+        expect(await outbox.releaseHeld({ limit: 10, formId: 'other', ...at(11) })).toBe(1)
+        expect((await outbox.get(other))?.status).toBe('pending')
+        expect((await outbox.get(second))?.status).toBe('held')
+        const claimed = await outbox.claim({ limit: 10, leaseMs: LEASE, ...at(12) })
+        expect(claimed.map(c => c.id).sort()).toEqual([first, other].sort())
+        expect(claimed[0]).toMatchObject({ attempts: 1, outcomeUnknown: false })
+        expect(await outbox.releaseHeld({ limit: 10, formId: 'nobody', ...at(13) })).toBe(0)
+        expect((await outbox.stats(at(13).now)).held).toBe(1)
+      })
+
+      it('discards held ones in bulk and never touches the others', async () => {
+        const kept = (await outbox.enqueue(make({ ...at(0) }))).id
+        await Promise.all(Array.from({ length: 5 }, (_, i) => outbox.enqueue(make({ hold: true, ...at(i + 1) }))))
+        const otherForm = (await outbox.enqueue(make({ hold: true, formId: 'other', ...at(9) }))).id
+        expect(await outbox.discardHeld({ limit: 3, formId: 'contact' })).toBe(3)
+        expect(await outbox.discardHeld({ limit: 100, formId: 'contact' })).toBe(2)
+        expect((await outbox.stats(at(10).now)).held).toBe(1)
+        expect((await outbox.get(otherForm))?.status).toBe('held')
+        expect((await outbox.get(kept))?.status).toBe('pending')
+        expect(await outbox.discardHeld({ limit: 100 })).toBe(1)
+        expect(await outbox.stats(at(10).now)).toMatchObject({ held: 0, newestHeldAt: null, pending: 1 })
+      })
+
+      it('dedupes against a held submission like any other', async () => {
+        const first = await outbox.enqueue(make({ hold: true, dedupeKey: 'flood-k' }))
+        expect(await outbox.enqueue(make({ dedupeKey: 'flood-k', ...at(1) }))).toEqual({ id: first.id, duplicate: true })
+      })
+    })
+
+    describe('idempotency fingerprints', () => {
+      it('answers a mismatch when the key comes back with another fingerprint, a duplicate with the same one', async () => {
+        const first = await outbox.enqueue(make({ dedupeKey: 'order-1234', dedupeFingerprint: 'values-a' }))
+        expect(await outbox.enqueue(make({ dedupeKey: 'order-1234', dedupeFingerprint: 'values-a', ...at(1) })))
+          .toEqual({ id: first.id, duplicate: true })
+        expect(await outbox.enqueue(make({ dedupeKey: 'order-1234', dedupeFingerprint: 'values-b', ...at(2) })))
+          .toEqual({ id: first.id, duplicate: true, mismatch: true })
+        expect((await outbox.stats(at(3).now)).pending).toBe(1)
+      })
+    })
+
+    describe('retention', () => {
+      const file = { field: 'cv', name: 'cv.pdf', type: 'application/pdf', size: 4, content: 'JVBERg==' }
+      const rules = { maxBytes: 10, types: [], download: false, downloadTimeoutMs: 1 }
+      const withFile = { fields: { TITLE: 'x' }, extras: { files: { items: [file], rules } } }
+
+      it('drops file bytes when the submission is delivered, and keeps them until then', async () => {
+        const { id } = await outbox.enqueue(make({ payload: withFile }))
+        const [c] = await outbox.claim({ limit: 1, leaseMs: LEASE, ...at(1) })
+        expect(c?.payload).toEqual(withFile)
+        expect(await outbox.complete(id, c!.leaseToken, { leadId: 5, ...at(2) })).toBe(true)
+        const rec = await outbox.get(id)
+        const { content: _content, ...named } = file
+        expect(rec?.payload).toEqual({ ...withFile, extras: { files: { ...withFile.extras.files, items: [named] } } })
+        expect(rec).toMatchObject({ status: 'delivered', leadId: 5 })
+      })
+
+      it('purges delivered, dead and held submissions older than their instants, never pending or leased ones', async () => {
+        const ids = await enqueueMany(4, at(0))
+        const held = (await outbox.enqueue(make({ hold: true, ...at(0) }))).id
+        const claimed = await outbox.claim({ limit: 3, leaseMs: LEASE, ...at(1) })
+        const byId = new Map(claimed.map(c => [c.id, c]))
+        const [delivered, dead, leased] = claimed.map(c => c.id)
+        await outbox.complete(delivered!, byId.get(delivered!)!.leaseToken, { leadId: 1, ...at(2) })
+        await outbox.deadLetter(dead!, byId.get(dead!)!.leaseToken, { code: 'X', message: 'x' }, at(2))
+        const pending = ids.find(id => !byId.has(id))!
+        // Nothing is old enough yet.
+        expect(await outbox.purge({ deliveredBefore: wall ? 0 : T0, deadBefore: wall ? 0 : T0, heldBefore: wall ? 0 : T0, limit: 100 }))
+          .toEqual({ delivered: 0, dead: 0, held: 0 })
+        if (wall) await sleep(20)
+        const past = wall ? Date.now() + 1 : T0 + 1000
+        expect(await outbox.purge({ deliveredBefore: past, deadBefore: past, heldBefore: past, limit: 100 }))
+          .toEqual({ delivered: 1, dead: 1, held: 1 })
+        for (const gone of [delivered, dead, held]) expect(await outbox.get(gone!)).toBeUndefined()
+        expect((await outbox.get(pending))?.status).toBe('pending')
+        expect((await outbox.get(leased!))?.status).toBe('leased')
+        expect(await outbox.stats(at(3).now)).toMatchObject({ pending: 1, leased: 1, delivered: 0, dead: 0, held: 0 })
+      })
+
+      it('purges at most `limit` of each kind per call', async () => {
+        await Promise.all(Array.from({ length: 5 }, (_, i) => outbox.enqueue(make({ hold: true, ...at(i) }))))
+        if (wall) await sleep(20)
+        const past = wall ? Date.now() + 1 : T0 + 1000
+        expect((await outbox.purge({ deliveredBefore: past, deadBefore: past, heldBefore: past, limit: 2 })).held).toBe(2)
+        expect((await outbox.stats(at(10).now)).held).toBe(3)
+      })
+
+      it('reports how much room it takes', async () => {
+        await enqueueMany(10)
+        const usage = await outbox.usage()
+        expect(usage.bytes).toBeGreaterThan(0)
+        expect(usage.dir === null || typeof usage.dir === 'string').toBe(true)
+      })
+    })
+
     describe('stats', () => {
       it('counts by status and portal, with what is due and the oldest undelivered', async () => {
         // Wall clock: a1's lease must outlast the first count, then run out before the second.
         const aLease = wall ? WALL_SHORT_LEASE : 1000
         expect(await outbox.stats(at(0).now)).toEqual({
-          pending: 0, leased: 0, delivered: 0, dead: 0, due: 0, oldestPendingAt: null, byPortal: {}
+          pending: 0, leased: 0, delivered: 0, dead: 0, held: 0, newestHeldAt: null, due: 0, oldestPendingAt: null, byPortal: {}
         })
         const { id: oldest } = await outbox.enqueue(make({ portalId: 'a', ...at(0) }))
         await outbox.enqueue(make({ portalId: 'a', ...at(1) }))
@@ -408,7 +526,7 @@ export function describeOutboxContract (name: string, factory: () => Promise<Out
 
         const stats = await outbox.stats(at(10).now)
         expect(stats).toEqual({
-          pending: 1, leased: 1, delivered: 1, dead: 1, due: 1, oldestPendingAt: instant(0),
+          pending: 1, leased: 1, delivered: 1, dead: 1, held: 0, newestHeldAt: null, due: 1, oldestPendingAt: instant(0),
           byPortal: { a: { pending: 1, leased: 1, dead: 0 }, b: { pending: 0, leased: 0, dead: 1 } }
         })
         expect(stats.oldestPendingAt).toBe((await outbox.get(oldest))?.createdAt)

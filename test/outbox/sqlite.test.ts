@@ -2,7 +2,7 @@
 import Database from 'better-sqlite3'
 import { afterEach, describe, expect, it } from 'vitest'
 import { openSqliteOutbox } from '../../src/outbox/sqlite.ts'
-import { migrations } from '../../src/outbox/migrations.ts'
+import { migrate, migrations } from '../../src/outbox/migrations.ts'
 import type { NewSubmission } from '../../src/outbox/types.ts'
 import { describeOutboxContract } from './outbox.contract.ts'
 import { sqliteFileHarness, sqliteMemoryHarness, type SqliteFileHarness } from './sqlite-harness.ts'
@@ -105,6 +105,56 @@ describe('SQLite outbox', () => {
       } finally {
         raw.close()
       }
+    })
+
+    it('migrates a version 3 file with its rows, attempts and counts, and switches on incremental vacuum', async () => {
+      h = await sqliteFileHarness()
+      await h.outbox.close()
+      const { rmSync } = await import('node:fs')
+      rmSync(h.path, { force: true })
+      // A file as the previous release wrote it: schema 3, no auto_vacuum, one delivered and one pending row.
+      const old = new Database(h.path)
+      old.pragma('journal_mode = WAL')
+      migrate(old, migrations.filter(m => m.version <= 3))
+      old.exec(`INSERT INTO submissions
+          (id, form_id, portal_id, payload, status, attempts, next_attempt_at, lead_id, created_at, updated_at, delivered_at)
+        VALUES ('01OLD0000000000000000000A1', 'f', 'p', '{"TITLE":"a"}', 'delivered', 1, ${T0}, 9, ${T0}, ${T0 + 5}, ${T0 + 5}),
+               ('01OLD0000000000000000000A2', 'f', 'p', '{"TITLE":"b"}', 'pending', 0, ${T0}, NULL, ${T0}, ${T0}, NULL)`)
+      old.exec(`INSERT INTO attempts (submission_seq, lease_token, attempt, started_at, ended_at, outcome)
+        VALUES (1, 't', 1, ${T0}, ${T0 + 5}, 'delivered')`)
+      expect(old.pragma('auto_vacuum', { simple: true })).toBe(0)
+      old.close()
+
+      const outbox = await h.open()
+      expect(await outbox.get('01OLD0000000000000000000A1'))
+        .toMatchObject({ status: 'delivered', leadId: 9, history: [{ outcome: 'delivered' }] })
+      expect(await outbox.stats(T0)).toMatchObject({ pending: 1, delivered: 1, held: 0 })
+      const { id } = await outbox.enqueue(sub({ hold: true }))
+      expect((await outbox.get(id))?.status).toBe('held')
+      const raw = new Database(h.path, { readonly: true })
+      try {
+        expect(raw.pragma('auto_vacuum', { simple: true })).toBe(2)
+        expect(raw.pragma('foreign_key_check')).toEqual([])
+        expect(raw.pragma('integrity_check', { simple: true })).toBe('ok')
+      } finally {
+        raw.close()
+      }
+    })
+
+    it('gives the space of purged rows back to the disk', async () => {
+      h = await sqliteFileHarness()
+      const big = 'x'.repeat(100_000)
+      await Promise.all(Array.from({ length: 40 }, () => h.outbox.enqueue(sub({ hold: true, payload: { TITLE: big } }))))
+      const full = (await h.outbox.usage()).bytes
+      const raw = new Database(h.path)
+      raw.pragma('wal_checkpoint(TRUNCATE)')
+      const pagesBefore = raw.pragma('page_count', { simple: true }) as number
+      expect((await h.outbox.purge({ deliveredBefore: 0, deadBefore: 0, heldBefore: T0 + 1, limit: 100 })).held).toBe(40)
+      raw.pragma('wal_checkpoint(TRUNCATE)')
+      const pagesAfter = raw.pragma('page_count', { simple: true }) as number
+      raw.close()
+      expect(pagesAfter).toBeLessThan(pagesBefore / 4)
+      expect((await h.outbox.usage()).bytes).toBeLessThan(full)
     })
 
     it('refuses a file written by a newer schema', async () => {

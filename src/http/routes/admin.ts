@@ -24,7 +24,7 @@ export interface AdminDeps {
   auth: onRequestHookHandler
 }
 
-const STATUSES = ['pending', 'leased', 'delivered', 'dead'] as const
+const STATUSES = ['pending', 'leased', 'delivered', 'dead', 'held'] as const
 /** A time as epoch milliseconds or an ISO 8601 date. */
 const timeSchema = z.union([
   z.string().regex(/^\d{1,15}$/).transform(Number),
@@ -35,7 +35,7 @@ const idSchema = z.string().regex(/^[0-9A-Za-z_-]{1,64}$/)
 
 const listQuery = z.object({
   status: z.string().regex(/^[a-z,]+$/).transform(s => s.split(',').filter(Boolean))
-    .pipe(z.array(z.enum(STATUSES))).optional().describe('Comma-separated: pending,leased,delivered,dead'),
+    .pipe(z.array(z.enum(STATUSES))).optional().describe('Comma-separated: pending,leased,delivered,dead,held'),
   form: z.string().min(1).max(64).optional(),
   portal: z.string().min(1).max(64).optional(),
   from: timeSchema.optional().describe('Created at or after (epoch ms or ISO 8601)'),
@@ -47,6 +47,10 @@ const listQuery = z.object({
 const showQuery = z.object({ reveal: z.enum(['0', '1']).optional() }).strict()
 const idParams = z.object({ id: idSchema }).strict()
 const retryAllQuery = z.object({ portal: z.string().min(1).max(64).optional() }).strict()
+const heldQuery = z.object({
+  form: z.string().regex(/^[\w-]{1,64}$/).optional().describe('Only this form\'s held submissions'),
+  limit: z.coerce.number().int().min(1).max(1_000_000).optional().describe('At most this many, oldest first (default: all)')
+}).strict()
 const eraseBody = z.object({
   email: z.string().trim().min(3).max(254).optional(),
   phone: z.string().trim().min(5).max(40).optional(),
@@ -146,6 +150,37 @@ export async function adminRoutes (app: FastifyInstance, deps: AdminDeps): Promi
     return { ok: true, requeued }
   })
 
+  app.get('/admin/held', {
+    schema: { tags: ['admin'], security, summary: 'Submissions held during a flood: how many, and since when it has been quiet' }
+  }, async () => {
+    const stats = await deps.outbox.stats(deps.now())
+    return { ok: true, held: stats.held, newestHeldAt: stats.newestHeldAt, flood: deps.config().flood }
+  })
+
+  app.post('/admin/held/release', {
+    schema: {
+      tags: ['admin'], security, querystring: doc(heldQuery),
+      summary: 'Release held submissions now (oldest first): they are delivered like any other'
+    }
+  }, async request => {
+    const q = parse(heldQuery, request.query)
+    const released = await allHeld(q, opts => deps.outbox.releaseHeld({ ...opts, now: deps.now() }))
+    audit(request, { released, formId: q.form }, 'admin released held submissions')
+    return { ok: true, released }
+  })
+
+  app.post('/admin/held/discard', {
+    schema: {
+      tags: ['admin'], security, querystring: doc(heldQuery),
+      summary: 'Delete held submissions (the flood was spam); they are never delivered'
+    }
+  }, async request => {
+    const q = parse(heldQuery, request.query)
+    const discarded = await allHeld(q, opts => deps.outbox.discardHeld(opts))
+    audit(request, { discarded, formId: q.form }, 'admin discarded held submissions')
+    return { ok: true, discarded }
+  })
+
   app.delete('/admin/submissions/:id', {
     schema: { tags: ['admin'], security, summary: 'Delete one submission and its attempt history', params: doc(idParams) }
   }, async request => {
@@ -171,4 +206,19 @@ export async function adminRoutes (app: FastifyInstance, deps: AdminDeps): Promi
   })
 
   await app.register(dryRunRoutes, { config: deps.config, now: deps.now, security })
+}
+
+/** Releases or discards held submissions page by page until `limit` (default all) or none are left. */
+export async function allHeld (
+  q: { form?: string | undefined, limit?: number | undefined }, act: (opts: { limit: number, formId?: string }) => Promise<number>
+): Promise<number> {
+  const PAGE = 500
+  let total = 0
+  const wanted = q.limit ?? Number.MAX_SAFE_INTEGER
+  for (let page = 0; page < 100_000 && total < wanted; page++) {
+    const n = await act({ limit: Math.min(PAGE, wanted - total), ...(q.form !== undefined ? { formId: q.form } : {}) })
+    total += n
+    if (n === 0) break
+  }
+  return total
 }

@@ -7,6 +7,7 @@ import type { RelayConfig } from '../../config/schema.ts'
 import type { LaneStatus } from '../../delivery/portal-lane.ts'
 import type { SubmissionAdmin } from '../../outbox/admin-types.ts'
 import type { Outbox, OutboxStats } from '../../outbox/types.ts'
+import type { SpaceReport } from '../../intake/store-floor.ts'
 import { maskText } from './admin-mask.ts'
 
 export interface HealthDeps {
@@ -16,6 +17,8 @@ export interface HealthDeps {
   admin?: SubmissionAdmin
   /** The in-process worker's lanes; absent when the worker runs in another process. */
   deliveryStatus?: () => LaneStatus[]
+  /** The store's room against limits.storeBytes / minFreeDiskBytes (src/intake/store-floor.ts). */
+  space?: () => Promise<SpaceReport>
   now: () => number
 }
 
@@ -42,7 +45,12 @@ export interface Readiness {
     delivered: number
     oldestPendingAt: number | null
     oldestPendingAgeSeconds: number | null
+    /** Stored while their form was flooded, not delivered until released. */
+    held: number
+    newestHeldAt: number | null
   } | null
+  /** ok, low (warned), full (new submissions get 503 RELAY_ERR_STORE_FULL) or unknown. */
+  space?: Omit<SpaceReport, 'measuredAt'>
 }
 
 /** The readiness report; also used by the status page so both tell the same story. */
@@ -61,6 +69,11 @@ export async function readiness (deps: HealthDeps): Promise<Readiness> {
     store.ok = false
     if (deps.admin !== undefined && store.writable === null) store.writable = false
     store.error = { code: typeof code === 'string' ? code : 'RELAY_ERR_STORE', message: 'The store does not answer or cannot be written' }
+  }
+  let space: Readiness['space']
+  if (deps.space !== undefined) {
+    const { measuredAt: _at, ...figures } = await deps.space()
+    space = figures
   }
   const lanes = new Map((deps.deliveryStatus?.() ?? []).map(l => [l.portalId, l]))
   const portals: Record<string, PortalReport> = {}
@@ -93,8 +106,11 @@ export async function readiness (deps: HealthDeps): Promise<Readiness> {
           dead: stats.dead,
           delivered: stats.delivered,
           oldestPendingAt: stats.oldestPendingAt,
-          oldestPendingAgeSeconds: stats.oldestPendingAt === null ? null : Math.max(0, Math.round((now - stats.oldestPendingAt) / 1000))
-        }
+          oldestPendingAgeSeconds: stats.oldestPendingAt === null ? null : Math.max(0, Math.round((now - stats.oldestPendingAt) / 1000)),
+          held: stats.held,
+          newestHeldAt: stats.newestHeldAt
+        },
+    ...(space !== undefined ? { space } : {})
   }
 }
 

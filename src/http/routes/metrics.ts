@@ -8,7 +8,8 @@ import Fastify from 'fastify'
 import fp from 'fastify-plugin'
 import type { RelayConfig } from '../../config/schema.ts'
 import type { LaneStatus } from '../../delivery/portal-lane.ts'
-import { observePortals, observeStore, type RelayMetrics } from '../../observability/metrics.ts'
+import type { SpaceReport } from '../../intake/store-floor.ts'
+import { observePortals, observeSpace, observeStore, type RelayMetrics } from '../../observability/metrics.ts'
 import type { Outbox } from '../../outbox/types.ts'
 
 const INTAKE_ROUTE = '/f/:formId'
@@ -33,11 +34,12 @@ export const httpMetricsHooks = fp(async (app: FastifyInstance, opts: { metrics:
   })
 }, { name: 'relay-http-metrics' })
 
-/** The outbox as intake sees it, counting accepted and duplicate submissions per form. */
+/** The outbox as intake sees it, counting accepted, held (flood) and duplicate submissions per form. */
 export function countingOutbox (outbox: Outbox, metrics: RelayMetrics): Outbox {
   const enqueue: Outbox['enqueue'] = async sub => {
     const result = await outbox.enqueue(sub)
-    metrics.submissions.inc({ form: sub.formId, outcome: result.duplicate ? 'duplicate' : 'accepted', code: '' })
+    const outcome = result.duplicate ? 'duplicate' : sub.hold === true ? 'held' : 'accepted'
+    metrics.submissions.inc({ form: sub.formId, outcome, code: '' })
     return result
   }
   // A proxy rather than a copy: adapters are classes with private fields, so methods stay bound to the real one.
@@ -56,6 +58,8 @@ export interface MetricsRouteDeps {
   config: () => RelayConfig
   deliveryStatus?: () => LaneStatus[]
   now: () => number
+  /** The store's room (the intake's floor); absent in the standalone worker. */
+  space?: () => Promise<SpaceReport>
   /** When set, scrapes must send `Authorization: Bearer <token>`. */
   auth?: onRequestHookHandler
 }
@@ -70,6 +74,7 @@ export async function metricsRoutes (app: FastifyInstance, deps: MetricsRouteDep
     } catch {
       // A store that does not answer must not hide the other metrics; /readyz reports the store.
     }
+    if (deps.space !== undefined) observeSpace(deps.metrics, await deps.space())
     if (deps.deliveryStatus !== undefined) observePortals(deps.metrics, deps.deliveryStatus())
     const body = await deps.metrics.registry.metrics()
     return reply.type(deps.metrics.registry.contentType).send(body)

@@ -82,6 +82,9 @@ function charts (view: StatusView): string {
       label: b => new Date(b).toISOString().slice(5, 10) })
 }
 
+const button = (action: string, label: string): string =>
+  `<form method="post" action="${action}" style="display:inline"><button type="submit">${label}</button></form>`
+
 export function statusPage (view: StatusView): string {
   const { report } = view
   const portals = Object.entries(report.portals).map(([id, p]) =>
@@ -94,6 +97,7 @@ export function statusPage (view: StatusView): string {
     : `<div class="figures"><div class="figure"><b data-figure="pending">${q.pending + q.leased}</b>waiting</div>` +
       `<div class="figure"><b data-figure="due">${q.due}</b>due now</div>` +
       `<div class="figure"><b data-figure="dead">${q.dead}</b>dead letters</div>` +
+      `<div class="figure"><b data-figure="held">${q.held}</b>held (flood)</div>` +
       `<div class="figure"><b data-figure="delivered">${q.delivered}</b>delivered</div>` +
       `<div class="figure"><b data-figure="oldest">${age(q.oldestPendingAgeSeconds)}</b>oldest waiting</div></div>`
   const failures = view.failures.map(s =>
@@ -101,14 +105,28 @@ export function statusPage (view: StatusView): string {
     `<td>${e(s.status === 'dead' ? 'dead letter' : 'retrying')}</td>` +
     `<td>${s.lastError === null ? '' : `<code>${e(s.lastError.code)}</code> ${e(portalText(s.lastError.message))}`}</td>` +
     `<td>${s.status === 'dead' ? `<form method="post" action="/status/retry/${encodeURIComponent(s.id)}"><button type="submit">Retry</button></form>` : ''}</td></tr>`).join('')
+  const held = q !== null && q.held > 0
+    ? `<section data-section="held"><h2>Held during a flood</h2><p>${q.held} submissions came while a form was over its per-form limit. ` +
+      'They are kept and answered as accepted, and released by themselves once the form has been quiet' +
+      `${q.newestHeldAt === null ? '' : ` (newest ${utc(q.newestHeldAt)})`}.</p>` +
+      button('/status/held/release', 'Release all held now') + ' ' +
+      button('/status/held/discard', 'Discard all held (spam)') + '</section>'
+    : ''
+  const space = report.space
+  const full = space?.state === 'full'
+  const spaceBanner = space !== undefined && (space.state === 'low' || full)
+    ? `<p class="${full ? 'err ' : ''}flash" role="alert" data-space="${e(space.state)}">` +
+      `<b>${full ? 'Store full: new submissions are refused (503 RELAY_ERR_STORE_FULL).' : 'Store running out of room.'}</b> ` +
+      `${e(space.reason ?? '')}</p>`
+    : ''
   const retryAll = q !== null && q.dead > 0
     ? '<form method="post" action="/status/retry-all"><button type="submit">Retry all dead letters</button></form>'
     : ''
 
   return page('Relay status', `<header><h1>b24-form-relay status</h1><span>${utc(view.now)} · worker ${e(report.worker)} · store ${report.store.ok ? 'ok' : '<b>failing</b>'}` +
     ` <form method="post" action="/status/logout" style="display:inline"><button type="submit">Sign out</button></form></span></header><main>` +
-    (view.flash !== undefined ? `<p class="flash" role="status">${e(view.flash)}</p>` : '') +
-    `<section><h2>Queue</h2>${figures}</section>` +
+    (view.flash !== undefined ? `<p class="flash" role="status">${e(view.flash)}</p>` : '') + spaceBanner +
+    `<section><h2>Queue</h2>${figures}</section>` + held +
     `<section><h2>Portals</h2><table><thead><tr><th>Portal</th><th>State</th><th>Since</th><th>Pending</th><th>Leased</th><th>Dead</th><th>Last error</th></tr></thead>` +
     `<tbody>${portals}</tbody></table></section>` +
     `<section><h2>Activity</h2>${charts(view)}</section>` +

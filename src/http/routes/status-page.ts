@@ -7,6 +7,7 @@ import { z } from 'zod'
 import { SubmissionNotFoundError } from '../../errors.ts'
 import type { ActivitySeries } from '../../outbox/admin-types.ts'
 import { requeueAllDead } from '../../outbox/admin-types.ts'
+import { allHeld } from './admin.ts'
 import { readiness, type HealthDeps } from './health.ts'
 import { clearedCookie, isSignedIn, sameOrigin, sameSecret, sessionCookie } from './status-page-auth.ts'
 import { loginPage, statusPage } from './status-page-render.ts'
@@ -21,7 +22,11 @@ const DAY = 24 * HOUR
 // No script at all: inline styles and same-origin form posts are everything the page needs.
 const CSP = "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 const idSchema = z.string().regex(/^[0-9A-Za-z_-]{1,64}$/)
-const flashSchema = z.object({ done: z.enum(['retried', 'retried-all', 'not-dead']).optional(), n: z.coerce.number().int().min(0).optional(), id: idSchema.optional() })
+const flashSchema = z.object({
+  done: z.enum(['retried', 'retried-all', 'not-dead', 'released', 'discarded']).optional(),
+  n: z.coerce.number().int().min(0).optional(),
+  id: idSchema.optional()
+})
 
 function html (reply: FastifyReply, status: number, body: string): FastifyReply {
   return reply.code(status).type('text/html; charset=utf-8')
@@ -97,6 +102,20 @@ export async function statusPageRoutes (app: FastifyInstance, deps: StatusPageDe
     return reply.redirect(`/status?done=retried&id=${encodeURIComponent(id.data)}`, 303)
   })
 
+  app.post('/status/held/release', { schema: { hide: true } }, async (request, reply) => {
+    if (!guard(request, reply)) return reply
+    const n = await allHeld({}, opts => deps.outbox.releaseHeld({ ...opts, now: deps.now() }))
+    request.log.info({ admin: true, released: n }, 'admin released held submissions from the status page')
+    return reply.redirect(`/status?done=released&n=${n}`, 303)
+  })
+
+  app.post('/status/held/discard', { schema: { hide: true } }, async (request, reply) => {
+    if (!guard(request, reply)) return reply
+    const n = await allHeld({}, opts => deps.outbox.discardHeld(opts))
+    request.log.info({ admin: true, discarded: n }, 'admin discarded held submissions from the status page')
+    return reply.redirect(`/status?done=discarded&n=${n}`, 303)
+  })
+
   app.post('/status/retry-all', { schema: { hide: true } }, async (request, reply) => {
     if (!guard(request, reply)) return reply
     const n = await requeueAllDead(deps.outbox, deps.now)
@@ -108,6 +127,8 @@ export async function statusPageRoutes (app: FastifyInstance, deps: StatusPageDe
 function flashText (flash: z.infer<typeof flashSchema> | undefined): string | undefined {
   if (flash?.done === 'retried') return `Submission ${flash.id ?? ''} is queued again.`
   if (flash?.done === 'retried-all') return `${flash.n ?? 0} dead letters are queued again.`
+  if (flash?.done === 'released') return `${flash.n ?? 0} held submissions released; they are delivered now.`
+  if (flash?.done === 'discarded') return `${flash.n ?? 0} held submissions discarded.`
   if (flash?.done === 'not-dead') return `Submission ${flash.id ?? ''} is not a dead letter any more; nothing to retry.`
   return undefined
 }

@@ -11,8 +11,10 @@ import { acceptSubmission } from '../../intake/accept-submission.ts'
 import { charsetOf } from '../../intake/charset.ts'
 import { decodeJson, decodeMultipart, decodeUrlencoded } from '../../intake/decode-body.ts'
 import { FileCollector, intakeBodyLimit } from '../../intake/files.ts'
+import type { StoreFloor } from '../../intake/store-floor.ts'
 import type { SubmittedValues } from '../../intake/submitted-values.ts'
 import type { Outbox } from '../../outbox/types.ts'
+import { clientAddress } from '../../security/client-address.ts'
 import { createIntakeGuard, type IntakeGuardDeps } from '../../security/intake-guard.ts'
 import { errorPage, thanksPage } from '../pages.ts'
 import { sendJsonError, toHttpError, wantsJson } from '../error-handler.ts'
@@ -26,6 +28,8 @@ export interface SubmitRouteDeps {
   onKept?: (formId: string, check: string) => void
   /** Rate limits, origins, sender authentication, spam (src/security/intake-guard.ts). */
   security: Omit<IntakeGuardDeps, 'config' | 'now'>
+  /** Refuses new submissions before the store's disk is full (src/intake/store-floor.ts). */
+  storeFloor?: StoreFloor
 }
 
 
@@ -44,6 +48,11 @@ export async function submitRoutes (app: FastifyInstance, deps: SubmitRouteDeps)
     if (!parsed.success || deps.config().forms[formId] === undefined) throw new UnknownFormError(formId.slice(0, 64))
   })
   app.addHook('onRequest', guard.admit)
+  // Before the body is read: a full store refuses at once, and never half-writes what it holds.
+  const floor = deps.storeFloor
+  if (floor !== undefined) {
+    app.addHook('onRequest', async (request: FastifyRequest) => { if (request.method === 'POST') await floor.check() })
+  }
 
   app.setErrorHandler(async (err, request, reply) => {
     const e = toHttpError(err)
@@ -79,16 +88,20 @@ export async function submitRoutes (app: FastifyInstance, deps: SubmitRouteDeps)
     const values = screened.values
     files?.addLinks(values)
     const idempotencyKey = headerText(request.headers['idempotency-key'])
+    const hold = guard.flooded(request)
     const accepted = await acceptSubmission({ config, outbox: deps.outbox, now: deps.now }, {
       formId,
       values,
+      sender: guard.sender(request),
+      ...(hold ? { hold } : {}),
       referer: headerText(request.headers.referer),
-      ip: request.ip,
+      ip: clientAddress(request),
       userAgent: headerText(request.headers['user-agent']),
       ...(idempotencyKey !== undefined ? { idempotencyKey } : {}),
       ...(files !== undefined && files.items().length > 0 ? { files: files.items() } : {})
     })
-    request.log.info({ formId, submissionId: accepted.id, duplicate: accepted.duplicate }, 'submission accepted')
+    request.log.info({ formId, submissionId: accepted.id, duplicate: accepted.duplicate, ...(hold ? { held: 'flood' } : {}) },
+      hold ? 'submission accepted and held: the form is over its per-form limit' : 'submission accepted')
     for (const d of accepted.dropped ?? []) {
       const at = { formId, submissionId: accepted.id, field: d.field, reason: d.reason, bytes: d.bytes }
       request.log.warn(at, 'tracking value left out of the lead')
@@ -97,7 +110,7 @@ export async function submitRoutes (app: FastifyInstance, deps: SubmitRouteDeps)
       request.log.info({ formId, submissionId: accepted.id, kept: accepted.kept }, 'values kept as typed: they failed their check')
       for (const { check } of accepted.kept) deps.onKept?.(formId, check)
     }
-    if (!accepted.duplicate) deps.onAccepted(form.portal)
+    if (!accepted.duplicate && !hold) deps.onAccepted(form.portal)
     return answerAccepted(request, reply, formId, successUrl, accepted)
   })
 
