@@ -1,6 +1,6 @@
 /**
- * Several relays, one portal: two relay processes on one Redis and one emulated portal (burst 50,
- * drain 2/s) take 2,000 submissions between them; one is SIGKILLed midway and restarted. Every
+ * Several relays, one portal: two relay processes on one Redis and one emulated portal (burst 20,
+ * drain 10/s: the portal's shape, faster, so the test takes seconds) take 2,000 submissions between them; one is SIGKILLed midway and restarted. Every
  * acknowledged submission becomes exactly one lead, and the portal never has to answer
  * QUERY_LIMIT_EXCEEDED: the two share one rate limit.
  */
@@ -26,11 +26,11 @@ describe('two relays on one Redis and one portal', () => {
   const retired: RelayProcess[] = []
 
   beforeAll(async () => {
-    emulator = await startEmulator({ burst: 50, drainPerSecond: 2 })
+    emulator = await startEmulator({ burst: 20, drainPerSecond: 10 })
     dir = mkdtempSync(join(tmpdir(), 'relay-redis-e2e-'))
     prefix = randomPrefix('e2e')
     writeFileSync(join(dir, 'relay.json'), JSON.stringify({
-      portals: { default: { webhook: emulator.webhookUrl, timeoutMs: 5000 } },
+      portals: { default: { webhook: emulator.webhookUrl, timeoutMs: 5000, rateLimit: { burst: 20, drainPerSecond: 10 } } },
       // A short lease so the killed relay's batch comes back soon; long enough for a shared-limiter wait.
       // Batches of 25 need 80+ calls: enough that two relays each with a private bucket would overrun
       // the portal (they did, 21 QUERY_LIMIT_EXCEEDED, when the shared limiter was switched off).
@@ -72,6 +72,9 @@ describe('two relays on one Redis and one portal', () => {
 
     // Phase 1: both take submissions until half are acknowledged; then relay 0 dies with requests in flight.
     await senders(() => acknowledged.size >= KILL_AFTER)
+    // Both relays must have drawn on the shared bucket before one dies, or the test would not test sharing.
+    const deliveredBy = (r: RelayProcess): number => r.logs.filter(l => l.includes('"lead delivered"')).length
+    await waitFor(() => deliveredBy(relays[0]!) > 0 && deliveredBy(relays[1]!) > 0, { timeoutMs: 60_000, what: 'both relays delivering' })
     let killed = false
     const inFlight = senders(() => killed)
     const victim = relays[0]!
