@@ -49,6 +49,24 @@ export const AdminUnsupportedError = createError<[string]>('RELAY_ERR_ADMIN_UNSU
 // Start-up: the installation is incomplete.
 export const EmbedAssetError = createError<[string]>('RELAY_ERR_EMBED_ASSET', 'The embed script src/embed/embed.js is missing (looked in %s); reinstall the package', 500)
 
+/** An environment variable has a value the relay cannot use; `variables` names them (the message never echoes a secret). */
+export class EnvironmentError extends Error {
+  readonly code = 'RELAY_ERR_ENV'
+  constructor (message: string, readonly variables: string[], readonly issues: string[] = []) {
+    super(message)
+    this.name = 'EnvironmentError'
+  }
+}
+
+/** The port to listen on is taken by another process; `variable` is the setting to change. */
+export class PortInUseError extends Error {
+  readonly code = 'RELAY_ERR_PORT_IN_USE'
+  constructor (readonly port: number, readonly host: string, readonly variable: string) {
+    super(`Port ${port} on ${host} is already in use by another process: stop it, or set ${variable} to a free port`)
+    this.name = 'PortInUseError'
+  }
+}
+
 /** Codes the delivery worker records on a submission (besides the RELAY_ERR_B24_* ones of src/bitrix/errors.ts). */
 export const DELIVERY_ERROR_CODES = {
   /** The stored payload (fields or extras) cannot be read by this version: dead letter, never a guess. */

@@ -3,6 +3,7 @@
  * relay.config.example.yaml; defaults live here and nowhere else.
  */
 import { z } from 'zod'
+import { alertsSchema } from '../alerts/config-schema.ts'
 import { formSecurityShape, rateLimitSchema, spamSchema } from '../security/config-schema.ts'
 import { assigneeListToRotation, checkDepthFeatures, checkPortalTransport, formDepthShape, portalDepthShape } from './depth-schema.ts'
 
@@ -143,7 +144,9 @@ export const configSchema = z.object({
   outbox: outboxSchema.default(outboxSchema.parse({})),
   delivery: deliverySchema.default(deliverySchema.parse({})),
   rateLimit: rateLimitSchema.default(rateLimitSchema.parse({})),
-  spam: spamSchema.default(spamSchema.parse({}))
+  spam: spamSchema.default(spamSchema.parse({})),
+  /** Notices to the operator when something needs attention: see src/alerts/config-schema.ts. */
+  alerts: alertsSchema.optional()
 }).strict().superRefine(checkDepthFeatures)
 
 export type PortalConfig = z.infer<typeof portalSchema>
