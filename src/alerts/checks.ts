@@ -43,4 +43,5 @@ export const diskLow: AlertCheck = {
     : []
 }
 
+/** Every condition the monitor runs, in the order notices go out. A new one (e.g. submissions held for flood review) is one more entry. */
 export const ALERT_CHECKS: readonly AlertCheck[] = [portalPaused, deadLetters, queueAge, diskLow]
