@@ -16,8 +16,8 @@ export interface RelayProcess {
   kill: (signal?: NodeJS.Signals) => Promise<number | null>
 }
 
-export async function startRelayProcess (env: Record<string, string>, opts: { entry?: string, readyMsg?: string, timeoutMs?: number } = {}): Promise<RelayProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', opts.entry ?? 'src/server.ts'], {
+export async function startRelayProcess (env: Record<string, string>, opts: { entry?: string, readyMsg?: string, timeoutMs?: number, /** run a built .js entry with plain node */ node?: boolean } = {}): Promise<RelayProcess> {
+  const child = spawn(process.execPath, [...(opts.node === true ? [] : ['--import', 'tsx']), opts.entry ?? 'src/server.ts'], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe']
