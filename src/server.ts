@@ -10,18 +10,22 @@ import { DeliveryWorker } from './delivery/worker.ts'
 import { openCounters } from './outbox/counters.ts'
 import { openStore } from './outbox/open.ts'
 import { runProcess } from './process/boot.ts'
+import { openRedisSpamStore } from './security/spam-store-redis.ts'
 import { openSqliteSpamStore, spamStorePath } from './security/spam-store-sqlite.ts'
 
 runProcess(async ({ env, logger, metrics, config, onClose, onReload, listen }) => {
   const initial = config()
   // Redis mode also shares its connection (per-IP limits) and the portal limiters across instances.
-  const { outbox, redis, limiterFor } = await openStore(initial.outbox.url, initial.outbox.durability, logger)
+  const { outbox, redis, keyPrefix, limiterFor } = await openStore(initial.outbox.url, initial.outbox.durability, logger)
   // Round-robin turns (ASSIGNED_BY_ID lists) live beside the outbox, shared by every instance.
   const counters = env.runWorker ? await openCounters(initial.outbox.url) : undefined
   const worker = env.runWorker
     ? new DeliveryWorker({ outbox, config, logger, metrics, ...(limiterFor !== undefined ? { limiterFor } : {}), ...(counters !== undefined ? { counters } : {}) })
     : undefined
-  const spamStore = openSqliteSpamStore(spamStorePath(initial))
+  // Redis mode: spam held by any instance is reviewed and erased in one place (unless spam.path names a file).
+  const spamStore = redis !== undefined && keyPrefix !== undefined && initial.spam.path === undefined
+    ? openRedisSpamStore({ redis, keyPrefix })
+    : openSqliteSpamStore(spamStorePath(initial))
   const app = await buildApp({
     config,
     outbox,

@@ -18,6 +18,8 @@ export interface OpenedStore {
    * Closed by outbox.close(); do not close it yourself.
    */
   redis?: Redis
+  /** Redis mode only: the prefix of every key of this relay, for other shared state (the spam store). */
+  keyPrefix?: string
   /** Redis mode only: portal limiters shared by every instance (DeliveryWorker's `limiterFor`). */
   limiterFor?: (portalId: string, portal: PortalConfig) => PortalLimiter
 }
@@ -37,6 +39,7 @@ export async function openStore (url: string, durability: 'full' | 'relaxed', lo
     return {
       outbox,
       redis: outbox.redis,
+      keyPrefix: outbox.keyPrefix,
       // Keyed by the portal's host: Bitrix24 counts per portal, so two webhooks of one portal share a bucket.
       limiterFor: (_portalId, portal) => new RedisPortalLimiter({
         redis: outbox.redis, keyPrefix: outbox.keyPrefix, key: new URL(portal.webhook).host, rate: portal.rateLimit, log: limiterLog
