@@ -29,6 +29,16 @@ describe('check and fields, first hour', () => {
     expect(run.out).not.toMatch(/\[ok\] +portals\.main: \d+ of \d+ mapped fields/)
   })
 
+  it('check refuses what the relay would refuse at start: a bad variable by name, a folder as the config', async () => {
+    const file = dir.config('ok.yaml', { portals: { main: { webhook: emulator.webhookUrl } }, outbox: { url: `sqlite:${dir.path}/relay.db` } })
+    const bad = await cli(['check', '--config', file], { TRUST_PROXY: 'not-an-ip' })
+    expect(bad.code).toBe(1)
+    expect(bad.out).toContain('[error] config: TRUST_PROXY: "not-an-ip" is not an IP address')
+    const folder = await cli(['check', '--config', dir.path])
+    expect(folder.code).toBe(1)
+    expect(folder.out).toContain(`Config path ${dir.path} is a folder, not a file`)
+  })
+
   it('fields: with several portals and no --portal it asks which one', async () => {
     const file = dir.config('two.yaml', {
       portals: { main: { webhook: emulator.webhookUrl }, shop: { webhook: emulator.webhookUrl } },

@@ -3,12 +3,14 @@
  * file should be stops the start with one coded line naming what to change, never a stack trace.
  */
 import { spawn } from 'node:child_process'
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { createServer, type Server } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { startRelayProcess } from '../helpers/relay-process.ts'
+import { waitFor } from '../helpers/wait-for.ts'
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url))
 
@@ -94,4 +96,35 @@ describe('process start-up errors', () => {
     expect(line.msg).toContain(`Config path ${folder} is a folder, not a file`)
     expect(line.msg).not.toContain('EISDIR')
   }, 30_000)
+})
+
+describe('config in a folder', () => {
+  it('SIGHUP reads the new content after the file is replaced (a new inode, as editors and deploy tools do)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'relay-folder-'))
+    const folder = join(dir, 'config')
+    mkdirSync(folder)
+    const file = join(folder, 'relay.config.yaml')
+    const config = (forms: string[]): string => JSON.stringify({
+      portals: { default: { webhook: 'http://127.0.0.1:9/rest/1/abc/' } },
+      forms: Object.fromEntries(forms.map(f => [f, { fields: { name: 'NAME' } }]))
+    })
+    writeFileSync(file, config(['first']))
+    const relay = await startRelayProcess({ RELAY_CONFIG: file, OUTBOX_URL: `sqlite:${join(dir, 'relay.db')}`, RELAY_WORKER: 'off' })
+    try {
+      const post = async (form: string): Promise<number> => (await fetch(`${relay.url}/f/${form}`, {
+        method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'Anna' })
+      })).status
+      expect(await post('second')).toBe(404)
+      const before = statSync(file).ino
+      writeFileSync(join(folder, '.relay.config.yaml.tmp'), config(['first', 'second']))
+      renameSync(join(folder, '.relay.config.yaml.tmp'), file)
+      expect(statSync(file).ino).not.toBe(before)
+      relay.child.kill('SIGHUP')
+      await waitFor(() => relay.logs.some(l => l.includes('"config reloaded"')), { what: 'the reload' })
+      expect(await post('second')).toBe(202)
+    } finally {
+      await relay.kill('SIGTERM')
+      rmSync(dir, { recursive: true, force: true })
+    }
+  }, 60_000)
 })
