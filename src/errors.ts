@@ -25,7 +25,8 @@ export const TooManyFieldsError = createError<[number]>('RELAY_ERR_TOO_MANY_FIEL
 export const ValueTooLongError = createError<[string, number]>('RELAY_ERR_VALUE_TOO_LONG', 'Field "%s" is longer than %d characters', 413)
 export const ForbiddenKeyError = createError<[string]>('RELAY_ERR_FORBIDDEN_KEY', 'Field name "%s" is not allowed', 400)
 export const BodyShapeError = createError<[string]>('RELAY_ERR_BODY_SHAPE', 'The submission must be a flat object of text values: %s', 400)
-export const MethodNotAllowedError = createError<[string]>('RELAY_ERR_METHOD_NOT_ALLOWED', 'This address takes form posts: POST to /f/%s', 405)
+export const MethodNotAllowedError = createError<[string]>(
+  'RELAY_ERR_METHOD_NOT_ALLOWED', 'This address takes form posts: POST to /f/%s', 405)
 export const StoreUnavailableError = createError('RELAY_ERR_STORE_UNAVAILABLE', 'The submission could not be stored; try again shortly', 503)
 // Files (forms with `files`): size, type and count limits per form.
 export const FileTooLargeError = createError<[string, number]>('RELAY_ERR_FILE_TOO_LARGE', 'File "%s" is larger than %d bytes', 413)

@@ -20,7 +20,14 @@ runProcess(async ({ env, logger, metrics, config, onClose, onReload, listen }) =
   // Round-robin turns (ASSIGNED_BY_ID lists) live beside the outbox, shared by every instance.
   const counters = env.runWorker ? await openCounters(initial.outbox.url) : undefined
   const worker = env.runWorker
-    ? new DeliveryWorker({ outbox, config, logger, metrics, ...(limiterFor !== undefined ? { limiterFor } : {}), ...(counters !== undefined ? { counters } : {}) })
+    ? new DeliveryWorker({
+        outbox,
+        config,
+        logger,
+        metrics,
+        ...(limiterFor !== undefined ? { limiterFor } : {}),
+        ...(counters !== undefined ? { counters } : {})
+      })
     : undefined
   // Redis mode: spam held by any instance is reviewed and erased in one place (unless spam.path names a file).
   const spamStore = redis !== undefined && keyPrefix !== undefined && initial.spam.path === undefined

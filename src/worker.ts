@@ -11,7 +11,9 @@ runProcess(async ({ env, logger, metrics, config, onClose, onReload, listen }) =
   const { outbox, limiterFor } = await openStore(initial.outbox.url, initial.outbox.durability, logger)
   // Round-robin turns (ASSIGNED_BY_ID lists) live beside the outbox, shared with the relay and other workers.
   const counters = await openCounters(initial.outbox.url)
-  const worker = new DeliveryWorker({ outbox, config, logger, idleMs: 500, metrics, counters, ...(limiterFor !== undefined ? { limiterFor } : {}) })
+  const worker = new DeliveryWorker({
+    outbox, config, logger, idleMs: 500, metrics, counters, ...(limiterFor !== undefined ? { limiterFor } : {})
+  })
   // METRICS_PORT: this process's delivery metrics for Prometheus (the relay's /metrics cannot see them).
   const metricsApp = env.metricsPort !== undefined
     ? await buildMetricsApp({ metrics, outbox, config, deliveryStatus: () => worker.status(), now: Date.now })

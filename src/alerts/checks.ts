@@ -14,32 +14,45 @@ const safe = (text: string): string => maskPhones(maskEmails(maskSecrets(text)))
 export const portalPaused: AlertCheck = {
   id: 'portal-paused',
   // paused_* states: the portal refused the webhook (revoked, 404, no crm scope); leads wait in the queue.
-  find: ({ lanes }) => lanes.filter(l => l.state.startsWith('paused')).map(l => ({
-    key: `portal-paused:${l.portalId}`,
-    summary: `Portal "${l.portalId}" is paused (${l.state}): ${l.lastError === null ? 'the webhook is refused' : `${l.lastError.code}: ${safe(l.lastError.message)}`}. ` +
-      'New leads are kept and will be delivered once the webhook works again.'
-  }))
+  find: ({ lanes }) => lanes.filter(l => l.state.startsWith('paused')).map(l => {
+    const why = l.lastError === null ? 'the webhook is refused' : `${l.lastError.code}: ${safe(l.lastError.message)}`
+    return {
+      key: `portal-paused:${l.portalId}`,
+      summary: `Portal "${l.portalId}" is paused (${l.state}): ${why}. ` +
+        'New leads are kept and will be delivered once the webhook works again.'
+    }
+  })
 }
 
 export const deadLetters: AlertCheck = {
   id: 'dead-letters',
   find: ({ stats }) => Object.entries(stats.byPortal).filter(([, p]) => p.dead > 0).map(([portalId, p]) => ({
     key: `dead-letters:${portalId}`,
-    summary: `Portal "${portalId}" has ${p.dead} dead letter${p.dead === 1 ? '' : 's'}: submissions the portal refused. See the status page and retry them once fixed.`
+    summary: `Portal "${portalId}" has ${p.dead} dead letter${p.dead === 1 ? '' : 's'}: submissions the portal refused. ` +
+      'See the status page and retry them once fixed.'
   }))
 }
 
 export const queueAge: AlertCheck = {
   id: 'queue-age',
   find: ({ stats, now }, { queueAgeMs }) => stats.oldestPendingAt !== null && now - stats.oldestPendingAt > queueAgeMs
-    ? [{ key: 'queue-age', summary: `The oldest waiting submission is ${minutes(now - stats.oldestPendingAt)} old (threshold ${minutes(queueAgeMs)}); ${stats.pending + stats.leased} wait for delivery.` }]
+    ? [{
+        key: 'queue-age',
+        summary: `The oldest waiting submission is ${minutes(now - stats.oldestPendingAt)} old (threshold ${minutes(queueAgeMs)}); ` +
+          `${stats.pending + stats.leased} wait for delivery.`
+      }]
     : []
 }
 
 export const diskLow: AlertCheck = {
   id: 'disk-low',
-  find: ({ freeDiskBytes }, { minFreeDiskBytes }) => freeDiskBytes !== undefined && minFreeDiskBytes > 0 && freeDiskBytes < minFreeDiskBytes
-    ? [{ key: 'disk-low', summary: `Free disk space at the store is ${megabytes(freeDiskBytes)} (threshold ${megabytes(minFreeDiskBytes)}); when it runs out, new submissions are refused.` }]
+  find: ({ freeDiskBytes }, { minFreeDiskBytes }) =>
+    freeDiskBytes !== undefined && minFreeDiskBytes > 0 && freeDiskBytes < minFreeDiskBytes
+    ? [{
+        key: 'disk-low',
+        summary: `Free disk space at the store is ${megabytes(freeDiskBytes)} (threshold ${megabytes(minFreeDiskBytes)}); ` +
+          'when it runs out, new submissions are refused.'
+      }]
     : []
 }
 

@@ -63,7 +63,8 @@ export class AlertMonitor {
     try {
       snapshot = await this.deps.snapshot()
     } catch (err) {
-      this.#log.warn({ code: (err as { code?: unknown }).code }, `alert checks skipped: the store did not answer: ${(err as Error).message}`)
+      const code = (err as { code?: unknown }).code
+      this.#log.warn({ code }, `alert checks skipped: the store did not answer: ${(err as Error).message}`)
       return
     }
     const found = new Map<string, { check: string, summary: string }>()

@@ -58,7 +58,9 @@ export async function checkPortal (portalId: string, portal: PortalConfig, forms
     fine++
   }
   // The "ok" summary only when nothing mapped is lost: "[ok] 5 of 6" next to an error reads as a pass.
-  if (broken === 0 && fine > 0) add({ level: 'ok', key: `${at}`, message: `${fine} of ${written.length} mapped fields exist with a usable type` })
+  if (broken === 0 && fine > 0) {
+    add({ level: 'ok', key: `${at}`, message: `${fine} of ${written.length} mapped fields exist with a usable type` })
+  }
 
   findings.push(...(await checkDictionaries(portalId, portal, written, fields, client, onStep)))
   return findings

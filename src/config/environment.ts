@@ -35,7 +35,8 @@ const envSchema = z.object({
     const entries = value.split(',').map(s => s.trim()).filter(Boolean)
     const bad = entries.filter(e => !isProxyEntry(e))
     if (bad.length > 0) {
-      ctx.addIssue({ code: 'custom', message: `"${bad.join('", "')}" is not an IP address, a CIDR range or loopback/linklocal/uniquelocal` })
+      const message = `"${bad.join('", "')}" is not an IP address, a CIDR range or loopback/linklocal/uniquelocal`
+      ctx.addIssue({ code: 'custom', message })
       return z.NEVER
     }
     return entries

@@ -22,7 +22,13 @@ async function main (): Promise<void> {
   const host = env.host ?? '127.0.0.1'
   let demo
   try {
-    demo = await startDemo({ ports, host, outboxUrl: env.outboxUrl ?? 'sqlite:./data/demo.db', logger, ...(env.adminToken !== undefined ? { adminToken: env.adminToken } : {}) })
+    demo = await startDemo({
+      ports,
+      host,
+      outboxUrl: env.outboxUrl ?? 'sqlite:./data/demo.db',
+      logger,
+      ...(env.adminToken !== undefined ? { adminToken: env.adminToken } : {})
+    })
   } catch (err) {
     // Name the variable of the port that is taken.
     const port = (err as { port?: unknown }).port

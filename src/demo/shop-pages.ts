@@ -125,8 +125,10 @@ var STATE={ok:'работает',revoked:'вебхук отозван',failing:'
 function portal(){fetch('/api/portal').then(function(r){return r.json()}).then(function(p){
 document.getElementById('portal-state').textContent=STATE[p.state]||p.state;
 document.getElementById('relay-state').textContent=p.relay||'—';
-document.getElementById('waiting').textContent=String(p.waiting==null?'—':p.waiting)},function(){}).then(function(){setTimeout(portal,1000)})}
-document.addEventListener('DOMContentLoaded',function(){Array.prototype.forEach.call(document.querySelectorAll('button[data-action]'),function(b){
+document.getElementById('waiting').textContent=String(p.waiting==null?'—':p.waiting)},function(){})
+.then(function(){setTimeout(portal,1000)})}
+document.addEventListener('DOMContentLoaded',function(){
+Array.prototype.forEach.call(document.querySelectorAll('button[data-action]'),function(b){
 b.addEventListener('click',function(){fetch('/api/portal/'+b.getAttribute('data-action'),{method:'POST'})})});portal()});`
 
 /** Polls the shop's /api/leads (the emulator's list, fetched server-side) and /api/portal once a second. */
@@ -138,7 +140,9 @@ export function leadsPage (ctx: PageContext, emulatorUrl: string): string {
 <button type="button" data-action="fail">Ответы 503</button>
 <button type="button" data-action="slow">Медленные ответы</button>
 <button type="button" data-action="mend">Починить</button><br>
-Что видит оператор: <a href="${e(ctx.relayUrl)}/status" target="_blank">страница состояния relay</a> (войдите по ссылке, которую напечатал <code>npm run demo</code>).</section>
+Что видит оператор: <a href="${e(ctx.relayUrl)}/status" target="_blank">страница состояния relay</a>
+(войдите по ссылке, которую напечатал <code>npm run demo</code>).</section>
 <p>Обновляется каждую секунду. Всего: <b id="count">0</b>. Источник: <code>${e(emulatorUrl)}/_emulator/leads</code></p>
-<table><thead><tr id="head"></tr></thead><tbody id="leads"></tbody></table>`, `<script>${LEADS_SCRIPT}</script><script>${PORTAL_SCRIPT}</script>`)
+<table><thead><tr id="head"></tr></thead><tbody id="leads"></tbody></table>`,
+  `<script>${LEADS_SCRIPT}</script><script>${PORTAL_SCRIPT}</script>`)
 }

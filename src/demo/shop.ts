@@ -76,7 +76,9 @@ export async function startShop (opts: ShopOptions): Promise<Shop> {
   app.get('/api/portal', async () => {
     const status = await (await fetch(`${opts.emulatorUrl}/_emulator/status`, { signal: AbortSignal.timeout(5000) })).json() as
       { revoked: boolean, faults: { status503?: number, delayMs?: unknown } }
-    const state = status.revoked ? 'revoked' : (status.faults.status503 ?? 0) > 0 ? 'failing' : status.faults.delayMs !== undefined ? 'slow' : 'ok'
+    const state = status.revoked
+      ? 'revoked'
+      : (status.faults.status503 ?? 0) > 0 ? 'failing' : status.faults.delayMs !== undefined ? 'slow' : 'ok'
     let relay: string | undefined
     let waiting: number | undefined
     try {

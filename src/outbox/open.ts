@@ -57,7 +57,8 @@ function ensureFolder (path: string): void {
   const folder = dirname(path)
   if (isAbsolute(path)) {
     if (!existsSync(folder)) {
-      throw new ConfigError(`outbox.url: the folder ${folder} of ${path} does not exist; create it (writable by the relay's user) or fix the path`)
+      throw new ConfigError(`outbox.url: the folder ${folder} of ${path} does not exist; ` +
+        'create it (writable by the relay\'s user) or fix the path')
     }
     return
   }

@@ -89,7 +89,8 @@ describe('alerts from the relay', () => {
     expect(smtp.messages[1]!.raw).toMatch(/Subject: \[b24-form-relay\] Cleared: portal-paused:main/)
 
     // No secret and no visitor's contact data in any notice.
-    const everything = JSON.stringify(hook.received) + JSON.stringify(telegram.received.map(r => r.body)) + smtp.messages.map(m => m.raw).join('\n')
+    const everything = JSON.stringify(hook.received) + JSON.stringify(telegram.received.map(r => r.body)) +
+      smtp.messages.map(m => m.raw).join('\n')
     expect(everything).not.toContain(BOT_TOKEN)
     expect(everything).not.toContain(new URL(emulator.webhookUrl).pathname.split('/')[3]!)
     expect(everything).not.toContain('anna.petrova@example.com')

@@ -18,7 +18,9 @@ describe('alerts config', () => {
 
   it('defaults, and a typo is refused by key', () => {
     const config = buildConfig({ alerts: { webhook: 'https://hooks.example/x' } }, { B24_WEBHOOK_URL: 'https://a.bitrix24.ru/rest/1/abc/' })
-    expect(config.alerts).toMatchObject({ checkIntervalMs: 30_000, repeatAfterMs: 900_000, queueAgeMs: 900_000, minFreeDiskBytes: 536_870_912 })
+    expect(config.alerts).toMatchObject({
+      checkIntervalMs: 30_000, repeatAfterMs: 900_000, queueAgeMs: 900_000, minFreeDiskBytes: 536_870_912
+    })
     expect(() => buildConfig({ alerts: { webhok: 'https://hooks.example/x' } }, { B24_WEBHOOK_URL: 'https://a.bitrix24.ru/rest/1/abc/' }))
       .toThrow(/alerts: Unrecognized key: "webhok"/)
   })

@@ -12,13 +12,17 @@ import type { OutboxStats } from '../../src/outbox/types.ts'
 import { startHttpSink, type HttpSink } from './sinks.ts'
 
 const T0 = Date.UTC(2026, 0, 1)
-const settings: MonitorSettings = { checkIntervalMs: 1000, repeatAfterMs: 60_000, maxPerHour: 20, timeoutMs: 5000, queueAgeMs: 15 * 60_000, minFreeDiskBytes: 100 }
+const settings: MonitorSettings = {
+  checkIntervalMs: 1000, repeatAfterMs: 60_000, maxPerHour: 20, timeoutMs: 5000, queueAgeMs: 15 * 60_000, minFreeDiskBytes: 100
+}
 
 function stats (over: Partial<OutboxStats> = {}): OutboxStats {
   return { pending: 0, leased: 0, delivered: 0, dead: 0, due: 0, oldestPendingAt: null, byPortal: {}, ...over }
 }
 function lane (portalId: string, state: LaneStatus['state']): LaneStatus {
-  return { portalId, state, since: T0, lastError: state === 'ok' ? null : { code: 'RELAY_ERR_B24_AUTH', message: 'The webhook of anna@example.com 8 900 123-45-67 was refused' }, delivered: 0, failed: 0 }
+  const message = 'The webhook of anna@example.com 8 900 123-45-67 was refused'
+  const lastError = state === 'ok' ? null : { code: 'RELAY_ERR_B24_AUTH', message }
+  return { portalId, state, since: T0, lastError, delivered: 0, failed: 0 }
 }
 
 /** A notifier that keeps what it is given (the port's simplest adapter). */
@@ -45,7 +49,10 @@ describe('AlertMonitor', () => {
     snap = { now, stats: stats(), lanes: [lane('main', 'ok')] }
     memory = recorder()
     current = { ...settings }
-    monitor = new AlertMonitor({ checks: ALERT_CHECKS, settings: () => current, notifiers: () => [memory], snapshot: async () => ({ ...snap, now }), logger: pino({ level: 'silent' }), now: () => now })
+    monitor = new AlertMonitor({
+      checks: ALERT_CHECKS, settings: () => current, notifiers: () => [memory], snapshot: async () => ({ ...snap, now }),
+      logger: pino({ level: 'silent' }), now: () => now
+    })
   })
 
   it('announces a problem once while it lasts, and once when it clears', async () => {
@@ -65,7 +72,11 @@ describe('AlertMonitor', () => {
   })
 
   it('a flapping problem is announced again only after repeatAfterMs', async () => {
-    const flap = async (paused: boolean): Promise<void> => { snap.lanes = [lane('main', paused ? 'paused_auth' : 'ok')]; now += 1000; await monitor.check() }
+    const flap = async (paused: boolean): Promise<void> => {
+      snap.lanes = [lane('main', paused ? 'paused_auth' : 'ok')]
+      now += 1000
+      await monitor.check()
+    }
     await flap(true)
     await flap(false)
     await flap(true) // 2 s after the first notice: held back
@@ -88,7 +99,7 @@ describe('AlertMonitor', () => {
   })
 
   it('dead letters, an old queue and low disk are problems of their own', async () => {
-    snap.stats = stats({ pending: 3, dead: 2, oldestPendingAt: now - 20 * 60_000, byPortal: { main: { pending: 3, leased: 0, dead: 2 } } as OutboxStats['byPortal'] })
+    snap.stats = stats({ pending: 3, dead: 2, oldestPendingAt: now - 20 * 60_000, byPortal: { main: { pending: 3, leased: 0, dead: 2 } } })
     snap.freeDiskBytes = 50
     await monitor.check()
     expect(memory.notices.map(n => n.key).sort()).toEqual(['dead-letters:main', 'disk-low', 'queue-age'])
@@ -98,7 +109,14 @@ describe('AlertMonitor', () => {
   it('a notifier that fails is logged and the others still get the notice', async () => {
     const { logger, lines } = logSink()
     const broken: Notifier = { channel: 'broken', send: async () => { throw new Error('connection refused') } }
-    const m = new AlertMonitor({ checks: ALERT_CHECKS, settings: () => current, notifiers: () => [broken, memory], snapshot: async () => ({ ...snap, now }), logger, now: () => now })
+    const m = new AlertMonitor({
+      checks: ALERT_CHECKS,
+      settings: () => current,
+      notifiers: () => [broken, memory],
+      snapshot: async () => ({ ...snap, now }),
+      logger,
+      now: () => now
+    })
     snap.lanes = [lane('main', 'paused_auth')]
     await m.check()
     expect(memory.notices).toHaveLength(1)
@@ -121,11 +139,15 @@ describe('notifiers over HTTP', () => {
   let sink: HttpSink
   beforeEach(async () => { sink = await startHttpSink() })
   afterEach(async () => { await sink.close() })
-  const notice: Notice = { status: 'problem', check: 'queue-age', key: 'queue-age', text: 'The oldest waiting submission is 20 min old', at: T0 }
+  const notice: Notice = {
+    status: 'problem', check: 'queue-age', key: 'queue-age', text: 'The oldest waiting submission is 20 min old', at: T0
+  }
 
   it('webhook: Slack/Mattermost-compatible text, and a non-2xx answer is an error', async () => {
     await webhookNotifier({ url: sink.url + '/hook', source: 'relay-1' }).send(notice, AbortSignal.timeout(5000))
-    expect(sink.received[0]!.body).toMatchObject({ text: ':warning: [relay-1] The oldest waiting submission is 20 min old', status: 'problem', key: 'queue-age' })
+    expect(sink.received[0]!.body).toMatchObject({
+      text: ':warning: [relay-1] The oldest waiting submission is 20 min old', status: 'problem', key: 'queue-age'
+    })
     sink.answer.status = 500
     await expect(webhookNotifier({ url: sink.url, source: 'r' }).send(notice, AbortSignal.timeout(5000))).rejects.toThrow('HTTP 500')
   })
@@ -136,9 +158,11 @@ describe('notifiers over HTTP', () => {
     expect(sink.received[0]).toMatchObject({ path: `/bot${token}/sendMessage`, body: { chat_id: 7 } })
     sink.answer.status = 401
     sink.answer.json = { ok: false, description: 'Unauthorized' }
-    const err = await telegramNotifier({ token, chatId: 7, apiUrl: sink.url, source: 'r' }).send(notice, AbortSignal.timeout(5000)).catch((e: Error) => e)
+    const err = await telegramNotifier({ token, chatId: 7, apiUrl: sink.url, source: 'r' })
+      .send(notice, AbortSignal.timeout(5000)).catch((e: Error) => e)
     expect(String(err)).toContain('Telegram answered HTTP 401: Unauthorized')
-    const unreachable = await telegramNotifier({ token, chatId: 7, apiUrl: 'http://127.0.0.1:9', source: 'r' }).send(notice, AbortSignal.timeout(5000)).catch((e: Error) => e)
+    const unreachable = await telegramNotifier({ token, chatId: 7, apiUrl: 'http://127.0.0.1:9', source: 'r' })
+      .send(notice, AbortSignal.timeout(5000)).catch((e: Error) => e)
     expect(String(unreachable)).toContain('Telegram could not be reached')
     expect(String(err) + String(unreachable)).not.toContain('secret-bot-token')
   })

@@ -30,7 +30,9 @@ describe('check and fields, first hour', () => {
   })
 
   it('check refuses what the relay would refuse at start: a bad variable by name, a folder as the config', async () => {
-    const file = dir.config('ok.yaml', { portals: { main: { webhook: emulator.webhookUrl } }, outbox: { url: `sqlite:${dir.path}/relay.db` } })
+    const file = dir.config('ok.yaml', {
+      portals: { main: { webhook: emulator.webhookUrl } }, outbox: { url: `sqlite:${dir.path}/relay.db` }
+    })
     const bad = await cli(['check', '--config', file], { TRUST_PROXY: 'not-an-ip' })
     expect(bad.code).toBe(1)
     expect(bad.out).toContain('[error] config: TRUST_PROXY: "not-an-ip" is not an IP address')

@@ -21,7 +21,8 @@ describe('readEnvironment', () => {
     expect(readEnvironment({
       PORT: '8080', HOST: '127.0.0.1', LOG_LEVEL: 'debug', RELAY_WORKER: 'off', TRUST_PROXY: '10.0.0.1, 192.168.0.0/16,loopback',
       METRICS_TOKEN: 'scrape', METRICS_PORT: '9100', OUTBOX_URL: 'redis://127.0.0.1:6379/0', OUTBOX_DURABILITY: 'relaxed',
-      RELAY_CONFIG: '/etc/relay/relay.config.yaml', B24_WEBHOOK_URL: 'https://a.bitrix24.ru/rest/1/abc', EMULATOR_PORT: '3001', SHOP_PORT: '0'
+      RELAY_CONFIG: '/etc/relay/relay.config.yaml', B24_WEBHOOK_URL: 'https://a.bitrix24.ru/rest/1/abc',
+      EMULATOR_PORT: '3001', SHOP_PORT: '0'
     })).toEqual({
       port: 8080,
       host: '127.0.0.1',

@@ -14,7 +14,8 @@ describe('npm run demo, operator side', () => {
   let busyPort: number
 
   beforeAll(async () => {
-    demo = await startRelayProcess({ ...ENV, ADMIN_TOKEN: 'demo-admin-token-0123456789' }, { entry: 'src/demo/main.ts', readyMsg: 'Stop with Ctrl+C.', timeoutMs: 30_000 })
+    demo = await startRelayProcess({ ...ENV, ADMIN_TOKEN: 'demo-admin-token-0123456789' },
+      { entry: 'src/demo/main.ts', readyMsg: 'Stop with Ctrl+C.', timeoutMs: 30_000 })
     busy = createServer()
     await new Promise<void>(resolve => busy.listen(0, '127.0.0.1', resolve))
     busyPort = (busy.address() as { port: number }).port

@@ -24,7 +24,8 @@ interface Service {
 function composeConfig (dir: string, files: string[]): { services: Record<string, Service> } {
   let out: string
   try {
-    out = execFileSync('docker-compose', [...files.flatMap(f => ['-f', f]), 'config'], { cwd: dir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] })
+    out = execFileSync('docker-compose', [...files.flatMap(f => ['-f', f]), 'config'],
+      { cwd: dir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] })
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
       throw new Error('docker-compose is not installed: this test validates docker-compose.yml with it (apt-get install docker-compose)')

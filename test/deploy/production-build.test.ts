@@ -13,7 +13,8 @@ import { startRelayProcess } from '../helpers/relay-process.ts'
 const ROOT = fileURLToPath(new URL('../../', import.meta.url))
 
 function files (dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true, recursive: true }).filter(e => e.isFile()).map(e => relative(dir, join(e.parentPath, e.name)))
+  return readdirSync(dir, { withFileTypes: true, recursive: true })
+    .filter(e => e.isFile()).map(e => relative(dir, join(e.parentPath, e.name)))
 }
 
 describe('the production build', () => {
@@ -22,7 +23,8 @@ describe('the production build', () => {
 
   beforeAll(() => {
     mkdirSync(out, { recursive: true })
-    execFileSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', join(ROOT, 'tsconfig.prod.json'), '--outDir', out], { cwd: ROOT, stdio: 'pipe' })
+    const tsc = join(ROOT, 'node_modules/typescript/bin/tsc')
+    execFileSync(process.execPath, [tsc, '-p', join(ROOT, 'tsconfig.prod.json'), '--outDir', out], { cwd: ROOT, stdio: 'pipe' })
     cpSync(join(ROOT, 'src/embed/embed.js'), join(out, 'src/embed/embed.js'))
   }, 180_000)
   afterAll(() => { rmSync(out, { recursive: true, force: true }) })

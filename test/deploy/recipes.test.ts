@@ -30,9 +30,12 @@ describe('docs/deploy.md', () => {
     expect(unit).toMatch(/^StateDirectory=b24-form-relay$/m)
     let out = ''
     try {
-      out = execFileSync('systemd-analyze', ['verify', join(ROOT, 'deploy/b24-form-relay.service')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] })
+      out = execFileSync('systemd-analyze', ['verify', join(ROOT, 'deploy/b24-form-relay.service')],
+        { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] })
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new Error('systemd-analyze is not installed: this test verifies the unit with it (apt-get install systemd)')
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
+        throw new Error('systemd-analyze is not installed: this test verifies the unit with it (apt-get install systemd)')
+      }
       throw new Error(`systemd-analyze verify failed: ${String((err as { stderr?: unknown }).stderr ?? err)}`)
     }
     expect(out).not.toMatch(/Unknown key|Unknown section|ignoring/)
@@ -44,7 +47,9 @@ describe('docs/deploy.md', () => {
       'TRUST_PROXY', 'ADMIN_TOKEN', 'METRICS_TOKEN', 'METRICS_PORT', 'EMULATOR_PORT', 'SHOP_PORT']) {
       expect(doc).toContain('`' + name + '`')
     }
-    for (const name of ['B24_WEBHOOK_URL', 'ADMIN_TOKEN', 'METRICS_TOKEN', 'TRUST_PROXY', 'LOG_LEVEL', 'OUTBOX_URL', 'OUTBOX_DURABILITY', 'RELAY_WORKER']) {
+    const inExample = ['B24_WEBHOOK_URL', 'ADMIN_TOKEN', 'METRICS_TOKEN', 'TRUST_PROXY', 'LOG_LEVEL', 'OUTBOX_URL',
+      'OUTBOX_DURABILITY', 'RELAY_WORKER']
+    for (const name of inExample) {
       expect(example).toMatch(new RegExp(`^${name}=`, 'm'))
     }
   })
@@ -62,7 +67,13 @@ describe('behind nginx (the headers of deploy/nginx.conf)', () => {
       method: 'POST',
       url: '/f/default',
       remoteAddress: '127.0.0.1',
-      headers: { host: 'relay.example.com', 'x-forwarded-for': '203.0.113.7', 'x-forwarded-proto': 'https', 'x-forwarded-host': 'relay.example.com', accept: 'application/json' },
+      headers: {
+        host: 'relay.example.com',
+        'x-forwarded-for': '203.0.113.7',
+        'x-forwarded-proto': 'https',
+        'x-forwarded-host': 'relay.example.com',
+        accept: 'application/json'
+      },
       payload: { name: 'Anna', phone: '+7 900 123-45-67' }
     })
     expect(res.statusCode).toBe(202)

@@ -20,7 +20,8 @@ describe('custom fields from flags and the environment', () => {
       { name: 'UF_CRM_NOTE', type: 'string' },
       { name: 'UF_CRM_SIZE', type: 'enumeration', label: 'Размер' }
     ])
-    expect(() => optionsFromEnv({ EMULATOR_USER_FIELDS: 'uf_crm_lower' })).toThrow(/EMULATOR_USER_FIELDS: "uf_crm_lower" is not UF_CRM_NAME/)
+    expect(() => optionsFromEnv({ EMULATOR_USER_FIELDS: 'uf_crm_lower' }))
+      .toThrow(/EMULATOR_USER_FIELDS: "uf_crm_lower" is not UF_CRM_NAME/)
     expect(optionsFromEnv({ EMULATOR_USER_FIELDS: 'UF_CRM_A' }, { userFields: ['UF_CRM_B:url'] }).userFields)
       .toEqual([{ name: 'UF_CRM_A', type: 'string' }, { name: 'UF_CRM_B', type: 'url' }])
   })
@@ -34,7 +35,9 @@ describe('custom fields from flags and the environment', () => {
     beforeAll(async () => {
       dir = tempDir()
       child = spawn(process.execPath, ['--import', 'tsx', 'src/emulator/main.ts', '--user-field', 'UF_CRM_PRODUCT_URL:url'], {
-        cwd: ROOT, env: { PATH: process.env.PATH ?? '', EMULATOR_PORT: '0', EMULATOR_USER_FIELDS: 'UF_CRM_PRODUCT_NAME' }, stdio: ['ignore', 'pipe', 'inherit']
+        cwd: ROOT,
+        env: { PATH: process.env.PATH ?? '', EMULATOR_PORT: '0', EMULATOR_USER_FIELDS: 'UF_CRM_PRODUCT_NAME' },
+        stdio: ['ignore', 'pipe', 'inherit']
       })
       lines = []
       webhook = await new Promise<string>((resolve, reject) => {

@@ -4,7 +4,11 @@ import { buildTestApp, type TestApp } from '../helpers/build-test-app.ts'
 
 describe('GET /f/:formId', () => {
   let t: TestApp
-  beforeAll(async () => { t = await buildTestApp({ forms: { contact: { language: 'ru', fields: { name: 'NAME' } }, order: { language: 'en', fields: { name: 'NAME' } } } }) })
+  beforeAll(async () => {
+    t = await buildTestApp({
+      forms: { contact: { language: 'ru', fields: { name: 'NAME' } }, order: { language: 'en', fields: { name: 'NAME' } } }
+    })
+  })
   afterAll(async () => { await t.close() })
 
   it('a browser gets a page in the form\'s language with the action to use', async () => {

@@ -13,7 +13,11 @@ describe('/readyz lastError', () => {
   beforeAll(async () => {
     emulator = await startEmulator({ rateLimit: false })
     t = await buildAdminApp({
-      raw: { portals: { main: { webhook: emulator.webhookUrl } }, forms: { shop: { portal: 'main', fields: { name: 'NAME' } } }, delivery: { authProbeMs: 100 } },
+      raw: {
+        portals: { main: { webhook: emulator.webhookUrl } },
+        forms: { shop: { portal: 'main', fields: { name: 'NAME' } } },
+        delivery: { authProbeMs: 100 }
+      },
       env: {},
       worker: {}
     })
@@ -23,7 +27,8 @@ describe('/readyz lastError', () => {
     await emulator.close()
   })
 
-  const ready = async (): Promise<Ready['portals'][string] | undefined> => (await t.app.inject({ method: 'GET', url: '/readyz' })).json<Ready>().portals.main
+  const ready = async (): Promise<Ready['portals'][string] | undefined> =>
+    (await t.app.inject({ method: 'GET', url: '/readyz' })).json<Ready>().portals.main
   const post = async (name: string): Promise<void> => {
     expect((await t.app.inject({ method: 'POST', url: '/f/shop', payload: { name } })).statusCode).toBe(202)
   }
@@ -31,7 +36,10 @@ describe('/readyz lastError', () => {
   it('holds the auth error while paused and clears it once a lead is delivered', async () => {
     emulator.revokeWebhook()
     await post('During')
-    const paused = await waitFor(async () => { const p = await ready(); return p?.state === 'paused_auth' ? p : undefined }, { what: 'the portal paused' })
+    const paused = await waitFor(async () => {
+      const p = await ready()
+      return p?.state === 'paused_auth' ? p : undefined
+    }, { what: 'the portal paused' })
     expect(paused.lastError?.code).toBe('RELAY_ERR_B24_AUTH')
     emulator.restoreWebhook()
     await waitFor(() => emulator.leads().some(l => l.fields.NAME === 'During'), { timeoutMs: 20_000, what: 'the held lead delivered' })

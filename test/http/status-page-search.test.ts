@@ -13,7 +13,9 @@ describe('status page: refresh, details, search', () => {
   const ids: Record<string, string> = {}
 
   beforeAll(async () => {
-    t = await buildAdminApp({ raw: { forms: { shop: { fields: { name: 'NAME', phone: 'PHONE_MOBILE', email: 'EMAIL_HOME', note: 'COMMENTS' } } } } })
+    t = await buildAdminApp({
+      raw: { forms: { shop: { fields: { name: 'NAME', phone: 'PHONE_MOBILE', email: 'EMAIL_HOME', note: 'COMMENTS' } } } }
+    })
     for (const [key, body] of Object.entries({
       anna: { name: 'Anna', phone: '+7 900 123-45-67', email: 'Anna.Petrova@Example.com' },
       boris: { name: 'Boris', phone: '8 (901) 555-44-33', email: 'boris@example.org' },
@@ -25,7 +27,8 @@ describe('status page: refresh, details, search', () => {
     }
     await t.outbox.claim({ limit: 10, leaseMs: 60_000 }).then(async claimed => {
       const boris = claimed.find(c => c.id === ids.boris)!
-      await t.outbox.deadLetter(boris.id, boris.leaseToken, { code: 'RELAY_ERR_B24_VALIDATION', message: 'The field "UF_CRM_CITY" is required.' })
+      await t.outbox.deadLetter(boris.id, boris.leaseToken,
+        { code: 'RELAY_ERR_B24_VALIDATION', message: 'The field "UF_CRM_CITY" is required.' })
       await Promise.all(claimed.filter(c => c.id !== ids.boris).map(c => t.outbox.release(c.id, c.leaseToken)))
     })
   })

@@ -25,7 +25,13 @@ describe('the Redis spam store', () => {
     const a = openRedisSpamStore({ redis, keyPrefix })
     const b = openRedisSpamStore({ redis, keyPrefix })
     for (let i = 0; i < 5; i++) {
-      await (i % 2 === 0 ? a : b).add({ id: `ID${i}`, formId: i % 2 === 0 ? 'a' : 'b', reason: i === 4 ? 'too_fast' : 'honeypot', receivedAt: 1000 + i, values: { n: String(i) } })
+      await (i % 2 === 0 ? a : b).add({
+        id: `ID${i}`,
+        formId: i % 2 === 0 ? 'a' : 'b',
+        reason: i === 4 ? 'too_fast' : 'honeypot',
+        receivedAt: 1000 + i,
+        values: { n: String(i) }
+      })
     }
     await a.add({ id: 'ID0', formId: 'a', reason: 'honeypot', receivedAt: 1000, values: { n: 'again' } })
     expect((await b.list()).map(r => r.id)).toEqual(['ID4', 'ID3', 'ID2', 'ID1', 'ID0'])
@@ -50,7 +56,9 @@ describe('the Redis spam store', () => {
     try {
       for (const [i, relay] of relays.entries()) {
         const res = await fetch(`${relay.url}/f/default`, {
-          method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' }, body: `name=Bot${i}&_gotcha=1`
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+          body: `name=Bot${i}&_gotcha=1`
         })
         expect(res.status).toBe(202)
       }

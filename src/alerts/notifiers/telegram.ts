@@ -24,7 +24,9 @@ export function telegramNotifier (opts: { token: string, chatId: string | number
         throw new Error(hide(`Telegram could not be reached: ${cause ?? (err as Error).message}`))
       }
       const body = await res.json().catch(() => ({})) as { ok?: boolean, description?: string }
-      if (!res.ok || body.ok !== true) throw new Error(hide(`Telegram answered HTTP ${res.status}: ${String(body.description ?? 'no description')}`))
+      if (!res.ok || body.ok !== true) {
+        throw new Error(hide(`Telegram answered HTTP ${res.status}: ${String(body.description ?? 'no description')}`))
+      }
     }
   }
 }

@@ -113,12 +113,18 @@ export async function adminRoutes (app: FastifyInstance, deps: AdminDeps): Promi
       ...(q.before !== undefined ? { before: q.before } : {})
     }
     const contact = q.email !== undefined || q.phone !== undefined
-      ? { ...(q.email !== undefined ? { email: q.email } : {}), ...(q.phone !== undefined ? { phone: q.phone } : {}), ...(q.country !== undefined ? { defaultCountry: q.country } : {}) }
+      ? {
+          ...(q.email !== undefined ? { email: q.email } : {}),
+          ...(q.phone !== undefined ? { phone: q.phone } : {}),
+          ...(q.country !== undefined ? { defaultCountry: q.country } : {})
+        }
       : undefined
     const page = contact === undefined
       ? await needAdmin('search').list({ limit: q.limit, ...filter })
       : await searchByContact(needAdmin('search'), contact, filter, q.limit)
-    if (contact !== undefined) audit(request, { count: page.items.length, by: q.email !== undefined ? 'email' : 'phone' }, 'admin searched by contact')
+    if (contact !== undefined) {
+      audit(request, { count: page.items.length, by: q.email !== undefined ? 'email' : 'phone' }, 'admin searched by contact')
+    }
     if (q.reveal === '1') audit(request, { count: page.items.length }, 'admin revealed contact data of a list')
     return { ok: true, items: page.items.map(s => submissionView(s, q.reveal === '1')), ...(page.next !== undefined ? { next: page.next } : {}) }
   })

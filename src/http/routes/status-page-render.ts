@@ -105,7 +105,8 @@ export function statusPage (view: StatusView): string {
       `<div class="figure"><b data-figure="delivered">${q.delivered}</b>delivered</div>` +
       `<div class="figure"><b data-figure="oldest">${age(q.oldestPendingAgeSeconds)}</b>oldest waiting</div></div>`
   const failures = view.failures.map(s =>
-    `<tr data-submission="${e(s.id)}"><td>${utc(s.updatedAt)}</td><td>${detailsLink(s.id)}</td><td>${e(s.formId)}</td><td>${e(s.portalId)}</td>` +
+    `<tr data-submission="${e(s.id)}"><td>${utc(s.updatedAt)}</td><td>${detailsLink(s.id)}</td>` +
+    `<td>${e(s.formId)}</td><td>${e(s.portalId)}</td>` +
     `<td>${e(s.status === 'dead' ? 'dead letter' : 'retrying')}</td>` +
     `<td>${s.lastError === null ? '' : `<code>${e(s.lastError.code)}</code> ${e(portalText(s.lastError.message))}`}</td>` +
     `<td>${s.status === 'dead' ? `<form method="post" action="/status/retry/${encodeURIComponent(s.id)}"><button type="submit">Retry</button></form>` : ''}</td></tr>`).join('')
@@ -126,8 +127,9 @@ export function statusPage (view: StatusView): string {
 
 function header (now: number, report?: Readiness): string {
   const facts = report === undefined ? '' : ` · worker ${e(report.worker)} · store ${report.store.ok ? 'ok' : '<b>failing</b>'}`
-  return `<header><h1><a href="/status" style="color:inherit;text-decoration:none">b24-form-relay status</a></h1><span>${utc(now)}${facts}` +
-    ' <form method="post" action="/status/logout" style="display:inline"><button type="submit">Sign out</button></form></span></header><main>'
+  return '<header><h1><a href="/status" style="color:inherit;text-decoration:none">b24-form-relay status</a></h1>' +
+    `<span>${utc(now)}${facts} <form method="post" action="/status/logout" style="display:inline">` +
+    '<button type="submit">Sign out</button></form></span></header><main>'
 }
 
 function searchSection (search: StatusView['search']): string {
@@ -135,19 +137,22 @@ function searchSection (search: StatusView['search']): string {
     `<input type="search" name="q" value="${e(search?.q ?? '')}" maxlength="254" placeholder="e-mail or phone"></label> ` +
     '<button type="submit">Search</button></form>'
   if (search === undefined) return `<section>${form}</section>`
-  const rows = search.items.map(s => `<tr data-result="${e(s.id)}"><td>${utc(s.createdAt)}</td><td>${detailsLink(s.id)}</td><td>${e(s.formId)}</td>` +
+  const rows = search.items.map(s => `<tr data-result="${e(s.id)}"><td>${utc(s.createdAt)}</td><td>${detailsLink(s.id)}</td>` +
+    `<td>${e(s.formId)}</td>` +
     `<td>${e(s.portalId)}</td><td>${e(s.status)}</td><td>${s.leadId ?? ''}</td></tr>`).join('')
   const result = search.error !== undefined
     ? `<p class="err">${e(search.error)}</p>`
     : rows === ''
       ? `<p>No submission holds that (${search.scanned} looked at).</p>`
-      : `<table><thead><tr><th>Received</th><th>Submission</th><th>Form</th><th>Portal</th><th>Status</th><th>Lead</th></tr></thead><tbody>${rows}</tbody></table>` +
+      : '<table><thead><tr><th>Received</th><th>Submission</th><th>Form</th><th>Portal</th><th>Status</th><th>Lead</th></tr></thead>' +
+        `<tbody>${rows}</tbody></table>` +
         (search.more ? `<p>Only the first ${search.items.length} shown; the admin API pages on.</p>` : '')
   return `<section><h2>Search</h2>${form}${result}</section>`
 }
 
 export function notFoundPage (now: number): string {
-  return page('Not found', header(now) + '<section><p>No submission with that id (deleted or erased?).</p><p><a href="/status">Back to the status page</a></p></section></main>')
+  return page('Not found', header(now) + '<section><p>No submission with that id (deleted or erased?).</p>' +
+    '<p><a href="/status">Back to the status page</a></p></section></main>')
 }
 
 /** One submission: its mapped fields, what the visitor sent, every attempt with the portal's message (contact data masked). */
@@ -164,9 +169,14 @@ export function submissionPage (record: SubmissionRecord, now: number): string {
     `<tr><th>Status</th><td>${e(record.status)}${record.leadId !== null ? ` · lead ${record.leadId}` : ''}</td></tr>` +
     `<tr><th>Form / portal</th><td>${e(record.formId)} / ${e(record.portalId)}</td></tr>` +
     `<tr><th>Received</th><td>${utc(record.createdAt)}</td></tr><tr><th>Attempts</th><td>${record.attempts}</td></tr>` +
-    `<tr><th>Last error</th><td>${record.lastError === null ? '' : `<code>${e(record.lastError.code)}</code> ${e(portalText(record.lastError.message))}`}</td></tr>` +
+    `<tr><th>Last error</th><td>${record.lastError === null ? '' : `<code>${e(record.lastError.code)}</code> ` +
+      e(portalText(record.lastError.message))}</td></tr>` +
     `</tbody></table>${retry}</section>` +
     `<section><h2>Fields sent to Bitrix24</h2><table><tbody>${fields}</tbody></table></section>` +
-    `<section><h2>Attempts</h2>${attempts === '' ? '<p>None yet.</p>' : `<table><thead><tr><th>#</th><th>Started</th><th>Outcome</th><th>Portal's message</th></tr></thead><tbody>${attempts}</tbody></table>`}</section>` +
+    `<section><h2>Attempts</h2>${attempts === ''
+      ? '<p>None yet.</p>'
+      : '<table><thead><tr><th>#</th><th>Started</th><th>Outcome</th><th>Portal\'s message</th></tr></thead>' +
+        `<tbody>${attempts}</tbody></table>`
+    }</section>` +
     '<p><a href="/status">Back to the status page</a></p></main>')
 }

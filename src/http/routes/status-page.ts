@@ -78,7 +78,9 @@ export async function statusPageRoutes (app: FastifyInstance, deps: StatusPageDe
   /** "@" makes it an e-mail, anything else is read as a phone number. */
   const contactSearch = async (q: string): Promise<NonNullable<Parameters<typeof statusPage>[0]['search']>> => {
     if (deps.admin === undefined) return { q, items: [], scanned: 0, more: false, error: 'Search needs the SQLite store.' }
-    if (!q.includes('@') && q.replace(/\D/g, '').length < 5) return { q, items: [], scanned: 0, more: false, error: 'Give an e-mail or a phone number.' }
+    if (!q.includes('@') && q.replace(/\D/g, '').length < 5) {
+      return { q, items: [], scanned: 0, more: false, error: 'Give an e-mail or a phone number.' }
+    }
     const found = await searchByContact(deps.admin, q.includes('@') ? { email: q } : { phone: q }, {}, 50)
     return { q, items: found.items, scanned: found.scanned, more: found.next !== undefined && found.items.length === 50 }
   }
