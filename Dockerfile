@@ -1,9 +1,16 @@
 # b24-form-relay: a small runtime image on Node.js 22 LTS, built in a separate stage.
 #   docker build -t b24-form-relay .
-#   docker run -p 3000:3000 -e B24_WEBHOOK_URL=https://example.bitrix24.ru/rest/1/abc/ -v relay-data:/app/data b24-form-relay
+#   docker run -p 127.0.0.1:3000:3000 --env-file .env -v relay-data:/app/data -v "$PWD/config:/app/config:ro" \
+#     -e RELAY_CONFIG=/app/config/relay.config.yaml b24-form-relay
+#
+# The base image is pinned by version. Pin it by digest too for builds that must be repeatable:
+#   docker buildx imagetools inspect node:22.17.0-bookworm-slim     (prints "Digest: sha256:…")
+#   docker build --build-arg NODE_IMAGE=node:22.17.0-bookworm-slim@sha256:<digest> .
+# The digest is not written here because it has to be read from the registry at the time of pinning.
+ARG NODE_IMAGE=node:22.17.0-bookworm-slim
 
-# ── Build: every dependency, the TypeScript compile, then drop the dev dependencies ──────────────
-FROM node:22-slim AS build
+# ── Build: every dependency, the production compile, then drop what the runtime does not need ──
+FROM ${NODE_IMAGE} AS build
 WORKDIR /app
 # better-sqlite3 compiles from source when no prebuilt binary matches the platform.
 RUN apt-get update \
@@ -11,22 +18,30 @@ RUN apt-get update \
   && rm -rf /var/lib/apt/lists/*
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
-COPY tsconfig.json tsconfig.build.json ./
+COPY tsconfig.json tsconfig.build.json tsconfig.prod.json ./
 COPY src ./src
-RUN npm run build && npm prune --omit=dev --no-audit --no-fund
+# tsconfig.prod.json: no source maps, no emulator, no demo (tests and `npm run demo` use those).
+# better-sqlite3 keeps its C sources, object files and static library next to the one .node it loads.
+RUN npm run build:prod \
+  && npm prune --omit=dev --no-audit --no-fund \
+  && cd node_modules/better-sqlite3 \
+  && rm -rf deps src build/deps build/Release/obj build/Release/obj.target build/Release/.deps \
+     build/Release/sqlite3.a build/Release/test_extension.node build/*.mk build/Makefile build/config.gypi \
+  && cd /app && find node_modules -name '*.map' -delete
 
 # ── Runtime: compiled code, production node_modules, a non-root user, data on a volume ──────────
-FROM node:22-slim
-# The store defaults to ./data/relay.db, i.e. the /app/data volume.
+FROM ${NODE_IMAGE}
+# The store defaults to ./data/relay.db, i.e. the /app/data volume. Mount the config as a folder
+# (/app/config) and set RELAY_CONFIG=/app/config/relay.config.yaml, as docker-compose.yml does.
 ENV NODE_ENV=production \
     PORT=3000 \
     HOST=0.0.0.0
 WORKDIR /app
 COPY --from=build /app/package.json ./package.json
 COPY --from=build /app/node_modules ./node_modules
-# dist/ holds the compiled code and the embed script (`npm run build` copies it there).
+# dist/ holds the compiled code and the embed script (`npm run build:prod` copies it there).
 COPY --from=build /app/dist ./dist
-RUN mkdir -p /app/data && chown node:node /app/data
+RUN mkdir -p /app/data /app/config && chown node:node /app/data
 USER node
 VOLUME ["/app/data"]
 EXPOSE 3000

@@ -25,6 +25,8 @@ export const TooManyFieldsError = createError<[number]>('RELAY_ERR_TOO_MANY_FIEL
 export const ValueTooLongError = createError<[string, number]>('RELAY_ERR_VALUE_TOO_LONG', 'Field "%s" is longer than %d characters', 413)
 export const ForbiddenKeyError = createError<[string]>('RELAY_ERR_FORBIDDEN_KEY', 'Field name "%s" is not allowed', 400)
 export const BodyShapeError = createError<[string]>('RELAY_ERR_BODY_SHAPE', 'The submission must be a flat object of text values: %s', 400)
+export const MethodNotAllowedError = createError<[string]>(
+  'RELAY_ERR_METHOD_NOT_ALLOWED', 'This address takes form posts: POST to /f/%s', 405)
 export const StoreUnavailableError = createError('RELAY_ERR_STORE_UNAVAILABLE', 'The submission could not be stored; try again shortly', 503)
 export const StoreFullError = createError('RELAY_ERR_STORE_FULL', 'The relay is out of room for new submissions; try again later', 503)
 export const IdempotencyMismatchError = createError('RELAY_ERR_IDEMPOTENCY_MISMATCH',
@@ -54,6 +56,24 @@ export const AdminUnsupportedError = createError<[string]>('RELAY_ERR_ADMIN_UNSU
 
 // Start-up: the installation is incomplete.
 export const EmbedAssetError = createError<[string]>('RELAY_ERR_EMBED_ASSET', 'The embed script src/embed/embed.js is missing (looked in %s); reinstall the package', 500)
+
+/** An environment variable has a value the relay cannot use; `variables` names them (the message never echoes a secret). */
+export class EnvironmentError extends Error {
+  readonly code = 'RELAY_ERR_ENV'
+  constructor (message: string, readonly variables: string[], readonly issues: string[] = []) {
+    super(message)
+    this.name = 'EnvironmentError'
+  }
+}
+
+/** The port to listen on is taken by another process; `variable` is the setting to change. */
+export class PortInUseError extends Error {
+  readonly code = 'RELAY_ERR_PORT_IN_USE'
+  constructor (readonly port: number, readonly host: string, readonly variable: string) {
+    super(`Port ${port} on ${host} is already in use by another process: stop it, or set ${variable} to a free port`)
+    this.name = 'PortInUseError'
+  }
+}
 
 /** Codes the delivery worker records on a submission (besides the RELAY_ERR_B24_* ones of src/bitrix/errors.ts). */
 export const DELIVERY_ERROR_CODES = {

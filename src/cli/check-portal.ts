@@ -36,24 +36,34 @@ export async function checkPortal (portalId: string, portal: PortalConfig, forms
   const written = forms.flatMap(([formId, form]) => writtenFields(formId, form))
   const known = Object.keys(fields)
   let fine = 0
+  let broken = 0
   for (const w of written) {
     const info = fields[w.field]
     if (info === undefined) {
       const near = suggest(w.field, known)
       add({ level: 'error', key: w.key, message: `${w.field} does not exist on the portal${near.length > 0 ? ` (did you mean ${near.join(' or ')}?)` : ''}; Bitrix24 would drop it silently` })
+      broken++
       continue
     }
     if (info.isReadOnly === true) {
       add({ level: 'error', key: w.key, message: `${w.field} is read-only on the portal; the value would be dropped` })
+      broken++
       continue
     }
     if (w.target.kind === 'custom') {
       const fit = customFieldFit(w, info)
-      if (fit !== undefined) { add({ key: w.key, ...fit }); continue }
+      if (fit !== undefined) {
+        add({ key: w.key, ...fit })
+        if (fit.level === 'error') broken++
+        continue
+      }
     }
     fine++
   }
-  if (fine > 0) add({ level: 'ok', key: `${at}`, message: `${fine} of ${written.length} mapped fields exist with a usable type` })
+  // The "ok" summary only when nothing mapped is lost: "[ok] 5 of 6" next to an error reads as a pass.
+  if (broken === 0 && fine > 0) {
+    add({ level: 'ok', key: `${at}`, message: `${fine} of ${written.length} mapped fields exist with a usable type` })
+  }
 
   findings.push(...(await checkDictionaries(portalId, portal, written, fields, client, onStep)))
   return findings

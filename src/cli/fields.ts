@@ -16,6 +16,11 @@ export interface FieldsOptions {
 
 export async function runFields (io: CliIo, opts: FieldsOptions): Promise<number> {
   const config = cliConfig(io, opts.config)
+  const ids = Object.keys(config.portals)
+  if (opts.portal === undefined && ids.length > 1) {
+    io.err(`Several portals are configured (${ids.join(', ')}): choose one with --portal <id>`)
+    return EXIT.usage
+  }
   const portalId = opts.portal ?? Object.keys(config.portals)[0]
   const portal = portalId === undefined ? undefined : config.portals[portalId]
   if (portalId === undefined || portal === undefined) {

@@ -1,6 +1,7 @@
 /** What a CLI command may touch: the environment, two output streams and a progress line. Tests pass their own. */
-import { existsSync, readFileSync } from 'node:fs'
+import { readEnvironment } from '../config/environment.ts'
 import { loadConfig } from '../config/load.ts'
+import { readConfigFile } from '../config/read-file.ts'
 import type { RelayConfig } from '../config/schema.ts'
 
 export interface CliIo {
@@ -23,7 +24,9 @@ export const EXIT = { ok: 0, problems: 1, usage: 2 } as const
 /** The config the relay would run with, from --config or RELAY_CONFIG, else ./relay.config.yaml and the environment. */
 export function cliConfig (io: CliIo, configPath: string | undefined): RelayConfig {
   const env = configPath === undefined ? io.env : { ...io.env, RELAY_CONFIG: configPath }
-  return loadConfig({ env, readFile: io.readFile ?? (path => existsSync(path) ? readFileSync(path, 'utf8') : undefined) })
+  // The same checks as the relay's start: a variable it would refuse is refused here, by name.
+  readEnvironment(env)
+  return loadConfig({ env, readFile: io.readFile ?? readConfigFile })
 }
 
 /**

@@ -3,6 +3,7 @@
  * relay.config.example.yaml; defaults live here and nowhere else.
  */
 import { z } from 'zod'
+import { alertsSchema } from '../alerts/config-schema.ts'
 import { formSecurityShape, rateLimitSchema, spamSchema } from '../security/config-schema.ts'
 import { assigneeListToRotation, checkDepthFeatures, checkPortalTransport, formDepthShape, portalDepthShape } from './depth-schema.ts'
 
@@ -206,7 +207,9 @@ export const configSchema = z.object({
   rateLimit: rateLimitSchema.default(rateLimitSchema.parse({})),
   spam: spamSchema.default(spamSchema.parse({})),
   retention: retentionSchema.default(retentionSchema.parse({})),
-  flood: floodSchema.default(floodSchema.parse({}))
+  flood: floodSchema.default(floodSchema.parse({})),
+  /** Notices to the operator when something needs attention: see src/alerts/config-schema.ts. */
+  alerts: alertsSchema.optional()
 }).strict().superRefine(checkDepthFeatures)
 
 export type PortalConfig = z.infer<typeof portalSchema>

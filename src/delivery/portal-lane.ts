@@ -355,7 +355,9 @@ export class PortalLane {
   #setState (state: PortalState, lastError: { code: string, message: string } | null): void {
     if (this.#status.state !== state) this.#status.since = this.now()
     this.#status.state = state
-    if (lastError !== null) this.#status.lastError = lastError
+    // Back to ok: the error that caused the trouble is history (the submissions keep theirs).
+    if (state === 'ok') this.#status.lastError = null
+    else if (lastError !== null) this.#status.lastError = lastError
   }
 
   async #idle (ms: number): Promise<void> {

@@ -51,6 +51,8 @@ export function demoConfig (input: DemoConfigInput): Record<string, unknown> {
         secret: input.cf7Secret
       }
     },
-    outbox: { url: input.outboxUrl }
+    outbox: { url: input.outboxUrl },
+    // A mended portal is tried again within seconds, so the leads page shows the held leads arriving.
+    delivery: { authProbeMs: 3000, retryMaxMs: 5000 }
   }
 }

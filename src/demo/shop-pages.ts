@@ -119,9 +119,30 @@ document.getElementById('count').textContent=String(leads.length)}
 function poll(){fetch('/api/leads').then(function(r){return r.json()}).then(render,function(){}).then(function(){setTimeout(poll,1000)})}
 document.addEventListener('DOMContentLoaded',function(){var h=document.getElementById('head');COLS.forEach(function(c){var th=document.createElement('th');th.textContent=c;h.appendChild(th)});poll()});`
 
-/** Polls the shop's /api/leads (the emulator's list, fetched server-side) once a second. */
+// The operator's side: break the emulated portal, watch the relay hold leads, mend it, watch them arrive.
+const PORTAL_SCRIPT = `
+var STATE={ok:'работает',revoked:'вебхук отозван',failing:'отвечает 503',slow:'отвечает медленно (3 с)'};
+function portal(){fetch('/api/portal').then(function(r){return r.json()}).then(function(p){
+document.getElementById('portal-state').textContent=STATE[p.state]||p.state;
+document.getElementById('relay-state').textContent=p.relay||'—';
+document.getElementById('waiting').textContent=String(p.waiting==null?'—':p.waiting)},function(){})
+.then(function(){setTimeout(portal,1000)})}
+document.addEventListener('DOMContentLoaded',function(){
+Array.prototype.forEach.call(document.querySelectorAll('button[data-action]'),function(b){
+b.addEventListener('click',function(){fetch('/api/portal/'+b.getAttribute('data-action'),{method:'POST'})})});portal()});`
+
+/** Polls the shop's /api/leads (the emulator's list, fetched server-side) and /api/portal once a second. */
 export function leadsPage (ctx: PageContext, emulatorUrl: string): string {
   return layout(ctx, 'Лиды в эмулированном Битрикс24', `<h1>Лиды в эмулированном «Битрикс24»</h1>
+<section class="note" id="portal-controls"><b>Сломайте портал</b> и посмотрите, как relay держит заявки и доставляет их после починки.
+Портал: <b id="portal-state">…</b>; relay видит его как <b id="relay-state">…</b>; ждут доставки: <b id="waiting">…</b>.<br>
+<button type="button" data-action="revoke">Отозвать вебхук</button>
+<button type="button" data-action="fail">Ответы 503</button>
+<button type="button" data-action="slow">Медленные ответы</button>
+<button type="button" data-action="mend">Починить</button><br>
+Что видит оператор: <a href="${e(ctx.relayUrl)}/status" target="_blank">страница состояния relay</a>
+(войдите по ссылке, которую напечатал <code>npm run demo</code>).</section>
 <p>Обновляется каждую секунду. Всего: <b id="count">0</b>. Источник: <code>${e(emulatorUrl)}/_emulator/leads</code></p>
-<table><thead><tr id="head"></tr></thead><tbody id="leads"></tbody></table>`, `<script>${LEADS_SCRIPT}</script>`)
+<table><thead><tr id="head"></tr></thead><tbody id="leads"></tbody></table>`,
+  `<script>${LEADS_SCRIPT}</script><script>${PORTAL_SCRIPT}</script>`)
 }

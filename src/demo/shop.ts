@@ -60,6 +60,36 @@ export async function startShop (opts: ShopOptions): Promise<Shop> {
     return reply.type(html).send(cf7Page(ctx(), product, postIdOf(product.slug), state))
   })
 
+  // The leads page's buttons: faults of the emulated portal, set through its control routes.
+  app.post<{ Params: { action: string } }>('/api/portal/:action', async (request, reply) => {
+    const steps = PORTAL_ACTIONS.get(request.params.action)
+    if (steps === undefined) return reply.code(404).send({ error: `unknown action; use ${[...PORTAL_ACTIONS.keys()].join(', ')}` })
+    for (const [path, body] of steps) {
+      await fetch(`${opts.emulatorUrl}${path}`, {
+        method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body ?? {}), signal: AbortSignal.timeout(5000)
+      })
+    }
+    return { ok: true }
+  })
+
+  // What the buttons did, and how the relay sees it (its public /readyz).
+  app.get('/api/portal', async () => {
+    const status = await (await fetch(`${opts.emulatorUrl}/_emulator/status`, { signal: AbortSignal.timeout(5000) })).json() as
+      { revoked: boolean, faults: { status503?: number, delayMs?: unknown } }
+    const state = status.revoked
+      ? 'revoked'
+      : (status.faults.status503 ?? 0) > 0 ? 'failing' : status.faults.delayMs !== undefined ? 'slow' : 'ok'
+    let relay: string | undefined
+    let waiting: number | undefined
+    try {
+      const ready = await (await fetch(`${opts.relayUrl()}/readyz`, { signal: AbortSignal.timeout(5000) })).json() as
+        { portals?: Record<string, { state?: string }>, queue?: { pending: number, leased: number } | null }
+      relay = Object.values(ready.portals ?? {})[0]?.state
+      waiting = ready.queue == null ? undefined : ready.queue.pending + ready.queue.leased
+    } catch {}
+    return { state, relay, waiting }
+  })
+
   // WordPress receiving the CF7 form without JavaScript: validate, then the webhook plugin's request.
   app.post<{ Params: { slug: string } }>('/wp/:slug/', async (request, reply) => {
     const product = productBySlug(request.params.slug)
@@ -86,6 +116,13 @@ export async function startShop (opts: ShopOptions): Promise<Shop> {
   home = `http://${opts.host}:${port}`
   return { url: home, close: async () => { await app.close() } }
 }
+
+const PORTAL_ACTIONS = new Map<string, Array<[string, unknown?]>>([
+  ['revoke', [['/_emulator/webhook/revoke']]],
+  ['fail', [['/_emulator/faults', { status503: 1 }]]],
+  ['slow', [['/_emulator/faults', { delayMs: 3000 }]]],
+  ['mend', [['/_emulator/webhook/restore'], ['/_emulator/faults', {}]]]
+])
 
 /** A stable WordPress post id per product, as CF7 puts in its unit tag. */
 function postIdOf (slug: string): number {

@@ -3,6 +3,7 @@
  * together on localhost. `npm run demo` and the browser tests both start the demo through it.
  */
 import type { FastifyInstance } from 'fastify'
+import { randomBytes } from 'node:crypto'
 import type { AddressInfo } from 'node:net'
 import pino, { type Logger } from 'pino'
 import { buildApp } from '../app.ts'
@@ -22,14 +23,17 @@ export interface DemoOptions {
   /** Default sqlite:./data/demo.db; tests use sqlite::memory:. */
   outboxUrl?: string
   logger?: Logger
+  /** The admin token of the status page and admin API; default a random one, printed with the status page's URL. */
+  adminToken?: string
 }
 
 export interface Demo {
   relayUrl: string
   emulatorUrl: string
   shopUrl: string
-  /** The pages worth opening, for printing. */
-  urls: { landing: string, product: string, cf7: string, leads: string }
+  /** The pages worth opening, for printing. `status` signs in with the token (the page drops it from the address). */
+  urls: { landing: string, product: string, cf7: string, leads: string, status: string }
+  adminToken: string
   emulator: Emulator
   close: () => Promise<void>
 }
@@ -48,6 +52,7 @@ export async function startDemo (opts: DemoOptions): Promise<Demo> {
     const emulator = await startEmulator({ port: opts.ports.emulator, host, userFields: DEMO_USER_FIELDS })
     started.push(emulator.close)
     let relayUrl = ''
+    const adminToken = opts.adminToken ?? randomBytes(16).toString('hex')
     const shop: Shop = await startShop({
       port: opts.ports.shop,
       host,
@@ -68,7 +73,9 @@ export async function startDemo (opts: DemoOptions): Promise<Demo> {
     started.push(() => outbox.close())
     const worker = new DeliveryWorker({ outbox, config: () => config, logger })
     started.push(() => worker.stop())
-    const app: FastifyInstance = await buildApp({ config: () => config, outbox, logger, onAccepted: id => worker.wake(id) })
+    const app: FastifyInstance = await buildApp({
+      config: () => config, outbox, logger, adminToken, deliveryStatus: () => worker.status(), onAccepted: id => worker.wake(id)
+    })
     await app.listen({ port: opts.ports.relay, host })
     started.push(() => app.close())
     relayUrl = `http://${host}:${(app.server.address() as AddressInfo).port}`
@@ -82,8 +89,10 @@ export async function startDemo (opts: DemoOptions): Promise<Demo> {
         landing: `${shop.url}/?utm_source=yandex&utm_medium=cpc&utm_campaign=spring`,
         product: `${shop.url}/product/${product}`,
         cf7: `${shop.url}/wp/${product}/`,
-        leads: `${shop.url}/leads`
+        leads: `${shop.url}/leads`,
+        status: `${relayUrl}/status?token=${adminToken}`
       },
+      adminToken,
       emulator,
       close
     }

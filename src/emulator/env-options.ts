@@ -1,6 +1,6 @@
 /** Reads emulator options from EMULATOR_* environment variables (used by the CLI entry). */
 import { parseFaultConfig } from './fault-schema.ts'
-import type { EmulatorOptions, FaultConfig } from './types.ts'
+import type { EmulatorOptions, FaultConfig, UserFieldSpec } from './types.ts'
 
 type Env = Record<string, string | undefined>
 
@@ -51,7 +51,26 @@ function faults (env: Env): FaultConfig {
   return parseFaultConfig(Object.fromEntries(Object.entries(plan).filter(([, v]) => v !== undefined)))
 }
 
-export function optionsFromEnv (env: Env): EmulatorOptions {
+const USER_FIELD = /^(UF_CRM_[A-Z0-9_]+)(?::([a-z_]+))?(?::(.+))?$/
+
+/**
+ * Custom lead fields the portal has: `UF_CRM_NAME[:type[:label]]`, type string by default, e.g.
+ * `UF_CRM_PRODUCT_URL:url` or `UF_CRM_SIZE:enumeration`. From EMULATOR_USER_FIELDS (comma-separated)
+ * or repeated `--user-field` flags.
+ */
+export function parseUserFields (specs: readonly string[], source: string): UserFieldSpec[] {
+  return specs.map(s => s.trim()).filter(Boolean).map(spec => {
+    const m = USER_FIELD.exec(spec)
+    if (m === null) throw new Error(`${source}: "${spec}" is not UF_CRM_NAME[:type[:label]] (upper-case name, e.g. UF_CRM_PRODUCT_URL:url)`)
+    return { name: m[1]!, type: m[2] ?? 'string', ...(m[3] !== undefined ? { label: m[3] } : {}) }
+  })
+}
+
+export function optionsFromEnv (env: Env, flags: { userFields?: readonly string[] } = {}): EmulatorOptions {
+  const userFields = [
+    ...parseUserFields((env.EMULATOR_USER_FIELDS ?? '').split(','), 'EMULATOR_USER_FIELDS'),
+    ...parseUserFields(flags.userFields ?? [], '--user-field')
+  ]
   const positive = (n: number): boolean => n > 0
   const secret = env.EMULATOR_SECRET?.trim()
   return {
@@ -63,6 +82,7 @@ export function optionsFromEnv (env: Env): EmulatorOptions {
     drainPerSecond: number(env, 'EMULATOR_DRAIN', positive, 'a positive number'),
     rateLimit: flag(env, 'EMULATOR_RATE_LIMIT'),
     logger: flag(env, 'EMULATOR_LOG') ?? false,
-    faults: faults(env)
+    faults: faults(env),
+    ...(userFields.length > 0 ? { userFields } : {})
   }
 }

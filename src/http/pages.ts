@@ -13,6 +13,9 @@ const TEXT = {
     errorTitle: 'Заявка не отправлена',
     errorBody: 'Пожалуйста, исправьте ошибки и отправьте форму ещё раз:',
     back: 'Вернуться назад',
+    postOnlyTitle: 'Адрес для отправки форм',
+    postOnlyBody: 'Этот адрес принимает заявки из форм сайта (метод POST) и передаёт их в CRM. ' +
+      'Открывать его в браузере не нужно: укажите его в атрибуте action формы.',
     fieldMessages: { required: 'обязательное поле', email: 'неверный адрес e-mail' } as Record<string, string>
   },
   en: {
@@ -21,6 +24,9 @@ const TEXT = {
     errorTitle: 'Your request was not sent',
     errorBody: 'Please correct the following and send the form again:',
     back: 'Go back',
+    postOnlyTitle: 'A form submission address',
+    postOnlyBody: 'This address takes submissions from website forms (POST) and passes them on to the CRM. ' +
+      'There is nothing to see here in a browser: put it in a form\'s action attribute.',
     fieldMessages: { required: 'this field is required', email: 'not a valid e-mail address' } as Record<string, string>
   }
 } as const
@@ -40,6 +46,13 @@ function page (lang: Language, title: string, body: string): string {
 export function thanksPage (lang: Language): string {
   const t = TEXT[lang]
   return page(lang, t.thanksTitle, `<p>${escapeHtml(t.thanksBody)}</p><p><a href="javascript:history.back()">${escapeHtml(t.back)}</a></p>`)
+}
+
+/** What a browser opening a form's address sees: the URL takes form posts, with the form's action to copy. */
+export function postOnlyPage (lang: Language, action: string): string {
+  const t = TEXT[lang]
+  const form = `<pre>&lt;form method="post" action="${escapeHtml(action)}"&gt;</pre>`
+  return page(lang, t.postOnlyTitle, `<p>${escapeHtml(t.postOnlyBody)}</p>${form}`)
 }
 
 /** Lists each problem by field; `message` covers errors that are not about one field. */

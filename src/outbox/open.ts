@@ -1,6 +1,6 @@
 /** Opens the store named by OUTBOX_URL: sqlite:<path> (the default) or redis://host:6379/0 (BullMQ) for several instances. */
-import { mkdirSync } from 'node:fs'
-import { dirname } from 'node:path'
+import { existsSync, mkdirSync } from 'node:fs'
+import { dirname, isAbsolute } from 'node:path'
 import type { Redis } from 'ioredis'
 import type { Logger } from 'pino'
 import type { PortalConfig } from '../config/schema.ts'
@@ -18,6 +18,8 @@ export interface OpenedStore {
    * Closed by outbox.close(); do not close it yourself.
    */
   redis?: Redis
+  /** Redis mode only: the prefix of every key of this relay, for other shared state (the spam store). */
+  keyPrefix?: string
   /** Redis mode only: portal limiters shared by every instance (DeliveryWorker's `limiterFor`). */
   limiterFor?: (portalId: string, portal: PortalConfig) => PortalLimiter
 }
@@ -26,7 +28,7 @@ export async function openStore (url: string, durability: 'full' | 'relaxed', lo
   const log = logger.child({ component: 'outbox' })
   if (url.startsWith('sqlite:')) {
     const path = url.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '')
-    if (path !== ':memory:' && path !== '') mkdirSync(dirname(path), { recursive: true })
+    if (path !== ':memory:' && path !== '') ensureFolder(path)
     return { outbox: await openSqliteOutbox({ path: path === '' ? ':memory:' : path, durability, logger: log }) }
   }
   if (url.startsWith('redis://') || url.startsWith('rediss://')) {
@@ -37,6 +39,7 @@ export async function openStore (url: string, durability: 'full' | 'relaxed', lo
     return {
       outbox,
       redis: outbox.redis,
+      keyPrefix: outbox.keyPrefix,
       // Keyed by the portal's host: Bitrix24 counts per portal, so two webhooks of one portal share a bucket.
       limiterFor: (_portalId, portal) => new RedisPortalLimiter({
         redis: outbox.redis, keyPrefix: outbox.keyPrefix, key: new URL(portal.webhook).host, rate: portal.rateLimit, log: limiterLog
@@ -44,6 +47,22 @@ export async function openStore (url: string, durability: 'full' | 'relaxed', lo
     }
   }
   throw new ConfigError(`outbox.url: "${url.replace(/\/\/[^@/]*@/, '//***@')}" is not supported; use sqlite:<path> or redis://host:6379/0`)
+}
+
+/**
+ * A relative path's folder is created (./data on a fresh checkout); an absolute path's must exist:
+ * a mistyped /var/lib path must not turn into new folders at the root of the disk.
+ */
+function ensureFolder (path: string): void {
+  const folder = dirname(path)
+  if (isAbsolute(path)) {
+    if (!existsSync(folder)) {
+      throw new ConfigError(`outbox.url: the folder ${folder} of ${path} does not exist; ` +
+        'create it (writable by the relay\'s user) or fix the path')
+    }
+    return
+  }
+  mkdirSync(folder, { recursive: true })
 }
 
 /** The outbox alone, for callers that need nothing shared (the demo, benchmarks). */

@@ -89,8 +89,8 @@ describe('status page in Chromium', () => {
       points: f.querySelectorAll('polyline')[0]?.getAttribute('points')?.split(' ').length ?? 0
     })))
     expect(totals).toEqual([
-      { title: expect.stringContaining('Last 24 hours'), series: { submissions: 5, deliveries: 4, failures: 1 }, points: 24 },
-      { title: expect.stringContaining('Last 30 days'), series: { submissions: 9, deliveries: 4, failures: 1 }, points: 30 }
+      { title: expect.stringContaining('Last 24 hours'), series: { submissions: 5, deliveries: 4, 'failed attempts': 1 }, points: 24 },
+      { title: expect.stringContaining('Last 30 days'), series: { submissions: 9, deliveries: 4, 'failed attempts': 1 }, points: 30 }
     ])
     const row = page.locator(`tr[data-submission="${deadId}"]`)
     expect(await row.textContent()).toContain('dead letter')

@@ -16,8 +16,16 @@ export interface RelayProcess {
   kill: (signal?: NodeJS.Signals) => Promise<number | null>
 }
 
-export async function startRelayProcess (env: Record<string, string>, opts: { entry?: string, readyMsg?: string, timeoutMs?: number } = {}): Promise<RelayProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', opts.entry ?? 'src/server.ts'], {
+export interface RelayProcessOptions {
+  entry?: string
+  readyMsg?: string
+  timeoutMs?: number
+  /** Run a built .js entry with plain node instead of tsx. */
+  node?: boolean
+}
+
+export async function startRelayProcess (env: Record<string, string>, opts: RelayProcessOptions = {}): Promise<RelayProcess> {
+  const child = spawn(process.execPath, [...(opts.node === true ? [] : ['--import', 'tsx']), opts.entry ?? 'src/server.ts'], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe']

@@ -13,6 +13,7 @@ import type { SpamStore } from '../../security/spam-store.ts'
 import type { Outbox, SubmissionRecord, SubmissionSummary } from '../../outbox/types.ts'
 import { maskDeep } from './admin-mask.ts'
 import { dryRunRoutes } from './admin-dry-run.ts'
+import { searchByContact } from './contact-search.ts'
 
 export interface AdminDeps {
   config: () => RelayConfig
@@ -42,6 +43,9 @@ const listQuery = z.object({
   to: timeSchema.optional().describe('Created before (epoch ms or ISO 8601)'),
   limit: z.coerce.number().int().min(1).max(500).default(50),
   before: idSchema.optional().describe('The `next` of the previous page'),
+  email: z.string().trim().min(3).max(254).optional().describe('Only submissions holding this e-mail (any case)'),
+  phone: z.string().trim().min(5).max(40).optional().describe('Only submissions holding this phone, in any notation'),
+  country: z.string().length(2).toUpperCase().optional().describe('Reads a phone without a country code (default RU)'),
   reveal: z.enum(['0', '1']).optional().describe('1 shows contact data unmasked')
 }).strict()
 const showQuery = z.object({ reveal: z.enum(['0', '1']).optional() }).strict()
@@ -104,15 +108,27 @@ export async function adminRoutes (app: FastifyInstance, deps: AdminDeps): Promi
     schema: { tags: ['admin'], security, summary: 'List and search submissions, newest first', querystring: doc(listQuery) }
   }, async request => {
     const q = parse(listQuery, request.query)
-    const page = await needAdmin('search').list({
-      limit: q.limit,
+    const filter = {
       ...(q.status !== undefined ? { status: q.status } : {}),
       ...(q.form !== undefined ? { formId: q.form } : {}),
       ...(q.portal !== undefined ? { portalId: q.portal } : {}),
       ...(q.from !== undefined ? { from: q.from } : {}),
       ...(q.to !== undefined ? { to: q.to } : {}),
       ...(q.before !== undefined ? { before: q.before } : {})
-    })
+    }
+    const contact = q.email !== undefined || q.phone !== undefined
+      ? {
+          ...(q.email !== undefined ? { email: q.email } : {}),
+          ...(q.phone !== undefined ? { phone: q.phone } : {}),
+          ...(q.country !== undefined ? { defaultCountry: q.country } : {})
+        }
+      : undefined
+    const page = contact === undefined
+      ? await needAdmin('search').list({ limit: q.limit, ...filter })
+      : await searchByContact(needAdmin('search'), contact, filter, q.limit)
+    if (contact !== undefined) {
+      audit(request, { count: page.items.length, by: q.email !== undefined ? 'email' : 'phone' }, 'admin searched by contact')
+    }
     if (q.reveal === '1') audit(request, { count: page.items.length }, 'admin revealed contact data of a list')
     return { ok: true, items: page.items.map(s => submissionView(s, q.reveal === '1')), ...(page.next !== undefined ? { next: page.next } : {}) }
   })

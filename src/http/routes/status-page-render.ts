@@ -1,7 +1,7 @@
 /** The status page and its login page as HTML strings: plain forms, inline SVG, no script. */
 import type { ActivitySeries } from '../../outbox/admin-types.ts'
-import type { SubmissionSummary } from '../../outbox/types.ts'
-import { maskText } from './admin-mask.ts'
+import type { SubmissionRecord, SubmissionSummary } from '../../outbox/types.ts'
+import { maskDeep, maskText } from './admin-mask.ts'
 import type { Readiness } from './health.ts'
 import { escapeHtml as e, renderChart } from './status-page-chart.ts'
 
@@ -12,6 +12,8 @@ export interface StatusView {
   failures: SubmissionSummary[]
   now: number
   flash?: string
+  /** A search by e-mail or phone: what was asked and what was found. */
+  search?: { q: string, items: SubmissionSummary[], scanned: number, more: boolean, error?: string }
 }
 
 const STATE_TEXT: Record<string, string> = {
@@ -47,10 +49,17 @@ th,td{text-align:left;padding:4px 8px;border-bottom:1px solid #e4e8ee;vertical-a
 .err{color:#c62828}code{font-size:12px}button{cursor:pointer}figure{margin:0 0 12px}
 `
 
-function page (title: string, body: string): string {
+/** `refresh`: seconds until the browser loads /status again (the page has no script to update itself). */
+function page (title: string, body: string, refresh?: number): string {
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">` +
+    (refresh !== undefined ? `<meta http-equiv="refresh" content="${refresh};url=/status">` : '') +
     `<meta name="robots" content="noindex"><title>${e(title)}</title><style>${STYLE}</style></head><body>${body}</body></html>`
 }
+
+/** Seconds between reloads of the status page. */
+export const STATUS_REFRESH_SECONDS = 30
+
+const detailsLink = (id: string): string => `<a href="/status/submissions/${encodeURIComponent(id)}"><code>${e(id)}</code></a>`
 
 const utc = (ms: number | null): string => ms === null ? '—' : new Date(ms).toISOString().replace('T', ' ').slice(0, 16) + ' UTC'
 
@@ -74,7 +83,7 @@ function charts (view: StatusView): string {
   const series = (a: ActivitySeries): Array<{ name: string, color: string, values: number[] }> => [
     { name: 'submissions', color: '#2f6fdb', values: a.counts.received },
     { name: 'deliveries', color: '#2e9d4f', values: a.counts.delivered },
-    { name: 'failures', color: '#c62828', values: a.counts.failed }
+    { name: 'failed attempts', color: '#c62828', values: a.counts.failed }
   ]
   return renderChart({ title: 'Last 24 hours (per hour)', buckets: view.hours.buckets, series: series(view.hours), labelEvery: 3,
     label: b => new Date(b).toISOString().slice(11, 16) }) +
@@ -101,7 +110,8 @@ export function statusPage (view: StatusView): string {
       `<div class="figure"><b data-figure="delivered">${q.delivered}</b>delivered</div>` +
       `<div class="figure"><b data-figure="oldest">${age(q.oldestPendingAgeSeconds)}</b>oldest waiting</div></div>`
   const failures = view.failures.map(s =>
-    `<tr data-submission="${e(s.id)}"><td>${utc(s.updatedAt)}</td><td><code>${e(s.id)}</code></td><td>${e(s.formId)}</td><td>${e(s.portalId)}</td>` +
+    `<tr data-submission="${e(s.id)}"><td>${utc(s.updatedAt)}</td><td>${detailsLink(s.id)}</td>` +
+    `<td>${e(s.formId)}</td><td>${e(s.portalId)}</td>` +
     `<td>${e(s.status === 'dead' ? 'dead letter' : 'retrying')}</td>` +
     `<td>${s.lastError === null ? '' : `<code>${e(s.lastError.code)}</code> ${e(portalText(s.lastError.message))}`}</td>` +
     `<td>${s.status === 'dead' ? `<form method="post" action="/status/retry/${encodeURIComponent(s.id)}"><button type="submit">Retry</button></form>` : ''}</td></tr>`).join('')
@@ -123,13 +133,69 @@ export function statusPage (view: StatusView): string {
     ? '<form method="post" action="/status/retry-all"><button type="submit">Retry all dead letters</button></form>'
     : ''
 
-  return page('Relay status', `<header><h1>b24-form-relay status</h1><span>${utc(view.now)} · worker ${e(report.worker)} · store ${report.store.ok ? 'ok' : '<b>failing</b>'}` +
-    ` <form method="post" action="/status/logout" style="display:inline"><button type="submit">Sign out</button></form></span></header><main>` +
+  return page('Relay status', header(view.now, report) +
     (view.flash !== undefined ? `<p class="flash" role="status">${e(view.flash)}</p>` : '') + spaceBanner +
+    searchSection(view.search) +
     `<section><h2>Queue</h2>${figures}</section>` + held +
     `<section><h2>Portals</h2><table><thead><tr><th>Portal</th><th>State</th><th>Since</th><th>Pending</th><th>Leased</th><th>Dead</th><th>Last error</th></tr></thead>` +
     `<tbody>${portals}</tbody></table></section>` +
     `<section><h2>Activity</h2>${charts(view)}</section>` +
     `<section><h2>Recent failures</h2>${retryAll}${failures === '' ? '<p>None.</p>' : `<table><thead><tr><th>When</th><th>Submission</th><th>Form</th><th>Portal</th><th>Status</th><th>Portal's message</th><th></th></tr></thead><tbody>${failures}</tbody></table>`}</section>` +
-    '</main>')
+    '</main>', view.search === undefined ? STATUS_REFRESH_SECONDS : undefined)
+}
+
+function header (now: number, report?: Readiness): string {
+  const facts = report === undefined ? '' : ` · worker ${e(report.worker)} · store ${report.store.ok ? 'ok' : '<b>failing</b>'}`
+  return '<header><h1><a href="/status" style="color:inherit;text-decoration:none">b24-form-relay status</a></h1>' +
+    `<span>${utc(now)}${facts} <form method="post" action="/status/logout" style="display:inline">` +
+    '<button type="submit">Sign out</button></form></span></header><main>'
+}
+
+function searchSection (search: StatusView['search']): string {
+  const form = '<form method="get" action="/status" role="search"><label>Find submissions by e-mail or phone ' +
+    `<input type="search" name="q" value="${e(search?.q ?? '')}" maxlength="254" placeholder="e-mail or phone"></label> ` +
+    '<button type="submit">Search</button></form>'
+  if (search === undefined) return `<section>${form}</section>`
+  const rows = search.items.map(s => `<tr data-result="${e(s.id)}"><td>${utc(s.createdAt)}</td><td>${detailsLink(s.id)}</td>` +
+    `<td>${e(s.formId)}</td>` +
+    `<td>${e(s.portalId)}</td><td>${e(s.status)}</td><td>${s.leadId ?? ''}</td></tr>`).join('')
+  const result = search.error !== undefined
+    ? `<p class="err">${e(search.error)}</p>`
+    : rows === ''
+      ? `<p>No submission holds that (${search.scanned} looked at).</p>`
+      : '<table><thead><tr><th>Received</th><th>Submission</th><th>Form</th><th>Portal</th><th>Status</th><th>Lead</th></tr></thead>' +
+        `<tbody>${rows}</tbody></table>` +
+        (search.more ? `<p>Only the first ${search.items.length} shown; the admin API pages on.</p>` : '')
+  return `<section><h2>Search</h2>${form}${result}</section>`
+}
+
+export function notFoundPage (now: number): string {
+  return page('Not found', header(now) + '<section><p>No submission with that id (deleted or erased?).</p>' +
+    '<p><a href="/status">Back to the status page</a></p></section></main>')
+}
+
+/** One submission: its mapped fields, what the visitor sent, every attempt with the portal's message (contact data masked). */
+export function submissionPage (record: SubmissionRecord, now: number): string {
+  const fields = Object.entries((maskDeep(record.payload.fields ?? {}) ?? {}) as Record<string, unknown>)
+    .map(([k, v]) => `<tr><th>${e(k)}</th><td>${e(typeof v === 'string' ? v : JSON.stringify(v))}</td></tr>`).join('')
+  const attempts = record.history.map(a => `<tr><td>${a.attempt}</td><td>${utc(a.startedAt)}</td><td>${e(a.outcome)}</td>` +
+    `<td>${a.error === null ? '' : `<code>${e(a.error.code)}</code> ${e(portalText(a.error.message))}`}</td></tr>`).join('')
+  const retry = record.status === 'dead'
+    ? `<form method="post" action="/status/retry/${encodeURIComponent(record.id)}"><button type="submit">Retry</button></form>`
+    : ''
+  return page(`Submission ${record.id}`, header(now) +
+    `<section><h2>Submission <code>${e(record.id)}</code></h2><table><tbody>` +
+    `<tr><th>Status</th><td>${e(record.status)}${record.leadId !== null ? ` · lead ${record.leadId}` : ''}</td></tr>` +
+    `<tr><th>Form / portal</th><td>${e(record.formId)} / ${e(record.portalId)}</td></tr>` +
+    `<tr><th>Received</th><td>${utc(record.createdAt)}</td></tr><tr><th>Attempts</th><td>${record.attempts}</td></tr>` +
+    `<tr><th>Last error</th><td>${record.lastError === null ? '' : `<code>${e(record.lastError.code)}</code> ` +
+      e(portalText(record.lastError.message))}</td></tr>` +
+    `</tbody></table>${retry}</section>` +
+    `<section><h2>Fields sent to Bitrix24</h2><table><tbody>${fields}</tbody></table></section>` +
+    `<section><h2>Attempts</h2>${attempts === ''
+      ? '<p>None yet.</p>'
+      : '<table><thead><tr><th>#</th><th>Started</th><th>Outcome</th><th>Portal\'s message</th></tr></thead>' +
+        `<tbody>${attempts}</tbody></table>`
+    }</section>` +
+    '<p><a href="/status">Back to the status page</a></p></main>')
 }

@@ -10,7 +10,8 @@ import { requeueAllDead } from '../../outbox/admin-types.ts'
 import { allHeld } from './admin.ts'
 import { readiness, type HealthDeps } from './health.ts'
 import { clearedCookie, isSignedIn, sameOrigin, sameSecret, sessionCookie } from './status-page-auth.ts'
-import { loginPage, statusPage } from './status-page-render.ts'
+import { searchByContact } from './contact-search.ts'
+import { loginPage, notFoundPage, statusPage, submissionPage } from './status-page-render.ts'
 
 export interface StatusPageDeps extends HealthDeps {
   /** ADMIN_TOKEN; undefined turns the page off. */
@@ -74,7 +75,27 @@ export async function statusPageRoutes (app: FastifyInstance, deps: StatusPageDe
     }
     const failures = deps.admin !== undefined ? await deps.admin.recentFailures(20) : await deps.outbox.listDead({ limit: 20 })
     const flash = flashText(flashSchema.safeParse(query).data)
-    return html(reply, 200, statusPage({ report: await readiness(deps), hours, days, failures, now, ...(flash !== undefined ? { flash } : {}) }))
+    const search = typeof query.q === 'string' && query.q.trim() !== '' ? await contactSearch(query.q.trim().slice(0, 254)) : undefined
+    return html(reply, 200, statusPage({ report: await readiness(deps), hours, days, failures, now,
+      ...(flash !== undefined ? { flash } : {}), ...(search !== undefined ? { search } : {}) }))
+  })
+
+  /** "@" makes it an e-mail, anything else is read as a phone number. */
+  const contactSearch = async (q: string): Promise<NonNullable<Parameters<typeof statusPage>[0]['search']>> => {
+    if (deps.admin === undefined) return { q, items: [], scanned: 0, more: false, error: 'Search needs the SQLite store.' }
+    if (!q.includes('@') && q.replace(/\D/g, '').length < 5) {
+      return { q, items: [], scanned: 0, more: false, error: 'Give an e-mail or a phone number.' }
+    }
+    const found = await searchByContact(deps.admin, q.includes('@') ? { email: q } : { phone: q }, {}, 50)
+    return { q, items: found.items, scanned: found.scanned, more: found.next !== undefined && found.items.length === 50 }
+  }
+
+  app.get('/status/submissions/:id', { schema: { hide: true } }, async (request, reply) => {
+    if (!isSignedIn(request, token)) return refuse(reply)
+    const id = idSchema.safeParse((request.params as { id?: unknown }).id)
+    const record = id.success ? await deps.outbox.get(id.data) : undefined
+    if (record === undefined) return html(reply, 404, notFoundPage(deps.now()))
+    return html(reply, 200, submissionPage(record, deps.now()))
   })
 
   app.post('/status/login', { schema: { hide: true } }, async (request, reply) => {

@@ -6,7 +6,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { z } from 'zod'
 import { registerRawBodyParsers, type RawBody } from '../../intake/raw-body-parsers.ts'
 import type { RelayConfig } from '../../config/schema.ts'
-import { BodyTooLargeError, EmptyBodyError, UnknownFormError } from '../../errors.ts'
+import { BodyTooLargeError, EmptyBodyError, MethodNotAllowedError, UnknownFormError } from '../../errors.ts'
 import { acceptSubmission } from '../../intake/accept-submission.ts'
 import { charsetOf } from '../../intake/charset.ts'
 import { decodeJson, decodeMultipart, decodeUrlencoded } from '../../intake/decode-body.ts'
@@ -16,7 +16,7 @@ import type { SubmittedValues } from '../../intake/submitted-values.ts'
 import type { Outbox } from '../../outbox/types.ts'
 import { clientAddress } from '../../security/client-address.ts'
 import { createIntakeGuard, type IntakeGuardDeps } from '../../security/intake-guard.ts'
-import { errorPage, thanksPage } from '../pages.ts'
+import { errorPage, postOnlyPage, thanksPage } from '../pages.ts'
 import { sendJsonError, toHttpError, wantsJson } from '../error-handler.ts'
 
 export interface SubmitRouteDeps {
@@ -112,6 +112,15 @@ export async function submitRoutes (app: FastifyInstance, deps: SubmitRouteDeps)
     }
     if (!accepted.duplicate && !hold) deps.onAccepted(form.portal)
     return answerAccepted(request, reply, formId, successUrl, accepted)
+  })
+
+  // Someone opened the form's address in a browser: say what it is for instead of a bare 404 or 405.
+  app.get('/f/:formId', async (request, reply) => {
+    const { formId } = paramsSchema.parse(request.params)
+    const form = deps.config().forms[formId]
+    reply.code(405).header('allow', 'POST')
+    if (wantsJson(request)) throw new MethodNotAllowedError(formId)
+    return reply.type('text/html; charset=utf-8').send(postOnlyPage(form?.language ?? 'en', `/f/${formId}`))
   })
 
   app.get('/f/:formId/thanks', async (request, reply) => {
