@@ -35,13 +35,18 @@ export interface StoreFloorDeps {
   freeBytes?: (dir: string) => Promise<number>
   /** A measurement is reused this long, by the wall clock (statfs and a stat per request would be wasted work). */
   measureEveryMs?: number
+  /**
+   * ...and for at most this many checks, so how far the store can pass its cap between two
+   * measurements is bounded by a count of submissions, not by how fast they arrive.
+   */
+  measureEveryChecks?: number
 }
 
 export interface StoreFloor {
   /** Rejects with StoreFullError when the floor is reached. */
   check: () => Promise<void>
-  /** The latest measurement, taken now if it is older than the reuse interval. */
-  report: () => Promise<SpaceReport>
+  /** The latest measurement, taken now if it is older than the reuse interval (or `fresh`). */
+  report: (fresh?: boolean) => Promise<SpaceReport>
 }
 
 /** From this share of `storeBytes` (or under this multiple of the free-disk floor) the relay warns. */
@@ -76,6 +81,8 @@ export function spaceState (
 
 export function createStoreFloor (deps: StoreFloorDeps): StoreFloor {
   const every = deps.measureEveryMs ?? 250
+  const everyChecks = deps.measureEveryChecks ?? 32
+  let checksSince = 0
   const freeBytes = deps.freeBytes ?? defaultFreeBytes
   let last: SpaceReport | undefined
   let lastAt = 0
@@ -110,15 +117,16 @@ export function createStoreFloor (deps: StoreFloorDeps): StoreFloor {
     return report
   }
 
-  const report = async (): Promise<SpaceReport> => {
-    if (last !== undefined && Math.abs(Date.now() - lastAt) < every) return last
-    inFlight ??= measure().then(r => { last = r; lastAt = Date.now(); return r }).finally(() => { inFlight = undefined })
+  const report = async (fresh = false): Promise<SpaceReport> => {
+    if (!fresh && last !== undefined && Math.abs(Date.now() - lastAt) < every) return last
+    inFlight ??= measure().then(r => { last = r; lastAt = Date.now(); checksSince = 0; return r }).finally(() => { inFlight = undefined })
     return await inFlight
   }
 
   return {
     check: async () => {
-      if ((await report()).state === 'full') throw new StoreFullError()
+      checksSince++
+      if ((await report(checksSince > everyChecks)).state === 'full') throw new StoreFullError()
     },
     report
   }
