@@ -4,6 +4,7 @@
  * an invalid configuration throws a ConfigError naming every key and problem.
  */
 import { parse as parseYaml } from 'yaml'
+import { own } from './own.ts'
 import { ConfigError } from '../errors.ts'
 import { configSchema, formSchema, type RelayConfig } from './schema.ts'
 import { DEFAULT_FORM_FIELDS, mergeDictionaries, validateFormConfig } from '../mapping/index.ts'
@@ -49,7 +50,7 @@ export function buildConfig (raw: unknown, env: Env = {}, source = 'config'): Re
     problems.push('portals: no Bitrix24 portal configured; set B24_WEBHOOK_URL or add portals to the config file')
   }
   for (const [formId, form] of Object.entries(config.forms)) {
-    const portal = config.portals[form.portal]
+    const portal = own(config.portals, form.portal)
     if (portal === undefined) {
       problems.push(`forms.${formId}.portal: portal "${form.portal}" is not configured (known: ${Object.keys(config.portals).join(', ') || 'none'})`)
       continue

@@ -5,6 +5,7 @@
  * accepted) and `successTarget` (the guarded `_next`).
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { own } from '../config/own.ts'
 import type { Redis } from 'ioredis'
 import type { FormConfig, RelayConfig } from '../config/schema.ts'
 import type { SubmittedValues } from '../intake/submitted-values.ts'
@@ -44,7 +45,7 @@ export async function createIntakeGuard (app: FastifyInstance, deps: IntakeGuard
 
   const formOf = (request: FastifyRequest): { formId: string, form: FormConfig | undefined } => {
     const formId = String((request.params as { formId?: unknown } | undefined)?.formId ?? '')
-    return { formId, form: deps.config().forms[formId] }
+    return { formId, form: own(deps.config().forms, formId) }
   }
 
   const hold = async (request: FastifyRequest, formId: string, values: SubmittedValues, reason: SpamReason, detail: string | undefined): Promise<string> => {

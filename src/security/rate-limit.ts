@@ -4,6 +4,7 @@
  * Redis so the limits hold across relay instances. Exceeding either answers 429 with Retry-After.
  */
 import { BlockList, isIPv4, isIPv6 } from 'node:net'
+import { own } from '../config/own.ts'
 import rateLimit from '@fastify/rate-limit'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { Redis } from 'ioredis'
@@ -60,7 +61,7 @@ export async function createRateLimitCheck (app: FastifyInstance, deps: RateLimi
     cache: 10_000,
     ...(deps.redis !== undefined ? { redis: deps.redis, nameSpace: 'relay:rl:' } : {})
   })
-  const formOf = (request: FastifyRequest): FormConfig | undefined => deps.config().forms[formIdOf(request)]
+  const formOf = (request: FastifyRequest): FormConfig | undefined => own(deps.config().forms, formIdOf(request))
   const maxOf = (scope: Scope) => (request: FastifyRequest): number => {
     const limit = limitFor(deps.config(), formOf(request), scope)
     return limit === false ? Number.MAX_SAFE_INTEGER : limit.max
@@ -102,7 +103,7 @@ export async function createRateLimitCheck (app: FastifyInstance, deps: RateLimi
   return async (request, reply, formId, opts = {}) => {
     if (request.method !== 'POST' || exempt(request)) return
     const config = deps.config()
-    const form = config.forms[formId]
+    const form = own(config.forms, formId)
     const checks = [
       opts.skipPerIp !== true && limitFor(config, form, 'perIp') !== false ? perIp : undefined,
       form !== undefined && limitFor(config, form, 'perForm') !== false ? perForm : undefined

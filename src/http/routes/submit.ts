@@ -7,6 +7,7 @@ import { z } from 'zod'
 import { registerRawBodyParsers, type RawBody } from '../../intake/raw-body-parsers.ts'
 import type { RelayConfig } from '../../config/schema.ts'
 import { BodyTooLargeError, EmptyBodyError, UnknownFormError } from '../../errors.ts'
+import { own } from '../../config/own.ts'
 import { acceptSubmission } from '../../intake/accept-submission.ts'
 import { charsetOf } from '../../intake/charset.ts'
 import { decodeJson, decodeMultipart, decodeUrlencoded } from '../../intake/decode-body.ts'
@@ -39,7 +40,7 @@ export async function submitRoutes (app: FastifyInstance, deps: SubmitRouteDeps)
   app.addHook('onRequest', async (request: FastifyRequest) => {
     const parsed = paramsSchema.safeParse(request.params)
     const formId = parsed.success ? parsed.data.formId : String((request.params as { formId?: unknown }).formId ?? '')
-    if (!parsed.success || deps.config().forms[formId] === undefined) throw new UnknownFormError(formId.slice(0, 64))
+    if (!parsed.success || own(deps.config().forms, formId) === undefined) throw new UnknownFormError(formId.slice(0, 64))
   })
   app.addHook('onRequest', guard.admit)
 
@@ -48,7 +49,7 @@ export async function submitRoutes (app: FastifyInstance, deps: SubmitRouteDeps)
     if (e.statusCode >= 500) request.log.error({ err }, 'submission failed')
     else request.log.info({ code: e.code, status: e.statusCode }, 'submission refused')
     if (wantsJson(request)) return sendJsonError(reply, e)
-    const form = deps.config().forms[(request.params as { formId?: string }).formId ?? '']
+    const form = own(deps.config().forms, String((request.params as { formId?: unknown }).formId ?? ''))
     if (form?.errorUrl !== undefined && e.statusCode < 500) {
       const url = new URL(form.errorUrl)
       url.searchParams.set('error', e.code)
@@ -63,7 +64,7 @@ export async function submitRoutes (app: FastifyInstance, deps: SubmitRouteDeps)
   app.post('/f/:formId', { bodyLimit: intakeBodyLimit(deps.config()) }, async (request, reply) => {
     const { formId } = paramsSchema.parse(request.params)
     const config = deps.config()
-    const form = config.forms[formId]
+    const form = own(config.forms, formId)
     if (form === undefined) throw new UnknownFormError(formId)
     guard.verifyBody(request, form, (request.body as RawBody | undefined)?.bytes)
     // A form with `files` keeps uploads and CF7 file fields (src/intake/files.ts); others only note them.
@@ -92,7 +93,7 @@ export async function submitRoutes (app: FastifyInstance, deps: SubmitRouteDeps)
 
   app.get('/f/:formId/thanks', async (request, reply) => {
     const { formId } = paramsSchema.parse(request.params)
-    const form = deps.config().forms[formId]
+    const form = own(deps.config().forms, formId)
     return reply.type('text/html; charset=utf-8').send(thanksPage(form?.language ?? 'en'))
   })
 }
