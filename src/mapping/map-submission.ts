@@ -8,7 +8,8 @@ import { createKeyLookup, findSubmitted, isTechnicalField, labelOf } from './fie
 import { FIELD_ERRORS, LeadDraft } from './lead-draft.ts'
 import { messagesFor, type Messages } from './messages.ts'
 import { resolveTarget, type LeadTarget } from './targets.ts'
-import { cleanValues, neutralizeHtml, oneLine } from './text.ts'
+import { commentsHtml } from './rich-text.ts'
+import { cleanValues, oneLine } from './text.ts'
 import { buildTitle } from './title.ts'
 import {
   CLICK_ID_KEYS, isTrackingKey, mergeTracking, parsePageUrl, UTM_KEYS,
@@ -200,7 +201,7 @@ export function mapSubmission (input: MapInput): MapResult {
   const comments = draft.comments()
   const constantComments = constant('COMMENTS')
   if (comments !== '') fields.COMMENTS = comments
-  else if (constantComments !== undefined && constantComments !== '') fields.COMMENTS = neutralizeHtml(constantComments)
+  else if (constantComments !== undefined && constantComments !== '') fields.COMMENTS = commentsHtml(constantComments)
 
   return { fields, errors: draft.errors }
 }

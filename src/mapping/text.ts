@@ -24,14 +24,6 @@ export function oneLine (value: string): string {
   return value.replace(/\s+/g, ' ').trim()
 }
 
-/**
- * COMMENTS is stored as HTML by the portal; escaping the three markup characters makes whatever the
- * visitor typed (a <script>, an <a href>) arrive as visible text and never as markup.
- */
-export function neutralizeHtml (value: string): string {
-  return value.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')
-}
-
 /** Cuts to `max` characters counted as code points, so an emoji or a surrogate pair is never split. */
 export function truncate (value: string, max: number): string {
   const chars = Array.from(value)
