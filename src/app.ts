@@ -21,6 +21,8 @@ import type { SubmissionAdmin } from './outbox/admin-types.ts'
 import { adminFor } from './outbox/sqlite-admin.ts'
 import { corsPerForm } from './security/cors-per-form.ts'
 import { htmlSecurityHeaders } from './security/html-headers.ts'
+import { slowBodyGuard } from './security/slow-body.ts'
+import { BadUrlError } from './errors.ts'
 import type { SpamStore } from './security/spam-store.ts'
 import { openSqliteSpamStore } from './security/spam-store-sqlite.ts'
 
@@ -56,7 +58,21 @@ export interface AppDeps {
 }
 
 export async function buildApp (deps: AppDeps): Promise<FastifyInstance> {
+  const limits = deps.config().limits
   const app = Fastify({
+    // A client that cannot send its request in time loses the connection (408): see docs/security.md.
+    requestTimeout: limits.requestTimeoutMs,
+    http: {
+      headersTimeout: limits.headersTimeoutMs,
+      requestTimeout: limits.requestTimeoutMs,
+      // Node checks these timeouts on this interval (30 s by default, which would double a 30 s limit).
+      connectionsCheckingInterval: Math.max(50, Math.min(1000, Math.floor(limits.headersTimeoutMs / 4)))
+    },
+    // A malformed %-escape in the path is the client's mistake: a coded 400 like every other refusal.
+    frameworkErrors: (error, _request, reply) => {
+      const e = error.code === 'FST_ERR_BAD_URL' ? new BadUrlError('a "%" is not followed by two hex digits') : error
+      void sendJsonError(reply, toHttpError(e))
+    },
     ...(deps.logger ? { loggerInstance: deps.logger } : { logger: false }),
     trustProxy: deps.trustProxy ?? false,
     bodyLimit: deps.config().limits.bodyBytes,
@@ -76,6 +92,9 @@ export async function buildApp (deps: AppDeps): Promise<FastifyInstance> {
   })
   app.setNotFoundHandler(async (_request, reply) =>
     sendJsonError(reply, { statusCode: 404, code: 'RELAY_ERR_NOT_FOUND', message: 'Not found' }))
+
+  // Network time, never the injected clock: a test clock that jumps must not drop connections.
+  slowBodyGuard(app, { minBytesPerSecond: limits.minBodyBytesPerSecond, graceMs: limits.bodyRateGraceMs })
 
   // Before any route: CORS answers preflights per form; HTML answers get helmet's headers.
   await corsPerForm(app, { config: deps.config })

@@ -63,6 +63,12 @@ export function buildConfig (raw: unknown, env: Env = {}, source = 'config'): Re
   return deepFreeze(config)
 }
 
+const LIMIT_VARS = [
+  ['REQUEST_TIMEOUT_MS', 'requestTimeoutMs'],
+  ['HEADERS_TIMEOUT_MS', 'headersTimeoutMs'],
+  ['MIN_BODY_BYTES_PER_SECOND', 'minBodyBytesPerSecond']
+] as const
+
 /** Environment settings that override or complete the file: the zero-config path lives here. */
 function applyEnvironment (raw: unknown, env: Env): unknown {
   const base = (typeof raw === 'object' && raw !== null && !Array.isArray(raw)) ? { ...(raw as Record<string, unknown>) } : raw
@@ -80,6 +86,12 @@ function applyEnvironment (raw: unknown, env: Env): unknown {
   cfg.forms = forms
   if (env.OUTBOX_URL !== undefined && env.OUTBOX_URL !== '') {
     cfg.outbox = { ...((cfg.outbox as Record<string, unknown> | undefined) ?? {}), url: env.OUTBOX_URL }
+  }
+  // Connection limits from the environment (numbers), over the file's `limits`.
+  for (const [name, key] of LIMIT_VARS) {
+    const text = env[name]
+    if (text === undefined || text === '') continue
+    cfg.limits = { ...((cfg.limits as Record<string, unknown> | undefined) ?? {}), [key]: /^\d+$/.test(text) ? Number(text) : text }
   }
   if (env.OUTBOX_DURABILITY !== undefined && env.OUTBOX_DURABILITY !== '') {
     cfg.outbox = { ...((cfg.outbox as Record<string, unknown> | undefined) ?? {}), durability: env.OUTBOX_DURABILITY }

@@ -109,8 +109,15 @@ export const formSchema = z.preprocess(assigneeListToRotation, z.object({
 export const limitsSchema = z.object({
   bodyBytes: z.number().int().positive().default(64 * 1024),
   fields: z.number().int().positive().default(200),
-  valueChars: z.number().int().positive().default(10_000)
-}).strict()
+  valueChars: z.number().int().positive().default(10_000),
+  /** A request (headers and body) must arrive within this time, or the connection is dropped (408). */
+  requestTimeoutMs: z.number().int().positive().default(30_000),
+  /** The request headers must arrive within this time. */
+  headersTimeoutMs: z.number().int().positive().default(10_000),
+  /** A body slower than this on average, once it has taken `bodyRateGraceMs`, is dropped; 0 turns the check off. */
+  minBodyBytesPerSecond: z.number().int().nonnegative().default(500),
+  bodyRateGraceMs: z.number().int().positive().default(5_000)
+}).strict().refine(l => l.headersTimeoutMs <= l.requestTimeoutMs, { message: 'headersTimeoutMs must not exceed requestTimeoutMs' })
 
 export const outboxSchema = z.object({
   /** sqlite:./data/relay.db (default) or redis://host:6379/0 */
