@@ -16,6 +16,7 @@ import { safeNext } from './redirect-guard.ts'
 import { spamVerdict, withoutSecurityFields } from './spam-check.ts'
 import type { SpamReason, SpamStore } from './spam-store.ts'
 import { authenticateHeaders, hasValidSecret, verifySignature, type SourceAuth } from './source-auth.ts'
+import { memoryReplayCache, redisReplayCache } from './replay-cache.ts'
 
 export interface IntakeGuardDeps {
   config: () => RelayConfig
@@ -31,7 +32,7 @@ export type Screened = { spam: false, values: SubmittedValues } | { spam: true, 
 export interface IntakeGuard {
   limit: (request: FastifyRequest, reply: FastifyReply) => Promise<void>
   admit: (request: FastifyRequest) => Promise<void>
-  verifyBody: (request: FastifyRequest, form: FormConfig, rawBody: Buffer | undefined) => void
+  verifyBody: (request: FastifyRequest, form: FormConfig, rawBody: Buffer | undefined) => Promise<void>
   screen: (request: FastifyRequest, formId: string, form: FormConfig, values: SubmittedValues) => Promise<Screened>
   successTarget: (request: FastifyRequest, form: FormConfig, values: SubmittedValues) => string | undefined
 }
@@ -41,6 +42,10 @@ const PRUNE_EVERY_MS = 60_000
 export async function createIntakeGuard (app: FastifyInstance, deps: IntakeGuardDeps): Promise<IntakeGuard> {
   const rateLimit = await createRateLimitCheck(app, { config: deps.config, redis: deps.redis })
   const sources = new WeakMap<FastifyRequest, SourceAuth>()
+  // Shared through Redis when the app has it (like the rate limits), else this process's memory.
+  const replays = deps.redis !== undefined
+    ? redisReplayCache(deps.redis, { onError: (err) => app.log.warn({ err }, 'replay cache unavailable in Redis; this process remembers signatures itself') })
+    : memoryReplayCache()
   let lastPrune = 0
 
   const formOf = (request: FastifyRequest): { formId: string, form: FormConfig | undefined } => {
@@ -91,8 +96,8 @@ export async function createIntakeGuard (app: FastifyInstance, deps: IntakeGuard
       sources.set(request, authenticateHeaders(request, form, deps.now()))
     },
 
-    verifyBody: (request, form, rawBody) => {
-      verifySignature(sources.get(request) ?? { kind: 'anonymous' }, form, rawBody)
+    verifyBody: async (request, form, rawBody) => {
+      await verifySignature(sources.get(request) ?? { kind: 'anonymous' }, form, rawBody, replays)
     },
 
     screen: async (request, formId, form, values) => {

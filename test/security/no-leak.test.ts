@@ -13,7 +13,7 @@ import { DeliveryWorker } from '../../src/delivery/worker.ts'
 import { startEmulator, type Emulator } from '../../src/emulator/index.ts'
 import { createLogger } from '../../src/observability/logger.ts'
 import { openSqliteOutbox, type SqliteOutbox } from '../../src/outbox/sqlite.ts'
-import { signBody } from '../../src/security/source-auth.ts'
+import { signRequest } from '../../src/security/source-auth.ts'
 import { openSqliteSpamStore } from '../../src/security/spam-store-sqlite.ts'
 import type { SpamStore } from '../../src/security/spam-store.ts'
 import { waitFor } from '../helpers/wait-for.ts'
@@ -118,7 +118,7 @@ describe('no secret or visitor contact leaks into answers or logs', () => {
     expect((await send('/f/cf7', { body: json.replace('Лика', 'CF7'), headers: { ...JSONH, 'x-relay-secret': FORM_SECRET } })).status).toBe(202)
     const ts = String(Math.floor(Date.now() / 1000))
     const signedBody = json.replace('Лика', 'Signed')
-    expect((await send('/f/cf7', { body: signedBody, headers: { ...JSONH, 'x-relay-timestamp': ts, 'x-relay-signature': signBody(HMAC_SECRET, ts, signedBody) } })).status).toBe(202)
+    expect((await send('/f/cf7', { body: signedBody, headers: { ...JSONH, 'x-relay-timestamp': ts, 'x-relay-signature': signRequest(HMAC_SECRET, { method: 'POST', path: '/f/cf7', contentType: JSONH['content-type'], timestamp: ts, body: signedBody }) } })).status).toBe(202)
     expect((await send('/f/cf7', { body: json, headers: { ...JSONH, 'x-relay-secret': 'not-the-secret-at-all' } })).status).toBe(401)
     expect((await send('/f/cf7', { body: json, headers: { ...JSONH, 'x-relay-timestamp': ts, 'x-relay-signature': 'sha256=00' } })).status).toBe(401)
     // Spam of each kind, refusals of each kind.

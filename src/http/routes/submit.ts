@@ -66,7 +66,7 @@ export async function submitRoutes (app: FastifyInstance, deps: SubmitRouteDeps)
     const config = deps.config()
     const form = own(config.forms, formId)
     if (form === undefined) throw new UnknownFormError(formId)
-    guard.verifyBody(request, form, (request.body as RawBody | undefined)?.bytes)
+    await guard.verifyBody(request, form, (request.body as RawBody | undefined)?.bytes)
     // A form with `files` keeps uploads and CF7 file fields (src/intake/files.ts); others only note them.
     const files = form.files !== undefined ? new FileCollector(form.files) : undefined
     const posted = await readValues(request, form.charset, config.limits, files)
