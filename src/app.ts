@@ -22,6 +22,7 @@ import { adminFor } from './outbox/sqlite-admin.ts'
 import { corsPerForm } from './security/cors-per-form.ts'
 import { htmlSecurityHeaders } from './security/html-headers.ts'
 import { slowBodyGuard } from './security/slow-body.ts'
+import { signInThrottle } from './security/sign-in-throttle.ts'
 import { BadUrlError } from './errors.ts'
 import type { SpamStore } from './security/spam-store.ts'
 import { openSqliteSpamStore } from './security/spam-store-sqlite.ts'
@@ -110,16 +111,20 @@ export async function buildApp (deps: AppDeps): Promise<FastifyInstance> {
   const status = { config: deps.config, outbox: deps.outbox, now, ...(admin !== undefined ? { admin } : {}),
     ...(deps.deliveryStatus !== undefined ? { deliveryStatus: deps.deliveryStatus } : {}) }
 
+  // One count of failed sign-ins per client for the admin API, /metrics and the status page.
+  const signIns = signInThrottle({ limit: () => deps.config().rateLimit.adminFailures, log: app.log, now })
+  app.addHook('onClose', async () => signIns.close())
+
   const intakeOutbox = deps.metrics !== undefined ? countingOutbox(deps.outbox, deps.metrics) : deps.outbox
   await app.register(submitRoutes, { config: deps.config, outbox: intakeOutbox, now, onAccepted: deps.onAccepted ?? (() => {}),
     security: { spamStore, redis: deps.redis, onSpam: (form, reason) => metrics?.spam.inc({ form, reason }) } })
   await app.register(healthRoutes, status)
   if (deps.metrics !== undefined) {
     await app.register(metricsRoutes, { ...status, metrics: deps.metrics,
-      ...(deps.metricsToken !== undefined && deps.metricsToken !== '' ? { auth: adminAuth(deps.metricsToken) } : {}) })
+      ...(deps.metricsToken !== undefined && deps.metricsToken !== '' ? { auth: adminAuth(deps.metricsToken, signIns) } : {}) })
   }
-  await app.register(adminRoutes, { ...status, spamStore, auth: adminAuth(deps.adminToken) })
-  await app.register(statusPageRoutes, { ...status, token: deps.adminToken })
+  await app.register(adminRoutes, { ...status, spamStore, auth: adminAuth(deps.adminToken, signIns) })
+  await app.register(statusPageRoutes, { ...status, token: deps.adminToken, throttle: signIns })
   await app.register(docsRoutes)
   await app.register(embedRoutes)
   return app

@@ -86,7 +86,13 @@ export const rateLimitSchema = z.object({
    * Addresses or CIDRs never limited when they connect directly (local scripts, health checks,
    * benchmarks). A request that came through a proxy (X-Forwarded-For) is never exempt.
    */
-  allowList: z.array(z.string().min(1)).default(['127.0.0.1', '::1'])
+  allowList: z.array(z.string().min(1)).default(['127.0.0.1', '::1']),
+  /**
+   * Failed admin and status-page sign-ins per client address: past `max` in a window the client gets
+   * 429 until the window ends, and the log gets one line per client and window with the count.
+   * Applies to every address (allowList too): no one needs to fail often.
+   */
+  adminFailures: limitSchema.default({ max: 10, timeWindow: 60_000 })
 }).strict()
 
 export const spamSchema = z.object({

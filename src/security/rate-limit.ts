@@ -43,6 +43,11 @@ export function compileAllowList (entries: readonly string[]): BlockList {
   return list
 }
 
+/** The address a client is counted by: IPv4 as is (mapped forms unwrapped), IPv6 per /64. */
+export function clientKey (ip: string): string {
+  return rateLimit.normalizeIP(plainIp(ip))
+}
+
 function proxied (request: FastifyRequest): boolean {
   return request.headers['x-forwarded-for'] !== undefined || request.headers.forwarded !== undefined
 }

@@ -62,7 +62,8 @@ describe('no secret or visitor contact leaks into answers or logs', () => {
         paused: { portal: 'revoked', fields: { 'your-phone': 'PHONE_MOBILE', 'your-email': 'EMAIL_HOME' } },
         broken: { portal: 'failing', fields: { 'your-phone': 'PHONE_MOBILE', 'your-email': 'EMAIL_HOME' } }
       },
-      rateLimit: { perIp: { max: 40, timeWindow: 60_000 }, allowList: [] },
+      // A short sign-in window, so its one aggregated log line is written during the scenario.
+      rateLimit: { perIp: { max: 40, timeWindow: 60_000 }, allowList: [], adminFailures: { max: 10, timeWindow: 200 } },
       delivery: { retryBaseMs: 20, retryMaxMs: 50, maxAttempts: 2, authProbeMs: 100 }
     })
     const destination = new Writable({ write (chunk: Buffer, _enc, cb) { lines.push(chunk.toString()); cb() } })
@@ -147,13 +148,14 @@ describe('no secret or visitor contact leaks into answers or logs', () => {
     await waitFor(() => emulators.ok.leads().length >= 8, { what: 'leads on the working portal', timeoutMs: 15_000 })
     await waitFor(() => lines.some(l => l.includes('PORTAL PAUSED')), { what: 'the paused portal', timeoutMs: 15_000 })
     await waitFor(() => lines.some(l => l.includes('submission dead-lettered')), { what: 'the dead letter', timeoutMs: 15_000 })
+    await waitFor(() => lines.some(l => l.includes('admin sign-ins failed')), { what: 'the failed sign-ins line', timeoutMs: 15_000 })
     // What the portal holds is the visitor's data (that is the point): the emulator is not the relay.
     expect(JSON.stringify(emulators.ok.leads())).toContain('+79123456789')
   })
 
   it('the scenario produced what it should have', () => {
     const all = lines.join('')
-    for (const event of ['submission accepted', 'submission held as spam', 'submission refused', 'admin request refused', 'lead delivered', 'PORTAL PAUSED', 'submission dead-lettered']) {
+    for (const event of ['submission accepted', 'submission held as spam', 'submission refused', 'admin sign-ins failed', 'lead delivered', 'PORTAL PAUSED', 'submission dead-lettered']) {
       expect(all, event).toContain(event)
     }
     expect(answers.length).toBeGreaterThan(25)
