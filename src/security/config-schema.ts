@@ -71,7 +71,7 @@ export const formSecurityShape = {
   captcha: captchaSchema.optional(),
   /** Server-to-server senders: the shared secret expected in X-Relay-Secret. */
   secret: z.string().min(16, 'use at least 16 characters').optional(),
-  /** Server-to-server senders: the key of the X-Relay-Signature HMAC-SHA256 over "<timestamp>.<body>". */
+  /** Server-to-server senders: the key of the X-Relay-Signature HMAC-SHA256 (method, path, content type, timestamp, body). */
   hmacSecret: z.string().min(16, 'use at least 16 characters').optional(),
   /** Per-form overrides of the top-level rate limits. */
   rateLimit: z.object({ perIp: limitSchema.optional(), perForm: limitSchema.optional() }).strict().optional()
