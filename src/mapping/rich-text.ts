@@ -31,8 +31,13 @@ const HTML_ESCAPES: Readonly<Record<string, string>> = Object.freeze({ '&': '&am
 /** One pass: HTML escapes (html), zero-width breaks after markup openers, and `\n` as `<br>` (html). */
 function encode (text: string, html: boolean): string {
   let out = ''
+  let last = 0
   for (let i = 0; i < text.length; i++) {
     const ch = text.charAt(i)
+    if (ch !== '\n' && ch !== '&' && ch !== '<' && ch !== '>' && ch !== '[') continue
+    // Untouched runs are copied whole: the output is built from slices, not character by character.
+    out += text.slice(last, i)
+    last = i + 1
     const next = text.charAt(i + 1)
     if (ch === '\n' && html) out += COMMENTS_BREAK
     else if (html && Object.hasOwn(HTML_ESCAPES, ch)) out += HTML_ESCAPES[ch] as string
@@ -41,7 +46,7 @@ function encode (text: string, html: boolean): string {
       out += ZWSP
     }
   }
-  return out
+  return out + text.slice(last)
 }
 
 /** COMMENTS from plain lines (`\n` between them): escaped, BB-code broken, lines joined by `<br>`. */

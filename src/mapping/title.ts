@@ -72,5 +72,6 @@ export function buildTitle (input: TitleInput): string {
     title = about.length > 0 ? `${tidy(input.formLabel)}: ${about.join(' — ')}` : tidy(input.formLabel)
   }
   if (title === '') title = input.formId
-  return truncate(plainRichText(title), TITLE_MAX)
+  // Cut first, so a long value is not encoded whole; the encoding adds a few invisible characters.
+  return truncate(plainRichText(truncate(title, TITLE_MAX)), TITLE_MAX)
 }

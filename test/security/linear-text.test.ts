@@ -16,7 +16,8 @@ import { messagesFor } from '../../src/mapping/messages.ts'
 import { cleanText, oneLine } from '../../src/mapping/text.ts'
 import { commentsHtml, plainRichText } from '../../src/mapping/rich-text.ts'
 import { parsePageUrl } from '../../src/mapping/tracking.ts'
-import { charsetOf } from '../../src/intake/charset.ts'
+import { charsetOf, resolveCharset } from '../../src/intake/charset.ts'
+import { decodeUrlencoded } from '../../src/intake/decode-body.ts'
 import { contactMatcher } from '../../src/outbox/contact-match.ts'
 import { resolveListLabels, noteUnknownLabels } from '../../src/delivery/list-fields.ts'
 import { commentText } from '../../src/delivery/timeline-text.ts'
@@ -93,6 +94,10 @@ const PASSES: Record<string, (text: string) => unknown> = {
   'timeline / TITLE encoding': plainRichText,
   'product page URL': (t) => parsePageUrl('https://x.example/?' + t),
   'charset sniffing': (t) => charsetOf('text/plain;' + t),
+  'charset name (_charset_)': (t) => { try { return resolveCharset(t) } catch (err) { return err } },
+  'urlencoded body': (t) => {
+    try { return decodeUrlencoded(Buffer.from(`a=${t}&b=${t}`, 'latin1'), {}, { fields: 10, valueChars: 2 * MB }) } catch (err) { return err }
+  },
   'erase matcher': (t) => contactMatcher({ email: 'anna@example.ru', phone: '+79001234567' })({ v: t }),
   'list labels': (t) => resolveListLabels({ UF_CRM_X: t }, ['UF_CRM_X'], new Map([['UF_CRM_X', { name: 'UF_CRM_X', items: [{ id: '1', label: t + '. . .' }] }]])),
   'unknown list label note': (t) => noteUnknownLabels({ COMMENTS: 'a' }, [['UF_CRM_X', t]], 'ru'),
