@@ -26,6 +26,7 @@ import { maskSecrets } from '../../src/bitrix/mask.ts'
 import { sanitizeCommentsHtml } from '../../src/emulator/methods/comments-html.ts'
 import { isValidEmail, phoneKey } from '../../src/emulator/methods/multifield.ts'
 import { substituteResults } from '../../src/emulator/methods/batch-query.ts'
+import { likeMatches } from '../../src/emulator/methods/lead-filter.ts'
 import { mapSubmission } from '../../src/mapping/map-submission.ts'
 import { mergeDictionaries } from '../../src/mapping/dictionaries.ts'
 import { formSchema } from '../../src/config/schema.ts'
@@ -108,8 +109,18 @@ const PASSES: Record<string, (text: string) => unknown> = {
   'emulator COMMENTS sanitizer': sanitizeCommentsHtml,
   'emulator e-mail check': isValidEmail,
   'emulator phone key': phoneKey,
-  'emulator $result references': (t) => substituteResults({ a: t }, { k: { ID: 1 } })
+  'emulator $result references': (t) => substituteResults({ a: t }, { k: { ID: 1 } }),
+  'emulator LIKE filter': (t) => likeMatches('%a%1%-%@%b', t)
 }
+
+describe('the wildcard matchers still match what they should', () => {
+  it('LIKE: % is any run, _ one character, case ignored', () => {
+    expect(likeMatches('01%', '01ABC')).toBe(true)
+    expect(likeMatches('%b_d', 'ABCD')).toBe(true)
+    expect(likeMatches('a%c', 'ab')).toBe(false)
+    expect(likeMatches('%', '')).toBe(true)
+  })
+})
 
 describe('every pass over visitor text is linear (1 MB adversarial inputs)', () => {
   for (const [pass, fn] of Object.entries(PASSES)) {
