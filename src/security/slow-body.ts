@@ -27,6 +27,8 @@ export function slowBodyGuard (app: FastifyInstance, opts: SlowBodyOptions): voi
     const req = request.raw
     if (req.complete || !hasBody(req.headers)) return
     const socket = req.socket
+    // Injected requests (app.inject) have no real socket to measure.
+    if (typeof socket?.bytesRead !== 'number') return
     const started = now()
     const startBytes = socket.bytesRead
     const timer = setInterval(() => {
