@@ -42,7 +42,8 @@ export const SignatureReplayedError = createError(
   'This signature was already used; sign every request anew (a fresh X-Relay-Timestamp gives a new signature)',
   401
 )
-export const AdminThrottledError = createError<[number]>('RELAY_ERR_ADMIN_THROTTLED', 'Too many failed sign-ins from this address; retry in %d s', 429)
+export const AdminThrottledError = createError<[number]>(
+  'RELAY_ERR_ADMIN_THROTTLED', 'Too many failed sign-ins from this address; retry in %d s', 429)
 /** Logged, never answered: the connection is closed. A body that came slower than limits.minBodyBytesPerSecond. */
 export const SlowBodyError = createError<[number]>('RELAY_ERR_SLOW_BODY', 'The body arrived slower than %d bytes per second', 408)
 export const BadUrlError = createError<[string]>('RELAY_ERR_BAD_URL', 'The address cannot be decoded: %s', 400)

@@ -76,6 +76,7 @@ export function resolveListLabels (fields: LeadFields, names: readonly string[],
 export function noteUnknownLabels (fields: LeadFields, unknown: ResolvedLists['unknown'], language: 'ru' | 'en'): LeadFields {
   if (unknown.length === 0) return fields
   // COMMENTS is encoded as the mapping writes it (src/mapping/rich-text.ts).
-  const lines = unknown.map(([name, label]) => language === 'ru' ? `${name}: «${label}» нет в списке` : `${name}: "${label}" is not in the list`)
+  const lines = unknown.map(([name, label]) =>
+    language === 'ru' ? `${name}: «${label}» нет в списке` : `${name}: "${label}" is not in the list`)
   return { ...fields, COMMENTS: appendComments(fields.COMMENTS, lines) }
 }

@@ -112,7 +112,8 @@ export function thanksPage (ctx: PageContext): string {
 const LEADS_SCRIPT = `
 var COLS=['ID','TITLE','NAME','PHONE','EMAIL','UTM_SOURCE','UTM_MEDIUM','UTM_CAMPAIGN','UF_CRM_PRODUCT_URL','UF_CRM_PRODUCT_NAME','COMMENTS'];
 function text(v){if(v==null)return'';if(Array.isArray(v))return v.map(function(x){return x&&x.VALUE!==undefined?x.VALUE:String(x)}).join(', ');return String(v)}
-function html(v){return String(v).split('<br>').join('\\n').replace(/&lt;/g,'<').replace(/&gt;/g,'>').replace(/&quot;/g,'"').replace(/&#39;/g,"'").replace(/&amp;/g,'&')}
+function html(v){return String(v).split('<br>').join('\\n')
+.replace(/&lt;/g,'<').replace(/&gt;/g,'>').replace(/&quot;/g,'"').replace(/&#39;/g,"'").replace(/&amp;/g,'&')}
 function render(leads){var body=document.getElementById('leads');body.textContent='';
 leads.slice().reverse().forEach(function(l){var tr=document.createElement('tr');tr.setAttribute('data-lead-id',String(l.ID));
 COLS.forEach(function(c){var td=document.createElement('td');var pre=document.createElement('pre');pre.textContent=c==='COMMENTS'?html(text(l.fields[c])):text(c==='ID'?l.ID:l.fields[c]);td.appendChild(pre);tr.appendChild(td)});body.appendChild(tr)});

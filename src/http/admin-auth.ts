@@ -31,9 +31,9 @@ export function adminAuth (token: string | undefined, throttle?: SignInThrottle)
     if (token === undefined || token === '') {
       return sendJsonError(reply, { statusCode: 404, code: 'RELAY_ERR_NOT_FOUND', message: 'Not found' })
     }
-    if (throttle?.refuseIfBlocked(request, reply, (r, e) => sendJsonError(r, { statusCode: e.statusCode ?? 429, code: e.code, message: e.message })) === true) {
-      return reply
-    }
+    const throttled = (r: FastifyReply, e: { statusCode?: number, code: string, message: string }): FastifyReply =>
+      sendJsonError(r, { statusCode: e.statusCode ?? 429, code: e.code, message: e.message })
+    if (throttle?.refuseIfBlocked(request, reply, throttled) === true) return reply
     const given = bearerToken(request)
     if (given === undefined || !safeEqual(given, token)) {
       const err = new AdminUnauthorizedError()

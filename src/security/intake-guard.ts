@@ -44,7 +44,9 @@ export async function createIntakeGuard (app: FastifyInstance, deps: IntakeGuard
   const sources = new WeakMap<FastifyRequest, SourceAuth>()
   // Shared through Redis when the app has it (like the rate limits), else this process's memory.
   const replays = deps.redis !== undefined
-    ? redisReplayCache(deps.redis, { onError: (err) => app.log.warn({ err }, 'replay cache unavailable in Redis; this process remembers signatures itself') })
+    ? redisReplayCache(deps.redis, {
+      onError: (err) => app.log.warn({ err }, 'replay cache unavailable in Redis; this process remembers signatures itself')
+    })
     : memoryReplayCache()
   let lastPrune = 0
 

@@ -90,7 +90,10 @@ export function authenticateHeaders (request: FastifyRequest, form: FormConfig, 
     if (/^\s*multipart\//i.test(header(request, 'content-type') ?? '')) {
       throw new UnauthenticatedSourceError('signatures cover urlencoded and JSON bodies; send multipart with X-Relay-Secret')
     }
-    return { kind: 'signature', timestamp, signature, method: request.method, path: request.raw.url ?? request.url, contentType: header(request, 'content-type') ?? '' }
+    return {
+      kind: 'signature', timestamp, signature,
+      method: request.method, path: request.raw.url ?? request.url, contentType: header(request, 'content-type') ?? ''
+    }
   }
   const expected = [form.secret !== undefined ? 'X-Relay-Secret' : '', form.hmacSecret !== undefined ? 'X-Relay-Signature with X-Relay-Timestamp' : '']
   throw new UnauthenticatedSourceError('send ' + expected.filter(Boolean).join(' or '))

@@ -122,7 +122,8 @@ describe('intake fuzzing', () => {
         fc.constantFrom('/f/fuzz', '/f/fuzz/thanks', `/admin/submissions/${BROKEN_PERCENT[0] ?? ''}`, '/status/login', '/healthz')
       ),
       query: fc.oneof(fc.constant(''), fc.constantFrom(...BROKEN_PERCENT, ...PROTO_NAMES).map(q => `?${q}=${q}`)),
-      key: fc.constantFrom(...PROTO_NAMES, ...PROTO_NAMES.map(n => `${n}[admin]`), 'constructor[prototype][admin]', '__proto__.admin', 'name'),
+      key: fc.constantFrom(...PROTO_NAMES, ...PROTO_NAMES.map(n => `${n}[admin]`),
+        'constructor[prototype][admin]', '__proto__.admin', 'name'),
       value: fc.oneof(fc.constantFrom(...BROKEN_PERCENT), nastyString),
       kind: fc.constantFrom('urlencoded', 'json')
     })
@@ -139,8 +140,11 @@ describe('intake fuzzing', () => {
       })
       const raw = await res.body.text()
       statuses.set(res.statusCode, (statuses.get(res.statusCode) ?? 0) + 1)
-      expect(res.statusCode, `${r.method} ${r.path}${r.query} ${body.toString('latin1').slice(0, 120)} → ${raw.slice(0, 200)}`).toBeLessThan(500)
-      if (res.statusCode >= 400 && raw.startsWith('{')) expect((JSON.parse(raw) as { error?: { code?: string } }).error?.code).toMatch(/^RELAY_ERR_/)
+      const what = `${r.method} ${r.path}${r.query} ${body.toString('latin1').slice(0, 120)} → ${raw.slice(0, 200)}`
+      expect(res.statusCode, what).toBeLessThan(500)
+      if (res.statusCode >= 400 && raw.startsWith('{')) {
+        expect((JSON.parse(raw) as { error?: { code?: string } }).error?.code, what).toMatch(/^RELAY_ERR_/)
+      }
     }), { seed: SEED + 2, numRuns: RUNS, endOnFailure: true })
     expect(({} as Record<string, unknown>).admin).toBeUndefined()
     expect(Object.keys(Object.prototype)).toEqual([])

@@ -26,7 +26,8 @@ async function start (): Promise<SecureApp> {
       done()
     }
   })
-  t = await buildSecureApp({ rateLimit: { adminFailures: { max: MAX, timeWindow: WINDOW_MS } } }, { adminToken: TOKEN, logger: pino({ level: 'info' }, sink), now: () => clock })
+  t = await buildSecureApp({ rateLimit: { adminFailures: { max: MAX, timeWindow: WINDOW_MS } } },
+    { adminToken: TOKEN, logger: pino({ level: 'info' }, sink), now: () => clock })
   await t.listen()
   return t
 }
@@ -85,7 +86,9 @@ describe('failed admin sign-ins are throttled per client', () => {
     }
     expect(statuses.slice(0, MAX)).toEqual(Array(MAX).fill(401))
     expect(statuses.slice(MAX)).toEqual(Array(15 - MAX).fill(429))
-    const right = await fetch(`${app.url}/status/login`, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `token=${TOKEN}` })
+    const right = await fetch(`${app.url}/status/login`, {
+      method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `token=${TOKEN}`
+    })
     expect(right.status).toBe(429)
     // Closing the app writes what is pending.
     await app.close()

@@ -62,7 +62,11 @@ const INPUTS: Record<string, string> = {
   'a…a!': run('a').slice(0, MB - 1) + '!'
 }
 
-const FORM = formSchema.parse({ fields: { name: 'NAME', phone: 'PHONE_MOBILE', email: 'EMAIL_WORK', msg: 'COMMENTS', sum: 'OPPORTUNITY' }, labels: { 'a*a*a*b': 'x' }, title: '{{name}} — {{msg}}' })
+const FORM = formSchema.parse({
+  fields: { name: 'NAME', phone: 'PHONE_MOBILE', email: 'EMAIL_WORK', msg: 'COMMENTS', sum: 'OPPORTUNITY' },
+  labels: { 'a*a*a*b': 'x' },
+  title: '{{name}} — {{msg}}'
+})
 
 const titleInput = (text: string): TitleInput => ({
   formLabel: 'Form', formId: 'f', now: new Date(0), field: () => text, template: '{{x}}: {{ x }} -', subject: text, contact: text
@@ -97,15 +101,26 @@ const PASSES: Record<string, (text: string) => unknown> = {
   'charset sniffing': (t) => charsetOf('text/plain;' + t),
   'charset name (_charset_)': (t) => { try { return resolveCharset(t) } catch (err) { return err } },
   'urlencoded body': (t) => {
-    try { return decodeUrlencoded(Buffer.from(`a=${t}&b=${t}`, 'latin1'), {}, { fields: 10, valueChars: 2 * MB }) } catch (err) { return err }
+    try {
+      return decodeUrlencoded(Buffer.from(`a=${t}&b=${t}`, 'latin1'), {}, { fields: 10, valueChars: 2 * MB })
+    } catch (err) {
+      return err
+    }
   },
   'erase matcher': (t) => contactMatcher({ email: 'anna@example.ru', phone: '+79001234567' })({ v: t }),
-  'list labels': (t) => resolveListLabels({ UF_CRM_X: t }, ['UF_CRM_X'], new Map([['UF_CRM_X', { name: 'UF_CRM_X', items: [{ id: '1', label: t + '. . .' }] }]])),
+  'list labels': (t) =>
+    resolveListLabels({ UF_CRM_X: t }, ['UF_CRM_X'],
+      new Map([['UF_CRM_X', { name: 'UF_CRM_X', items: [{ id: '1', label: t + '. . .' }] }]])),
   'unknown list label note': (t) => noteUnknownLabels({ COMMENTS: 'a' }, [['UF_CRM_X', t]], 'ru'),
-  'timeline comment': (t) => commentText({ kind: 'submission', language: 'ru', formName: t, submissionId: 'id', createdAt: 0, meta: { values: { [t.slice(0, 100)]: t }, referer: t, userAgent: t } }),
+  'timeline comment': (t) => commentText({
+    kind: 'submission', language: 'ru', formName: t, submissionId: 'id', createdAt: 0,
+    meta: { values: { [t.slice(0, 100)]: t }, referer: t, userAgent: t }
+  }),
   'portal reply (HTML)': (t) => classifyReply(500, t),
   'status page portal text': portalText,
-  'whole mapping': (t) => mapSubmission({ formId: 'f', form: FORM, dictionaries: mergeDictionaries(), values: { name: t, phone: t, msg: t, sum: t, other: t }, now: new Date(0) }),
+  'whole mapping': (t) => mapSubmission({
+    formId: 'f', form: FORM, dictionaries: mergeDictionaries(), values: { name: t, phone: t, msg: t, sum: t, other: t }, now: new Date(0)
+  }),
   'emulator COMMENTS sanitizer': sanitizeCommentsHtml,
   'emulator e-mail check': isValidEmail,
   'emulator phone key': phoneKey,

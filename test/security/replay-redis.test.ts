@@ -18,7 +18,10 @@ describe('replay cache in Redis, shared by two relay instances', () => {
   beforeAll(async () => {
     redis = new Redis({ host: '127.0.0.1', port: 6379, lazyConnect: true, maxRetriesPerRequest: 1 })
     await redis.connect()
-    const raw = { forms: { signed: { portal: 'default', fields: { name: 'NAME' }, hmacSecret: KEY } }, rateLimit: { perIp: false, perForm: false } }
+    const raw = {
+      forms: { signed: { portal: 'default', fields: { name: 'NAME' }, hmacSecret: KEY } },
+      rateLimit: { perIp: false, perForm: false }
+    }
     a = await buildSecureApp(raw, { redis })
     b = await buildSecureApp(raw, { redis })
     await a.listen()

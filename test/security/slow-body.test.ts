@@ -54,7 +54,8 @@ async function dribble (port: number, head: string, rest: string, everyMs: numbe
 }
 
 const BODY = JSON.stringify({ name: 'Anna', phone: '+79001234567', message: 'x'.repeat(60) })
-const HEAD = `POST /f/default HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nAccept: application/json\r\nContent-Length: ${BODY.length}\r\n\r\n`
+const HEAD = 'POST /f/default HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nAccept: application/json\r\n' +
+  `Content-Length: ${BODY.length}\r\n\r\n`
 
 describe('slow clients', () => {
   it('a body slower than minBodyBytesPerSecond is dropped once the grace time is over', async () => {
@@ -81,7 +82,9 @@ describe('slow clients', () => {
 
   it('a form sent at a normal pace is accepted with the same limits', async () => {
     const { port } = await serve({ minBodyBytesPerSecond: 50, bodyRateGraceMs: 600, requestTimeoutMs: 1500, headersTimeoutMs: 1000 })
-    const res = await fetch(`http://127.0.0.1:${port}/f/default`, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json' }, body: BODY })
+    const res = await fetch(`http://127.0.0.1:${port}/f/default`, {
+      method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json' }, body: BODY
+    })
     expect(res.status).toBe(202)
   }, 30_000)
 })
@@ -90,7 +93,8 @@ describe('connection limits in the config', () => {
   it('have documented defaults and can be set from the environment', () => {
     const defaults = buildConfig({}, { B24_WEBHOOK_URL: TEST_WEBHOOK }).limits
     expect(defaults).toMatchObject({ requestTimeoutMs: 30_000, headersTimeoutMs: 10_000, minBodyBytesPerSecond: 500, bodyRateGraceMs: 5_000 })
-    const env = buildConfig({}, { B24_WEBHOOK_URL: TEST_WEBHOOK, REQUEST_TIMEOUT_MS: '20000', HEADERS_TIMEOUT_MS: '5000', MIN_BODY_BYTES_PER_SECOND: '0' }).limits
+    const vars = { B24_WEBHOOK_URL: TEST_WEBHOOK, REQUEST_TIMEOUT_MS: '20000', HEADERS_TIMEOUT_MS: '5000', MIN_BODY_BYTES_PER_SECOND: '0' }
+    const env = buildConfig({}, vars).limits
     expect(env).toMatchObject({ requestTimeoutMs: 20_000, headersTimeoutMs: 5_000, minBodyBytesPerSecond: 0 })
   })
 })
