@@ -9,7 +9,8 @@
  *   or escapes itself (titles), so they keep their characters and line feeds.
  * - Everywhere, BB-code cannot start: a zero-width space goes after a `[` that opens a tag name
  *   (`[url=…]`, `[/b]`, `[*]`); in text that is not escaped, the same goes after a `<` that opens a
- *   tag and an `&` that opens an entity. The reader sees the same characters.
+ *   tag. The reader sees the same characters. An `&` is left alone there: an entity can only change
+ *   how a character looks, never make markup, and page URLs keep their `&utm_…` intact.
  *
  * Every function is one linear pass.
  */
@@ -23,7 +24,6 @@ const isAsciiLetter = (ch: string): boolean => (ch >= 'a' && ch <= 'z') || (ch >
 
 const opensBbTag = (next: string): boolean => isAsciiLetter(next) || next === '/' || next === '*'
 const opensHtmlTag = (next: string): boolean => isAsciiLetter(next) || next === '/' || next === '!' || next === '?'
-const opensEntity = (next: string): boolean => isAsciiLetter(next) || next === '#'
 
 // Quotes need no escape in element text, and keeping them keeps COMMENTS readable in the REST reply.
 const HTML_ESCAPES: Readonly<Record<string, string>> = Object.freeze({ '&': '&amp;', '<': '&lt;', '>': '&gt;' })
@@ -42,7 +42,7 @@ function encode (text: string, html: boolean): string {
     if (ch === '\n' && html) out += COMMENTS_BREAK
     else if (html && Object.hasOwn(HTML_ESCAPES, ch)) out += HTML_ESCAPES[ch] as string
     else out += ch
-    if ((ch === '[' && opensBbTag(next)) || (!html && ((ch === '<' && opensHtmlTag(next)) || (ch === '&' && opensEntity(next))))) {
+    if ((ch === '[' && opensBbTag(next)) || (!html && ch === '<' && opensHtmlTag(next))) {
       out += ZWSP
     }
   }

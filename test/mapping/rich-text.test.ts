@@ -12,9 +12,10 @@ describe('rich text for Bitrix24', () => {
     expect(commentsHtml('<img src=x onerror=alert(1)>')).toBe('&lt;img src=x onerror=alert(1)&gt;')
   })
 
-  it('timeline comments and TITLE: the characters stay, tags and entities cannot start', () => {
+  it('timeline comments and TITLE: the characters stay, tags cannot start, URLs keep their &', () => {
     expect(plainRichText('<img src=x> &amp; [img]u[/img] 1 < 2 & 3\nnext'))
-      .toBe(`<${Z}img src=x> &${Z}amp; [${Z}img]u[${Z}/img] 1 < 2 & 3\nnext`)
+      .toBe(`<${Z}img src=x> &amp; [${Z}img]u[${Z}/img] 1 < 2 & 3\nnext`)
+    expect(plainRichText('https://shop.example/?a=1&utm_source=x')).toBe('https://shop.example/?a=1&utm_source=x')
   })
 
   it('appends lines to COMMENTS already written', () => {
