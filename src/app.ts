@@ -64,10 +64,11 @@ export async function buildApp (deps: AppDeps): Promise<FastifyInstance> {
     // A client that cannot send its request in time loses the connection (408): see docs/security.md.
     requestTimeout: limits.requestTimeoutMs,
     http: {
-      headersTimeout: limits.headersTimeoutMs,
+      // Node refuses a headers timeout longer than the request timeout; the shorter one is what counts anyway.
+      headersTimeout: Math.min(limits.headersTimeoutMs, limits.requestTimeoutMs),
       requestTimeout: limits.requestTimeoutMs,
       // Node checks these timeouts on this interval (30 s by default, which would double a 30 s limit).
-      connectionsCheckingInterval: Math.max(50, Math.min(1000, Math.floor(limits.headersTimeoutMs / 4)))
+      connectionsCheckingInterval: Math.max(50, Math.min(1000, Math.floor(Math.min(limits.headersTimeoutMs, limits.requestTimeoutMs) / 4)))
     },
     // A malformed %-escape in the path is the client's mistake: a coded 400 like every other refusal.
     frameworkErrors: (error, _request, reply) => {

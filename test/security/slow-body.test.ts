@@ -98,3 +98,11 @@ describe('connection limits in the config', () => {
     expect(env).toMatchObject({ requestTimeoutMs: 20_000, headersTimeoutMs: 5_000, minBodyBytesPerSecond: 0 })
   })
 })
+
+describe('a request timeout shorter than the headers timeout', () => {
+  it('is accepted, and the headers get the shorter time', async () => {
+    const { port } = await serve({ minBodyBytesPerSecond: 0, requestTimeoutMs: 1000, headersTimeoutMs: 10_000 })
+    const result = await dribble(port, 'POST /f/default HTTP/1.1\r\n', 'X-Slow: ' + 'a'.repeat(200) + '\r\n\r\n', 50)
+    expect(result.closedByServer).toBe(true)
+  }, 30_000)
+})
