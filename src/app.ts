@@ -21,6 +21,9 @@ import type { SubmissionAdmin } from './outbox/admin-types.ts'
 import { adminFor } from './outbox/sqlite-admin.ts'
 import { corsPerForm } from './security/cors-per-form.ts'
 import { htmlSecurityHeaders } from './security/html-headers.ts'
+import { slowBodyGuard } from './security/slow-body.ts'
+import { signInThrottle } from './security/sign-in-throttle.ts'
+import { BadUrlError } from './errors.ts'
 import type { SpamStore } from './security/spam-store.ts'
 import { openSqliteSpamStore } from './security/spam-store-sqlite.ts'
 import { createStoreFloor } from './intake/store-floor.ts'
@@ -59,7 +62,22 @@ export interface AppDeps {
 }
 
 export async function buildApp (deps: AppDeps): Promise<FastifyInstance> {
+  const limits = deps.config().limits
   const app = Fastify({
+    // A client that cannot send its request in time loses the connection (408): see docs/security.md.
+    requestTimeout: limits.requestTimeoutMs,
+    http: {
+      // Node refuses a headers timeout longer than the request timeout; the shorter one is what counts anyway.
+      headersTimeout: Math.min(limits.headersTimeoutMs, limits.requestTimeoutMs),
+      requestTimeout: limits.requestTimeoutMs,
+      // Node checks these timeouts on this interval (30 s by default, which would double a 30 s limit).
+      connectionsCheckingInterval: Math.max(50, Math.min(1000, Math.floor(Math.min(limits.headersTimeoutMs, limits.requestTimeoutMs) / 4)))
+    },
+    // A malformed %-escape in the path is the client's mistake: a coded 400 like every other refusal.
+    frameworkErrors: (error, _request, reply) => {
+      const e = error.code === 'FST_ERR_BAD_URL' ? new BadUrlError('a "%" is not followed by two hex digits') : error
+      void sendJsonError(reply, toHttpError(e))
+    },
     ...(deps.logger ? { loggerInstance: deps.logger } : { logger: false }),
     trustProxy: deps.trustProxy ?? false,
     bodyLimit: deps.config().limits.bodyBytes,
@@ -80,6 +98,9 @@ export async function buildApp (deps: AppDeps): Promise<FastifyInstance> {
   app.setNotFoundHandler(async (_request, reply) =>
     sendJsonError(reply, { statusCode: 404, code: 'RELAY_ERR_NOT_FOUND', message: 'Not found' }))
 
+  // Network time, never the injected clock: a test clock that jumps must not drop connections.
+  slowBodyGuard(app, { minBytesPerSecond: limits.minBodyBytesPerSecond, graceMs: limits.bodyRateGraceMs })
+
   // Before any route: CORS answers preflights per form; HTML answers get helmet's headers.
   await corsPerForm(app, { config: deps.config })
   await htmlSecurityHeaders(app)
@@ -96,6 +117,10 @@ export async function buildApp (deps: AppDeps): Promise<FastifyInstance> {
   const status = { config: deps.config, outbox: deps.outbox, now, space: storeFloor.report, ...(admin !== undefined ? { admin } : {}),
     ...(deps.deliveryStatus !== undefined ? { deliveryStatus: deps.deliveryStatus } : {}) }
 
+  // One count of failed sign-ins per client for the admin API, /metrics and the status page.
+  const signIns = signInThrottle({ limit: () => deps.config().rateLimit.adminFailures, log: app.log, now })
+  app.addHook('onClose', async () => signIns.close())
+
   const intakeOutbox = deps.metrics !== undefined ? countingOutbox(deps.outbox, deps.metrics) : deps.outbox
   await app.register(submitRoutes, { config: deps.config, outbox: intakeOutbox, now, onAccepted: deps.onAccepted ?? (() => {}), storeFloor,
     onKept: (form, check) => metrics?.keptValues.inc({ form, check }),
@@ -103,10 +128,10 @@ export async function buildApp (deps: AppDeps): Promise<FastifyInstance> {
   await app.register(healthRoutes, status)
   if (deps.metrics !== undefined) {
     await app.register(metricsRoutes, { ...status, metrics: deps.metrics,
-      ...(deps.metricsToken !== undefined && deps.metricsToken !== '' ? { auth: adminAuth(deps.metricsToken) } : {}) })
+      ...(deps.metricsToken !== undefined && deps.metricsToken !== '' ? { auth: adminAuth(deps.metricsToken, signIns) } : {}) })
   }
-  await app.register(adminRoutes, { ...status, spamStore, auth: adminAuth(deps.adminToken) })
-  await app.register(statusPageRoutes, { ...status, token: deps.adminToken })
+  await app.register(adminRoutes, { ...status, spamStore, auth: adminAuth(deps.adminToken, signIns) })
+  await app.register(statusPageRoutes, { ...status, token: deps.adminToken, throttle: signIns })
   await app.register(docsRoutes)
   await app.register(embedRoutes)
   return app

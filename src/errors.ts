@@ -45,6 +45,16 @@ export const OriginNotAllowedError = createError<[string]>('RELAY_ERR_ORIGIN_NOT
 export const RateLimitedError = createError<[number]>('RELAY_ERR_RATE_LIMITED', 'Too many submissions; retry in %d s', 429)
 export const UnauthenticatedSourceError = createError<[string]>('RELAY_ERR_UNAUTHENTICATED_SOURCE', 'This form accepts only authenticated senders: %s', 401)
 export const AdminUnauthorizedError = createError('RELAY_ERR_ADMIN_UNAUTHORIZED', 'A valid admin token is required (Authorization: Bearer <ADMIN_TOKEN>)', 401)
+export const SignatureReplayedError = createError(
+  'RELAY_ERR_SIGNATURE_REPLAYED',
+  'This signature was already used; sign every request anew (a fresh X-Relay-Timestamp gives a new signature)',
+  401
+)
+export const AdminThrottledError = createError<[number]>(
+  'RELAY_ERR_ADMIN_THROTTLED', 'Too many failed sign-ins from this address; retry in %d s', 429)
+/** Logged, never answered: the connection is closed. A body that came slower than limits.minBodyBytesPerSecond. */
+export const SlowBodyError = createError<[number]>('RELAY_ERR_SLOW_BODY', 'The body arrived slower than %d bytes per second', 408)
+export const BadUrlError = createError<[string]>('RELAY_ERR_BAD_URL', 'The address cannot be decoded: %s', 400)
 /** Logged, never answered: a CAPTCHA provider could not be asked; `captcha.onError` decides. */
 export const CaptchaUnavailableError = createError<[string]>('RELAY_ERR_CAPTCHA_UNAVAILABLE', 'The CAPTCHA provider could not verify the token: %s', 502)
 

@@ -52,10 +52,19 @@ function clip (text: string, max = MAX_TEXT): string {
   return flat.length > max ? flat.slice(0, max) + '…' : flat
 }
 
+/** The text of the first <title>…</title>, found by index: a lazy regex rescans to the end from every "<title". */
+function htmlTitle (text: string): string | undefined {
+  const lower = text.toLowerCase()
+  const open = lower.indexOf('<title')
+  const gt = open === -1 ? -1 : lower.indexOf('>', open)
+  const close = gt === -1 ? -1 : lower.indexOf('</title>', gt)
+  return close === -1 ? undefined : text.slice(gt + 1, close)
+}
+
 /** A short, printable hint of what a non-REST body was: the HTML title or the first characters. */
 function snippet (parsed: ParsedBody): string {
   if (parsed.json) return clip(JSON.stringify(parsed.value) ?? String(parsed.value), 200)
-  const title = /<title[^>]*>([\s\S]*?)<\/title>/i.exec(parsed.text)?.[1]
+  const title = htmlTitle(parsed.text)
   if (title !== undefined && title.trim() !== '') return 'HTML page "' + clip(title, 120) + '"'
   return parsed.text.trim() === '' ? 'an empty body' : '"' + clip(parsed.text, 200) + '"'
 }

@@ -16,12 +16,23 @@ export class PhpJsSyntaxError extends Error {
 
 const ESCAPES: Record<string, string> = { n: '\n', r: '\r', t: '\t', b: '\b', f: '\f', v: '\v', 0: '\0' }
 
+const WORD = /(?:true|false|null|-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)/y
+const HEX4 = /[0-9a-fA-F]{4}/y
+const HEX2 = /[0-9a-fA-F]{2}/y
+const BARE_KEY = /[A-Za-z_$][\w$]*|\d+/y
+
 class Reader {
   i = 0
   constructor (readonly text: string) {}
 
   fail (what: string): never {
     throw new PhpJsSyntaxError(what, this.i)
+  }
+
+  /** The match of a sticky regex at the cursor, without copying the rest of the text for each token. */
+  sticky (re: RegExp): string | undefined {
+    re.lastIndex = this.i
+    return re.exec(this.text)?.[0]
   }
 
   skipSpace (): void {
@@ -39,7 +50,7 @@ class Reader {
     if (ch === '{') return this.object(depth)
     if (ch === '[') return this.list(depth)
     if (ch === "'" || ch === '"') return this.string()
-    const word = /^(?:true|false|null|-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)/.exec(this.text.slice(this.i))?.[0]
+    const word = this.sticky(WORD)
     if (word === undefined) this.fail(ch === undefined ? 'unexpected end' : `unexpected "${ch}"`)
     this.i += word.length
     return word === 'true' ? true : word === 'false' ? false : word === 'null' ? null : Number(word)
@@ -54,10 +65,10 @@ class Reader {
       if (ch !== '\\') { out += ch; continue }
       const next = this.text[this.i++]
       if (next === undefined) break
-      if (next === 'u' && /^[0-9a-fA-F]{4}/.test(this.text.slice(this.i))) {
+      if (next === 'u' && this.sticky(HEX4) !== undefined) {
         out += String.fromCharCode(parseInt(this.text.slice(this.i, this.i + 4), 16))
         this.i += 4
-      } else if (next === 'x' && /^[0-9a-fA-F]{2}/.test(this.text.slice(this.i))) {
+      } else if (next === 'x' && this.sticky(HEX2) !== undefined) {
         out += String.fromCharCode(parseInt(this.text.slice(this.i, this.i + 2), 16))
         this.i += 2
       } else {
@@ -71,7 +82,7 @@ class Reader {
   key (): string {
     const ch = this.peek()
     if (ch === "'" || ch === '"') return this.string()
-    const bare = /^[A-Za-z_$][\w$]*|^\d+/.exec(this.text.slice(this.i))?.[0]
+    const bare = this.sticky(BARE_KEY)
     if (bare === undefined) this.fail('expected a key')
     this.i += bare.length
     return bare

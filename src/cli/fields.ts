@@ -1,5 +1,6 @@
 /** `b24-form-relay fields`: a portal's lead fields, custom ones included, to help write the mapping. */
 import type { BitrixClient } from '../bitrix/client.ts'
+import { own } from '../config/own.ts'
 import { clientForPortal } from '../bitrix/portal-client.ts'
 import type { LeadFieldInfo } from '../bitrix/schemas.ts'
 import type { PortalConfig } from '../config/schema.ts'
@@ -22,7 +23,7 @@ export async function runFields (io: CliIo, opts: FieldsOptions): Promise<number
     return EXIT.usage
   }
   const portalId = opts.portal ?? Object.keys(config.portals)[0]
-  const portal = portalId === undefined ? undefined : config.portals[portalId]
+  const portal = portalId === undefined ? undefined : own(config.portals, portalId)
   if (portalId === undefined || portal === undefined) {
     io.err(`No portal named "${opts.portal ?? ''}" (known: ${Object.keys(config.portals).join(', ') || 'none'})`)
     return EXIT.usage

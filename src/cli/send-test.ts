@@ -3,6 +3,7 @@
  * it to the portal at once (not through the queue), so a new mapping can be seen in the CRM.
  */
 import type { BitrixClient } from '../bitrix/client.ts'
+import { own } from '../config/own.ts'
 import { clientForPortal } from '../bitrix/portal-client.ts'
 import type { FormConfig, PortalConfig, RelayConfig } from '../config/schema.ts'
 import { mapSubmission, mergeDictionaries, resolveTarget, type LeadTarget } from '../mapping/index.ts'
@@ -31,19 +32,19 @@ function sampleFor (target: LeadTarget | undefined, formField: string, config: R
     case 'date': return '01.02.1990'
     case 'amount': return '1500'
     case 'id': return '1'
-    case 'dictionary': return mergeDictionaries(config.portals[form.portal]?.dictionaries ?? {})[target.field as 'SOURCE_ID']?.[0] ?? 'OTHER'
+    case 'dictionary': return mergeDictionaries(own(config.portals, form.portal)?.dictionaries ?? {})[target.field as 'SOURCE_ID']?.[0] ?? 'OTHER'
     default: return `Test ${formField}`
   }
 }
 
 export async function runSendTest (io: CliIo, opts: SendTestOptions): Promise<number> {
   const config = cliConfig(io, opts.config)
-  const form = config.forms[opts.formId]
+  const form = own(config.forms, opts.formId)
   if (form === undefined) {
     io.err(`No form named "${opts.formId}" (known: ${Object.keys(config.forms).join(', ')})`)
     return EXIT.usage
   }
-  const portal = config.portals[form.portal]
+  const portal = own(config.portals, form.portal)
   if (portal === undefined) return EXIT.usage
   const values: Record<string, string> = {}
   for (const [formField, target] of Object.entries(form.fields)) values[formField] = sampleFor(resolveTarget(target), formField, config, form)

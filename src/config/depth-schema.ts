@@ -4,6 +4,7 @@
  * the target entity, the timeline comment, list fields, a product row and files. Defaults live here.
  */
 import { z } from 'zod'
+import { own } from './own.ts'
 
 const isLoopbackHost = (host: string): boolean =>
   host === 'localhost' || host === '[::1]' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host)
@@ -149,7 +150,7 @@ export function checkDepthFeatures (config: DepthConfig, ctx: z.RefinementCtx): 
     if (form.duplicates === 'merge' && form.entity === 'deal') {
       ctx.addIssue({ code: 'custom', path: ['forms', formId, 'duplicates'], message: 'merge works on open leads; with entity: deal use link (an existing contact is reused)' })
     }
-    if (config.portals[form.portal]?.transport !== 'legacy') continue
+    if (own(config.portals, form.portal)?.transport !== 'legacy') continue
     const used = restOnlyFeatures(form)
     if (used.length > 0) {
       ctx.addIssue({ code: 'custom', path: ['forms', formId], message: `uses ${used.join(', ')}, which portal "${form.portal}" (transport: legacy) cannot do; use its REST webhook` })

@@ -4,6 +4,7 @@
  * an invalid configuration throws a ConfigError naming every key and problem.
  */
 import { parse as parseYaml } from 'yaml'
+import { own } from './own.ts'
 import { ConfigError } from '../errors.ts'
 import { configSchema, formSchema, type RelayConfig } from './schema.ts'
 import { DEFAULT_FORM_FIELDS, mergeDictionaries, validateFormConfig } from '../mapping/index.ts'
@@ -58,7 +59,7 @@ export function buildConfig (raw: unknown, env: Env = {}, source = 'config', opt
     problems.push('portals: no Bitrix24 portal configured; set B24_WEBHOOK_URL or add portals to the config file')
   }
   for (const [formId, form] of Object.entries(config.forms)) {
-    const portal = config.portals[form.portal]
+    const portal = own(config.portals, form.portal)
     if (portal === undefined) {
       problems.push(`forms.${formId}.portal: portal "${form.portal}" is not configured (known: ${Object.keys(config.portals).join(', ') || 'none'})`)
       continue
@@ -70,6 +71,12 @@ export function buildConfig (raw: unknown, env: Env = {}, source = 'config', opt
   }
   return deepFreeze(config)
 }
+
+const LIMIT_VARS = [
+  ['REQUEST_TIMEOUT_MS', 'requestTimeoutMs'],
+  ['HEADERS_TIMEOUT_MS', 'headersTimeoutMs'],
+  ['MIN_BODY_BYTES_PER_SECOND', 'minBodyBytesPerSecond']
+] as const
 
 /** Environment settings that override or complete the file: the zero-config path lives here. */
 function applyEnvironment (raw: unknown, env: Env): unknown {
@@ -88,6 +95,12 @@ function applyEnvironment (raw: unknown, env: Env): unknown {
   cfg.forms = forms
   if (env.OUTBOX_URL !== undefined && env.OUTBOX_URL !== '') {
     cfg.outbox = { ...((cfg.outbox as Record<string, unknown> | undefined) ?? {}), url: env.OUTBOX_URL }
+  }
+  // Connection limits from the environment (numbers), over the file's `limits`.
+  for (const [name, key] of LIMIT_VARS) {
+    const text = env[name]
+    if (text === undefined || text === '') continue
+    cfg.limits = { ...((cfg.limits as Record<string, unknown> | undefined) ?? {}), [key]: /^\d+$/.test(text) ? Number(text) : text }
   }
   if (env.OUTBOX_DURABILITY !== undefined && env.OUTBOX_DURABILITY !== '') {
     cfg.outbox = { ...((cfg.outbox as Record<string, unknown> | undefined) ?? {}), durability: env.OUTBOX_DURABILITY }

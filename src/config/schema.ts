@@ -143,7 +143,14 @@ export const limitsSchema = z.object({
    */
   storeBytes: z.number().int().positive().default(2048 * MIB),
   /** New submissions are refused while the store's disk has less free space than this; warned from twice it. */
-  minFreeDiskBytes: z.number().int().nonnegative().default(512 * MIB)
+  minFreeDiskBytes: z.number().int().nonnegative().default(512 * MIB),
+  /** A request (headers and body) must arrive within this time, or the connection is dropped (408). */
+  requestTimeoutMs: z.number().int().positive().default(30_000),
+  /** The request headers must arrive within this time (never more than requestTimeoutMs). */
+  headersTimeoutMs: z.number().int().positive().default(10_000),
+  /** A body slower than this on average, once it has taken `bodyRateGraceMs`, is dropped; 0 turns the check off. */
+  minBodyBytesPerSecond: z.number().int().nonnegative().default(500),
+  bodyRateGraceMs: z.number().int().positive().default(5_000)
 }).strict()
 
 /** How long finished submissions are kept (a purge runs where delivery runs, every `purgeEveryMs`). */

@@ -4,7 +4,7 @@
  * Lead-only fields (STATUS_ID, PRODUCT_ID, STATUS_DESCRIPTION) have no place on either and are left out.
  */
 import type { LeadFields } from '../bitrix/types.ts'
-import { neutralizeHtml } from '../mapping/text.ts'
+import { appendComments } from '../mapping/rich-text.ts'
 
 const CONTACT_ONLY = new Set([
   'NAME', 'LAST_NAME', 'SECOND_NAME', 'HONORIFIC', 'BIRTHDATE', 'POST', 'ADDRESS', 'ADDRESS_2', 'ADDRESS_CITY',
@@ -28,8 +28,7 @@ export function dealFields (fields: LeadFields, language: 'ru' | 'en'): LeadFiel
   }
   // A deal has no company name field; unless a company was linked, keep it readable in COMMENTS.
   if (typeof fields.COMPANY_TITLE === 'string' && fields.COMPANY_TITLE !== '' && out.COMPANY_ID === undefined) {
-    const line = neutralizeHtml(`${language === 'ru' ? 'Компания' : 'Company'}: ${fields.COMPANY_TITLE}`)
-    out.COMMENTS = typeof out.COMMENTS === 'string' && out.COMMENTS !== '' ? `${out.COMMENTS}\n${line}` : line
+    out.COMMENTS = appendComments(out.COMMENTS, [`${language === 'ru' ? 'Компания' : 'Company'}: ${fields.COMPANY_TITLE}`])
   }
   return out
 }

@@ -5,7 +5,7 @@
  */
 import type { ListFieldInfo } from '../bitrix/crm-extras.ts'
 import type { LeadFields } from '../bitrix/types.ts'
-import { neutralizeHtml } from '../mapping/text.ts'
+import { appendComments } from '../mapping/rich-text.ts'
 
 /** One portal's list fields, loaded at most once per refresh interval (concurrent callers share a load). */
 export class ListFieldCache {
@@ -34,7 +34,13 @@ export class ListFieldCache {
 }
 
 // "Москва", " москва ", "МОСКВА" and "Москва." are one city; ё and е are one letter to most visitors.
-const normalize = (label: string): string => label.trim().replace(/[.\s]+$/, '').replace(/ё/gi, 'е').toLowerCase()
+// Trailing dots and spaces go by index: /[.\s]+$/ retries from every dot of a long run (quadratic).
+function normalize (label: string): string {
+  const text = label.trim()
+  let end = text.length
+  while (end > 0 && (text[end - 1] === '.' || /\s/.test(text.charAt(end - 1)))) end--
+  return text.slice(0, end).replace(/ё/gi, 'е').toLowerCase()
+}
 
 export interface ResolvedLists {
   fields: LeadFields
@@ -69,8 +75,8 @@ export function resolveListLabels (fields: LeadFields, names: readonly string[],
 /** COMMENTS with a line for every label that is not in its list. */
 export function noteUnknownLabels (fields: LeadFields, unknown: ResolvedLists['unknown'], language: 'ru' | 'en'): LeadFields {
   if (unknown.length === 0) return fields
-  // COMMENTS holds the visitor's text HTML-neutralised, like the mapping writes it.
-  const lines = unknown.map(([name, label]) => neutralizeHtml(language === 'ru' ? `${name}: «${label}» нет в списке` : `${name}: "${label}" is not in the list`))
-  const comments = typeof fields.COMMENTS === 'string' && fields.COMMENTS !== '' ? fields.COMMENTS + '\n' : ''
-  return { ...fields, COMMENTS: comments + lines.join('\n') }
+  // COMMENTS is encoded as the mapping writes it (src/mapping/rich-text.ts).
+  const lines = unknown.map(([name, label]) =>
+    language === 'ru' ? `${name}: «${label}» нет в списке` : `${name}: "${label}" is not in the list`)
+  return { ...fields, COMMENTS: appendComments(fields.COMMENTS, lines) }
 }

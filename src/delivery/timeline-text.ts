@@ -4,6 +4,8 @@
  * and the note that carries files. Each names the submission id, which is also what the guards
  * look for before writing a comment again.
  */
+import { plainRichText } from '../mapping/rich-text.ts'
+
 export interface SubmissionMeta {
   values?: Record<string, unknown>
   referer?: string
@@ -48,13 +50,19 @@ export interface CommentInput {
   files?: Array<{ name: string, notAttached?: boolean }>
 }
 
+/** Visitor text (values, page, user agent, file names) goes through rich-text.ts; the relay's own marker does not. */
+function richLines (lines: readonly string[], submissionId: string): string {
+  const marker = filesMarker(submissionId)
+  return lines.map(line => line === marker ? line : plainRichText(line)).join('\n')
+}
+
 export function commentText (input: CommentInput): string {
   const t = TEXT[input.language]
   const lines: string[] = [`${t[input.kind]}: ${input.formName}`, `${t.id}: ${input.submissionId}`, `${t.time}: ${new Date(input.createdAt).toISOString()}`]
   if (input.kind === 'files') {
     lines.push(filesMarker(input.submissionId))
     for (const f of input.files ?? []) lines.push(f.notAttached === true ? `${f.name}: ${t.failed}` : f.name)
-    return lines.join('\n')
+    return richLines(lines, input.submissionId)
   }
   const meta = input.meta ?? {}
   if (meta.referer !== undefined && meta.referer !== '') lines.push(`${t.page}: ${meta.referer}`)
@@ -63,6 +71,6 @@ export function commentText (input: CommentInput): string {
   lines.push('')
   for (const [name, value] of Object.entries(meta.values ?? {})) lines.push(`${name}: ${valueText(value)}`)
   for (const f of input.files ?? []) lines.push(f.notAttached === true ? `📎 ${f.name}: ${t.failed}` : `📎 ${f.name}`)
-  const text = lines.join('\n')
+  const text = richLines(lines, input.submissionId)
   return text.length > COMMENT_MAX_CHARS ? text.slice(0, COMMENT_MAX_CHARS) + t.truncated : text
 }

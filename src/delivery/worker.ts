@@ -3,6 +3,7 @@
  * leaky bucket. Runs inside the relay by default, or alone (`npm run worker`) on the same store.
  */
 import type { Logger } from 'pino'
+import { own } from '../config/own.ts'
 import type { BitrixClient } from '../bitrix/client.ts'
 import { clientForPortal } from '../bitrix/portal-client.ts'
 import type { PortalConfig, RelayConfig } from '../config/schema.ts'
@@ -148,7 +149,7 @@ export class DeliveryWorker {
         gate: this.#gateOf(portalId, config),
         leaseMs: d.leaseMs,
         form: (formId) => {
-          const form = this.deps.config().forms[formId]
+          const form = own(this.deps.config().forms, formId)
           const files = form?.files
           return { name: form?.name ?? formId, language: form?.language ?? 'ru',
             ...(files !== undefined ? { links: { download: files.download, allowPrivateAddresses: files.allowPrivateAddresses,

@@ -112,9 +112,11 @@ export function thanksPage (ctx: PageContext): string {
 const LEADS_SCRIPT = `
 var COLS=['ID','TITLE','NAME','PHONE','EMAIL','UTM_SOURCE','UTM_MEDIUM','UTM_CAMPAIGN','UF_CRM_PRODUCT_URL','UF_CRM_PRODUCT_NAME','TRACE','COMMENTS'];
 function text(v){if(v==null)return'';if(Array.isArray(v))return v.map(function(x){return x&&x.VALUE!==undefined?x.VALUE:String(x)}).join(', ');return String(v)}
+function html(v){return String(v).split('<br>').join('\\n')
+.replace(/&lt;/g,'<').replace(/&gt;/g,'>').replace(/&quot;/g,'"').replace(/&#39;/g,"'").replace(/&amp;/g,'&')}
 function render(leads){var body=document.getElementById('leads');body.textContent='';
 leads.slice().reverse().forEach(function(l){var tr=document.createElement('tr');tr.setAttribute('data-lead-id',String(l.ID));
-COLS.forEach(function(c){var td=document.createElement('td');var pre=document.createElement('pre');pre.textContent=text(c==='ID'?l.ID:l.fields[c]);td.appendChild(pre);tr.appendChild(td)});body.appendChild(tr)});
+COLS.forEach(function(c){var td=document.createElement('td');var pre=document.createElement('pre');pre.textContent=c==='COMMENTS'?html(text(l.fields[c])):text(c==='ID'?l.ID:l.fields[c]);td.appendChild(pre);tr.appendChild(td)});body.appendChild(tr)});
 document.getElementById('count').textContent=String(leads.length)}
 function poll(){fetch('/api/leads').then(function(r){return r.json()}).then(render,function(){}).then(function(){setTimeout(poll,1000)})}
 document.addEventListener('DOMContentLoaded',function(){var h=document.getElementById('head');COLS.forEach(function(c){var th=document.createElement('th');th.textContent=c;h.appendChild(th)});poll()});`
@@ -131,7 +133,10 @@ document.addEventListener('DOMContentLoaded',function(){
 Array.prototype.forEach.call(document.querySelectorAll('button[data-action]'),function(b){
 b.addEventListener('click',function(){fetch('/api/portal/'+b.getAttribute('data-action'),{method:'POST'})})});portal()});`
 
-/** Polls the shop's /api/leads (the emulator's list, fetched server-side) and /api/portal once a second. */
+/**
+ * Polls the shop's /api/leads (the emulator's list, fetched server-side) once a second. COMMENTS is
+ * shown as a lead card shows it: its HTML line breaks as lines, its escaped markup as the characters.
+ */
 export function leadsPage (ctx: PageContext, emulatorUrl: string): string {
   return layout(ctx, 'Лиды в эмулированном Битрикс24', `<h1>Лиды в эмулированном «Битрикс24»</h1>
 <section class="note" id="portal-controls"><b>Сломайте портал</b> и посмотрите, как relay держит заявки и доставляет их после починки.

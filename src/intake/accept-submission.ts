@@ -9,6 +9,7 @@
  * the same sender with other values is refused (409) rather than answered with the first id.
  */
 import { createHash } from 'node:crypto'
+import { own } from '../config/own.ts'
 import type { RelayConfig } from '../config/schema.ts'
 import { IdempotencyMismatchError, StoreUnavailableError, UnknownFormError, ValidationError } from '../errors.ts'
 import type { StoredFile } from '../bitrix/lead-extras.ts'
@@ -56,9 +57,9 @@ const VOLATILE =
   /^(_ts|_shown_at|_wpnonce|_wpcf7.*|g-recaptcha-response|cf-turnstile-response|h-captcha-response|smart-token|_gotcha|visited_pages|b24_trace)$/
 
 export async function acceptSubmission (deps: AcceptDeps, input: SubmissionInput): Promise<Accepted> {
-  const form = deps.config.forms[input.formId]
+  const form = own(deps.config.forms, input.formId)
   if (form === undefined) throw new UnknownFormError(input.formId)
-  const portal = deps.config.portals[form.portal]
+  const portal = own(deps.config.portals, form.portal)
   const nowMs = deps.now()
   const mapped = mapSubmission({
     formId: input.formId,

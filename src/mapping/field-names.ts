@@ -10,24 +10,53 @@ import type { Messages } from './messages.ts'
 export function createKeyLookup<T> (config: Readonly<Record<string, T>>, submitted: readonly string[]): (name: string) => T | undefined {
   const exactlySubmitted = new Set(submitted)
   const byLowerCase = new Map<string, T>()
-  const patterns: Array<[RegExp, T]> = []
+  const patterns: Array<[string, T]> = []
   for (const [key, value] of Object.entries(config)) {
     const lower = key.toLowerCase()
-    if (key.includes('*')) patterns.push([keyPattern(key), value])
+    if (key.includes('*')) patterns.push([key, value])
     else if (!exactlySubmitted.has(key) && !byLowerCase.has(lower)) byLowerCase.set(lower, value)
   }
   return (name) => {
     if (Object.hasOwn(config, name)) return config[name]
     const found = byLowerCase.get(name.toLowerCase())
     if (found !== undefined || patterns.length === 0) return found
-    return patterns.find(([pattern]) => pattern.test(name))?.[1]
+    return patterns.find(([pattern]) => matchesKeyPattern(pattern, name))?.[1]
   }
 }
 
-/** `tel-*` → /^tel-.*$/i; every other character stands for itself. */
-export function keyPattern (key: string): RegExp {
-  const source = key.split('*').map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('.*')
-  return new RegExp(`^${source}$`, 'is')
+/**
+ * Does `name` match the pattern key (`tel-*`: `*` is any run of characters, case ignored)? The
+ * greedy wildcard match with one backtrack point: O(pattern × name) at worst, where a regex with
+ * several `.*` would be polynomial in the visitor's field name.
+ */
+/** `tel-*` as a matcher; every other character stands for itself. */
+export function keyPattern (key: string): { test: (name: string) => boolean } {
+  return { test: (name) => matchesKeyPattern(key, name) }
+}
+
+export function matchesKeyPattern (pattern: string, name: string): boolean {
+  const p = pattern.toLowerCase()
+  const s = name.toLowerCase()
+  let pi = 0
+  let si = 0
+  let star = -1
+  let resume = 0
+  while (si < s.length) {
+    if (pi < p.length && p[pi] !== '*' && p[pi] === s[si]) {
+      pi++
+      si++
+    } else if (pi < p.length && p[pi] === '*') {
+      star = pi++
+      resume = si
+    } else if (star !== -1) {
+      pi = star + 1
+      si = ++resume
+    } else {
+      return false
+    }
+  }
+  while (pi < p.length && p[pi] === '*') pi++
+  return pi === p.length
 }
 
 /**

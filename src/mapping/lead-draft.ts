@@ -6,7 +6,8 @@ import { matchDictionaryValue } from './dictionaries.ts'
 import type { InvalidValues } from './invalid-values.ts'
 import type { Messages } from './messages.ts'
 import type { DictionaryName, LeadTarget, MultiFieldType } from './targets.ts'
-import { neutralizeHtml, oneLine } from './text.ts'
+import { commentsHtml } from './rich-text.ts'
+import { oneLine } from './text.ts'
 import { normalizeEmail, normalizePhone, parseAmount, parseBirthdate, parsePositiveId } from './values.ts'
 
 /** Error codes in MapResult.errors, keyed by the submitted field name. */
@@ -175,12 +176,12 @@ export class LeadDraft {
     this.addMulti(field, valueType, stored)
   }
 
-  /** COMMENTS as plain text: mapped comment values first, then the lines; HTML neutralized. */
+  /** COMMENTS: mapped comment values first, then the lines; encoded as HTML by rich-text.ts. */
   comments (): string {
     const parts: string[] = []
     if (this.commentBlocks.length > 0) parts.push(this.commentBlocks.join('\n\n'))
     if (this.lines.length > 0) parts.push(this.lines.join('\n'))
-    return neutralizeHtml(parts.join('\n\n'))
+    return commentsHtml(parts.join('\n\n'))
   }
 
   toFields (): LeadFields {

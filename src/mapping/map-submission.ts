@@ -15,7 +15,8 @@ import { FIELD_ERRORS, LeadDraft, type KeptValue } from './lead-draft.ts'
 import { messagesFor, type Messages } from './messages.ts'
 import { decodeEntities, isCf7Endpoint, isWordPressText, pageKey } from './page-sources.ts'
 import { resolveTarget, type LeadTarget } from './targets.ts'
-import { cleanText, cleanValues, neutralizeHtml, oneLine, truncate } from './text.ts'
+import { commentsHtml } from './rich-text.ts'
+import { cleanText, cleanValues, oneLine, truncate } from './text.ts'
 import { buildTitle } from './title.ts'
 import {
   CLICK_ID_KEYS, isTrackingKey, mergeTracking, parsePageUrl, UTM_KEYS,
@@ -283,7 +284,7 @@ export function mapSubmission (input: MapInput): MapResult {
   const comments = draft.comments()
   const constantComments = constant('COMMENTS')
   if (comments !== '') fields.COMMENTS = comments
-  else if (constantComments !== undefined && constantComments !== '') fields.COMMENTS = neutralizeHtml(constantComments)
+  else if (constantComments !== undefined && constantComments !== '') fields.COMMENTS = commentsHtml(constantComments)
 
   return { fields, errors: draft.errors, dropped, kept: draft.kept }
 }

@@ -24,17 +24,15 @@ export function oneLine (value: string): string {
   return value.replace(/\s+/g, ' ').trim()
 }
 
-/**
- * COMMENTS is stored as HTML by the portal; escaping the three markup characters makes whatever the
- * visitor typed (a <script>, an <a href>) arrive as visible text and never as markup.
- */
-export function neutralizeHtml (value: string): string {
-  return value.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')
-}
-
 /** Cuts to `max` characters counted as code points, so an emoji or a surrogate pair is never split. */
 export function truncate (value: string, max: number): string {
-  const chars = Array.from(value)
-  if (chars.length <= max) return value
-  return chars.slice(0, max - 1).join('').trimEnd() + '…'
+  // A string no longer in code units than `max` is no longer in code points either.
+  if (value.length <= max) return value
+  // Only the first `max` code points are looked at, however long the value.
+  const chars: string[] = []
+  for (const ch of value) {
+    if (chars.length === max) return chars.slice(0, max - 1).join('').trimEnd() + '…'
+    chars.push(ch)
+  }
+  return value
 }

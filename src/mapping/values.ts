@@ -5,11 +5,15 @@ import { isSupportedCountry, parsePhoneNumberFromString } from 'libphonenumber-j
 // Currency marks people type around an amount; anything else left over makes the amount unreadable.
 const CURRENCY_MARK = /^(?:₽|\$|€|£|₸|₴|руб(?:\.|лей|ля|ль)?|р\.?|rub|rur|usd|eur)|(?:₽|\$|€|£|₸|₴|руб(?:\.|лей|ля|ль)?|р\.?|rub|rur|usd|eur)$/giu
 
+const AMOUNT_MAX_CHARS = 64
+
 /**
  * Reads an amount the way people type it: "1 500,50", "1500.50", "1 500 ₽", "$1,500.50" → 1500.5.
  * A lone comma is the decimal mark, except in English forms where "1,500" means fifteen hundred.
  */
 export function parseAmount (typed: string, language: 'ru' | 'en' = 'ru'): number | undefined {
+  // No amount is longer; the bound also keeps the mark-stripping loop below linear in practice.
+  if (typed.length > AMOUNT_MAX_CHARS) return undefined
   let text = typed.replace(/[\s\u00A0\u202F']/g, '')
   let previous: string
   do {
@@ -64,12 +68,16 @@ export function parsePositiveId (value: string | number | boolean): number | und
   return Number.isSafeInteger(id) && id > 0 ? id : undefined
 }
 
+const PHONE_MAX_CHARS = 64
+
 /**
  * E.164 for a number that parses as valid ("8 (900) 123-45-67" in RU → "+79001234567"), keeping an
  * extension; anything else is kept as typed, because a manager can still call a number we cannot read.
  */
 export function normalizePhone (typed: string, defaultCountry: string): string {
   const text = typed.trim()
+  // Longer text is not one phone number; libphonenumber would refuse it anyway, after reading it all.
+  if (text.length > PHONE_MAX_CHARS) return text
   const country = isSupportedCountry(defaultCountry) ? defaultCountry : undefined
   // extract: false — the whole value must be a number; "звонить после 18:00 на 8900…" stays text.
   const phone = parsePhoneNumberFromString(text, { defaultCountry: country, extract: false })
@@ -90,8 +98,8 @@ export function normalizeEmail (typed: string): string | undefined {
   const at = text.lastIndexOf('@')
   if (at <= 0 || at === text.length - 1) return undefined
   const local = text.slice(0, at)
+  if (local.length > 64 || text.length - at - 1 > 253 || !LOCAL_PART.test(local)) return undefined
   const domain = domainToASCII(text.slice(at + 1))
-  if (local.length > 64 || !LOCAL_PART.test(local)) return undefined
   if (domain === '' || domain.length > 253 || !ASCII_DOMAIN.test(domain)) return undefined
   const address = `${local}@${domain}`
   return address.length <= 254 ? address : undefined

@@ -7,6 +7,7 @@
 import pino, { type DestinationStream, type Logger } from 'pino'
 import pretty from 'pino-pretty'
 import { maskSecrets } from '../bitrix/mask.ts'
+import { emailSpans, phoneSpans, replaceSpans } from '../security/contact-spans.ts'
 
 export const REDACT_PATHS = [
   'req.headers.authorization',
@@ -30,33 +31,53 @@ export const REDACT_PATHS = [
 ]
 
 /** Keys whose string value is replaced at any depth (the paths above stop at two levels). */
+// Linear: each starts at a fixed literal and its runs end at a character the run cannot contain.
 const SECRET_KEYS = /"(secret|hmacSecret|adminToken|token|password|authorization|cookie|x-relay-secret|x-relay-signature|apiKey|api_key)":"(?:[^"\\]|\\.)*"/gi
 const BEARER = /\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]+/g
-const JSON_STRING = /"(?:[^"\\]|\\.)*"/g
-const EMAIL = /([A-Za-z0-9._%+-])[A-Za-z0-9._%+-]*@([A-Za-z0-9-])[A-Za-z0-9.-]*\.([A-Za-z]{2,24})\b/g
-// A phone: an optional +, then digits with spaces, dashes, dots-free brackets between them.
-const PHONE = /(?<![\w.+])\+?\d[\d\s()-]{5,22}\d(?![\w.])/g
+const MAX_TLD_SHOWN = 24
 
 /** anna.petrova@example.ru → a***@e***.ru */
 export function maskEmails (text: string): string {
-  return text.replace(EMAIL, '$1***@$2***.$3')
+  return replaceSpans(text, emailSpans(text), (found, span) =>
+    `${found.charAt(0)}***@${text.charAt(span.at + 1)}***.${text.slice(span.tld, span.end).slice(0, MAX_TLD_SHOWN)}`)
 }
+
+const isDate = (text: string): boolean => /^\d{4}-\d\d-\d\d/.test(text)
 
 /** +7 900 123-45-67 → +7********67; runs of 10+ digits (8+ after a "+") only, so dates and ports stay. */
 export function maskPhones (text: string): string {
-  return text.replace(PHONE, (match) => {
-    const digits = match.replace(/\D/g, '')
+  return replaceSpans(text, phoneSpans(text, { wordBoundaries: true }), (match) => {
     const plus = match.startsWith('+')
-    if (/^\d{4}-\d\d-\d\d/.test(match)) return match // a date, maybe with a time
+    const digits = match.replace(/\D/g, '')
+    if (isDate(match)) return match // a date, maybe with a time
     if (digits.length > 15 || digits.length < (plus ? 8 : 10)) return match
     return (plus ? '+' : '') + digits[0] + '*'.repeat(digits.length - 3) + digits.slice(-2)
   })
 }
 
+/**
+ * Applies `mask` to every JSON string literal of a line (quotes included), found by a linear scan:
+ * backslash escapes are skipped, and an unterminated string runs to the end of the line.
+ */
+function mapJsonStrings (line: string, mask: (literal: string) => string): string {
+  let out = ''
+  let last = 0
+  let i = line.indexOf('"')
+  while (i !== -1) {
+    let j = i + 1
+    while (j < line.length && line[j] !== '"') j += line[j] === '\\' ? 2 : 1
+    const end = Math.min(j + 1, line.length)
+    out += line.slice(last, i) + mask(line.slice(i, end))
+    last = end
+    i = end < line.length ? line.indexOf('"', end) : -1
+  }
+  return out + line.slice(last)
+}
+
 /** The last pass over a finished JSON line: secrets by key, webhook codes, tokens, then PII in string values. */
 export function scrubLogLine (line: string, maskPii = true): string {
   let out = maskSecrets(line.replace(SECRET_KEYS, '"$1":"[redacted]"').replace(BEARER, '$1 [redacted]'))
-  if (maskPii) out = out.replace(JSON_STRING, (s) => maskPhones(maskEmails(s)))
+  if (maskPii) out = mapJsonStrings(out, (s) => maskPhones(maskEmails(s)))
   return out
 }
 

@@ -1,6 +1,7 @@
 /** Does a stored object hold this e-mail or phone? Used by personal-data erase across stores. */
 import { StoreError } from './errors.ts'
 import { normalizePhone } from '../mapping/values.ts'
+import { phoneSpans } from '../security/contact-spans.ts'
 import type { ContactQuery } from './admin-types.ts'
 
 /** Is this e-mail or phone anywhere in a stored payload or meta object (values only, any depth)? */
@@ -18,8 +19,8 @@ export function contactMatcher (query: ContactQuery): (value: unknown) => boolea
   const text = (s: string): boolean => {
     if (emailRe?.test(s) === true) return true
     if (phone === undefined || phone === '') return false
-    for (const candidate of s.match(/\+?\d[\d\s().-]{5,}\d/g) ?? []) {
-      if (phoneKey(candidate, country) === phone) return true
+    for (const span of phoneSpans(s, { dots: true })) {
+      if (span.end - span.start >= 7 && phoneKey(s.slice(span.start, span.end), country) === phone) return true
     }
     return false
   }

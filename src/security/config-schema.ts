@@ -71,7 +71,7 @@ export const formSecurityShape = {
   captcha: captchaSchema.optional(),
   /** Server-to-server senders: the shared secret expected in X-Relay-Secret. */
   secret: z.string().min(16, 'use at least 16 characters').optional(),
-  /** Server-to-server senders: the key of the X-Relay-Signature HMAC-SHA256 over "<timestamp>.<body>". */
+  /** Server-to-server senders: the key of the X-Relay-Signature HMAC-SHA256 (method, path, content type, timestamp, body). */
   hmacSecret: z.string().min(16, 'use at least 16 characters').optional(),
   /** Per-form overrides of the top-level rate limits. */
   rateLimit: z.object({ perIp: limitSchema.optional(), perForm: limitSchema.optional() }).strict().optional()
@@ -91,7 +91,13 @@ export const rateLimitSchema = z.object({
    * IPv6 clients are counted by this prefix (bits): 64 by default, one subscriber's usual subnet;
    * 56 or 48 when someone rotates through the /64s of a larger allocation.
    */
-  ipv6Prefix: z.number().int().min(32).max(128).default(64)
+  ipv6Prefix: z.number().int().min(32).max(128).default(64),
+  /**
+   * Failed admin and status-page sign-ins per client address: past `max` in a window the client gets
+   * 429 until the window ends, and the log gets one line per client and window with the count.
+   * Applies to every address (allowList too): no one needs to fail often.
+   */
+  adminFailures: limitSchema.default({ max: 10, timeWindow: 60_000 })
 }).strict()
 
 export const spamSchema = z.object({

@@ -4,6 +4,7 @@
  * gets no CORS headers at all, so its browser refuses to hand the answer to the page script.
  */
 import cors, { type FastifyCorsOptions } from '@fastify/cors'
+import { own } from '../config/own.ts'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { RelayConfig } from '../config/schema.ts'
 import { isOriginAllowed, requestOrigin, selfOrigin } from './origin-policy.ts'
@@ -26,7 +27,7 @@ const CORS_BASE = {
 
 export function corsOptionsFor (request: FastifyRequest, config: RelayConfig): FastifyCorsOptions {
   const formId = formIdFromUrl(request.url)
-  const form = formId === undefined ? undefined : config.forms[formId]
+  const form = formId === undefined ? undefined : own(config.forms, formId)
   const header = requestOrigin(request)
   if (form === undefined || header === undefined || header === 'null') return { origin: false }
   if (!isOriginAllowed(form.origins, header, selfOrigin(request))) return { origin: false }

@@ -5,6 +5,7 @@
  * accepted) and `successTarget` (the guarded `_next`).
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { own } from '../config/own.ts'
 import type { Redis } from 'ioredis'
 import type { FormConfig, RelayConfig } from '../config/schema.ts'
 import type { SubmittedValues } from '../intake/submitted-values.ts'
@@ -16,6 +17,7 @@ import { safeNext } from './redirect-guard.ts'
 import { spamVerdict, withoutSecurityFields } from './spam-check.ts'
 import type { SpamReason, SpamStore } from './spam-store.ts'
 import { authenticateHeaders, hasValidSecret, verifySignature, type SourceAuth } from './source-auth.ts'
+import { memoryReplayCache, redisReplayCache } from './replay-cache.ts'
 
 export interface IntakeGuardDeps {
   config: () => RelayConfig
@@ -38,7 +40,7 @@ export interface IntakeGuard {
    */
   sender: (request: FastifyRequest) => string
   admit: (request: FastifyRequest) => Promise<void>
-  verifyBody: (request: FastifyRequest, form: FormConfig, rawBody: Buffer | undefined) => void
+  verifyBody: (request: FastifyRequest, form: FormConfig, rawBody: Buffer | undefined) => Promise<void>
   screen: (request: FastifyRequest, formId: string, form: FormConfig, values: SubmittedValues) => Promise<Screened>
   successTarget: (request: FastifyRequest, form: FormConfig, values: SubmittedValues) => string | undefined
 }
@@ -49,11 +51,17 @@ export async function createIntakeGuard (app: FastifyInstance, deps: IntakeGuard
   const rateLimit = await createRateLimitCheck(app, { config: deps.config, redis: deps.redis })
   const sources = new WeakMap<FastifyRequest, SourceAuth>()
   const floods = new WeakSet<FastifyRequest>()
+  // Shared through Redis when the app has it (like the rate limits), else this process's memory.
+  const replays = deps.redis !== undefined
+    ? redisReplayCache(deps.redis, {
+      onError: (err) => app.log.warn({ err }, 'replay cache unavailable in Redis; this process remembers signatures itself')
+    })
+    : memoryReplayCache()
   let lastPrune = 0
 
   const formOf = (request: FastifyRequest): { formId: string, form: FormConfig | undefined } => {
     const formId = String((request.params as { formId?: unknown } | undefined)?.formId ?? '')
-    return { formId, form: deps.config().forms[formId] }
+    return { formId, form: own(deps.config().forms, formId) }
   }
 
   const hold = async (request: FastifyRequest, formId: string, values: SubmittedValues, reason: SpamReason, detail: string | undefined): Promise<string> => {
@@ -107,8 +115,8 @@ export async function createIntakeGuard (app: FastifyInstance, deps: IntakeGuard
       sources.set(request, authenticateHeaders(request, form, deps.now()))
     },
 
-    verifyBody: (request, form, rawBody) => {
-      verifySignature(sources.get(request) ?? { kind: 'anonymous' }, form, rawBody)
+    verifyBody: async (request, form, rawBody) => {
+      await verifySignature(sources.get(request) ?? { kind: 'anonymous' }, form, rawBody, replays)
     },
 
     screen: async (request, formId, form, values) => {

@@ -6,6 +6,7 @@
  * lock real visitors out, so the check reports `flooded` and the submission is stored held.
  */
 import { BlockList, isIP, isIPv4, isIPv6 } from 'node:net'
+import { own } from '../config/own.ts'
 import rateLimit from '@fastify/rate-limit'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { Redis } from 'ioredis'
@@ -59,7 +60,7 @@ export async function createRateLimitCheck (app: FastifyInstance, deps: RateLimi
     cache: 10_000,
     ...(deps.redis !== undefined ? { redis: deps.redis, nameSpace: 'relay:rl:' } : {})
   })
-  const formOf = (request: FastifyRequest): FormConfig | undefined => deps.config().forms[formIdOf(request)]
+  const formOf = (request: FastifyRequest): FormConfig | undefined => own(deps.config().forms, formIdOf(request))
   const maxOf = (scope: Scope) => (request: FastifyRequest): number => {
     const limit = limitFor(deps.config(), formOf(request), scope)
     return limit === false ? Number.MAX_SAFE_INTEGER : limit.max
@@ -102,7 +103,7 @@ export async function createRateLimitCheck (app: FastifyInstance, deps: RateLimi
   return async (request, reply, formId, opts = {}) => {
     if (request.method !== 'POST' || exempt(request)) return { flooded: false }
     const config = deps.config()
-    const form = config.forms[formId]
+    const form = own(config.forms, formId)
     if (opts.skipPerIp !== true && limitFor(config, form, 'perIp') !== false) {
       const result = await perIp(request)
       if (!result.isAllowed && result.isExceeded) {

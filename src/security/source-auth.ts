@@ -1,13 +1,15 @@
 /**
  * Server-to-server senders (Contact Form 7's webhook, scripts) prove who they are with the form's
- * shared secret in X-Relay-Secret, or an HMAC-SHA256 signature over "<timestamp>.<raw body>" in
- * X-Relay-Signature (X-Relay-Timestamp in Unix seconds, 5-minute window). All comparisons are
- * constant-time. Signatures cover urlencoded, JSON and text bodies; multipart must use the secret.
+ * shared secret in X-Relay-Secret, or an HMAC-SHA256 signature in X-Relay-Signature over the method,
+ * the path, the Content-Type, the timestamp and the raw body (X-Relay-Timestamp in Unix seconds,
+ * 5-minute window; each signature is accepted once). All comparisons are constant-time. Signatures
+ * cover urlencoded, JSON and text bodies; multipart must use the secret.
  */
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto'
 import type { FastifyRequest } from 'fastify'
 import type { FormConfig } from '../config/schema.ts'
-import { UnauthenticatedSourceError } from '../errors.ts'
+import { SignatureReplayedError, UnauthenticatedSourceError } from '../errors.ts'
+import type { ReplayCache } from './replay-cache.ts'
 
 export const SECRET_HEADER = 'x-relay-secret'
 export const SIGNATURE_HEADER = 'x-relay-signature'
@@ -19,7 +21,7 @@ export const REPLAY_WINDOW_MS = 5 * 60 * 1000
 export type SourceAuth =
   | { kind: 'anonymous' }
   | { kind: 'secret' }
-  | { kind: 'signature', timestamp: string, signature: string }
+  | { kind: 'signature', timestamp: string, signature: string, method: string, path: string, contentType: string }
 
 /** Constant-time equality of two strings of any length (both are hashed first). */
 export function safeEqual (a: string, b: string): boolean {
@@ -28,9 +30,27 @@ export function safeEqual (a: string, b: string): boolean {
   return timingSafeEqual(ha, hb)
 }
 
-/** The value of X-Relay-Signature for a body: `sha256=<hex>`. */
-export function signBody (hmacSecret: string, timestamp: string, body: Buffer | string): string {
-  return 'sha256=' + createHmac('sha256', hmacSecret).update(timestamp).update('.').update(body).digest('hex')
+export interface SignedRequest {
+  /** Upper case, e.g. POST. */
+  method: string
+  /** The request target exactly as sent: path and query, e.g. /f/cf7. */
+  path: string
+  /** The Content-Type header exactly as sent ('' when absent). */
+  contentType: string
+  timestamp: string
+  body: Buffer | string
+}
+
+/**
+ * The value of X-Relay-Signature: `sha256=` + hex HMAC-SHA256 of
+ * `<METHOD>\n<path>\n<content-type>\n<timestamp>\n<body>` (docs/security.md has a curl example).
+ * The content type is signed so the same bytes cannot be replayed as another kind of body.
+ */
+export function signRequest (hmacSecret: string, r: SignedRequest): string {
+  return 'sha256=' + createHmac('sha256', hmacSecret)
+    .update(`${r.method.toUpperCase()}\n${r.path}\n${r.contentType}\n${r.timestamp}\n`)
+    .update(r.body)
+    .digest('hex')
 }
 
 function header (request: FastifyRequest, name: string): string | undefined {
@@ -70,17 +90,27 @@ export function authenticateHeaders (request: FastifyRequest, form: FormConfig, 
     if (/^\s*multipart\//i.test(header(request, 'content-type') ?? '')) {
       throw new UnauthenticatedSourceError('signatures cover urlencoded and JSON bodies; send multipart with X-Relay-Secret')
     }
-    return { kind: 'signature', timestamp, signature }
+    return {
+      kind: 'signature', timestamp, signature,
+      method: request.method, path: request.raw.url ?? request.url, contentType: header(request, 'content-type') ?? ''
+    }
   }
   const expected = [form.secret !== undefined ? 'X-Relay-Secret' : '', form.hmacSecret !== undefined ? 'X-Relay-Signature with X-Relay-Timestamp' : '']
   throw new UnauthenticatedSourceError('send ' + expected.filter(Boolean).join(' or '))
 }
 
-/** Checks a pending signature against the raw body bytes; throws 401 when it does not match. */
-export function verifySignature (auth: SourceAuth, form: FormConfig, body: Buffer | undefined): void {
+/**
+ * Checks a pending signature against the request and its raw body bytes (401 when it does not match),
+ * then refuses one seen before inside the window (401 RELAY_ERR_SIGNATURE_REPLAYED).
+ */
+export async function verifySignature (auth: SourceAuth, form: FormConfig, body: Buffer | undefined, replays: ReplayCache): Promise<void> {
   if (auth.kind !== 'signature') return
   if (form.hmacSecret === undefined || body === undefined) throw new UnauthenticatedSourceError('the signature cannot be checked')
-  if (!safeEqual(auth.signature.trim().toLowerCase(), signBody(form.hmacSecret, auth.timestamp, body))) {
-    throw new UnauthenticatedSourceError('the X-Relay-Signature does not match the body')
+  const given = auth.signature.trim().toLowerCase()
+  const expected = signRequest(form.hmacSecret, { ...auth, body })
+  if (!safeEqual(given, expected)) {
+    throw new UnauthenticatedSourceError('the X-Relay-Signature does not match the method, path, content type, timestamp and body')
   }
+  // Until the timestamp falls out of the window on either side.
+  if (!await replays.firstUse(expected, 2 * REPLAY_WINDOW_MS)) throw new SignatureReplayedError()
 }

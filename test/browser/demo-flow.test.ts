@@ -66,7 +66,7 @@ describe('demo shop → relay → emulated Bitrix24, in Chromium', () => {
     expect(values(lead.fields.PHONE)).toEqual(['MOBILE:+79123456789'])
     expect(values(lead.fields.EMAIL)).toEqual(['HOME:anna@example.ru'])
     expect(lead.fields.SOURCE_ID).toBe('WEB')
-    const comments = String(lead.fields.COMMENTS).split('\n')
+    const comments = String(lead.fields.COMMENTS).split('<br>')
     expect(comments[0]).toBe('Нужна доставка в Самару')
     expect(comments).toContain(`Страница входа: ${demo.shopUrl}/?utm_source=yandex&amp;utm_campaign=spring`)
 
@@ -74,6 +74,10 @@ describe('demo shop → relay → emulated Bitrix24, in Chromium', () => {
     await page.goto(demo.urls.leads)
     await page.waitForSelector(`tr[data-lead-id="${lead.ID}"]`, { timeout: 10_000 })
     expect(await page.textContent(`tr[data-lead-id="${lead.ID}"]`)).toContain('Анна Тестова')
+    // COMMENTS as a lead card shows it: one line per line, the escaped "&" as the character.
+    const shown = await page.locator(`tr[data-lead-id="${lead.ID}"] td:last-child pre`).innerText()
+    expect(shown.split('\n')[0]).toBe('Нужна доставка в Самару')
+    expect(shown).toContain(`Страница входа: ${demo.shopUrl}/?utm_source=yandex&utm_campaign=spring`)
     await context.close()
   })
 
@@ -141,7 +145,7 @@ describe('demo shop → relay → emulated Bitrix24, in Chromium', () => {
     expect(lead.fields.UF_CRM_PRODUCT_URL).toBe(`${demo.shopUrl}/wp/magnifica-s/`)
     expect(values(lead.fields.PHONE)).toEqual(['MOBILE:+79030001122'])
     expect(values(lead.fields.EMAIL)).toEqual(['WORK:olga@example.ru'])
-    const comments = String(lead.fields.COMMENTS).split('\n')
+    const comments = String(lead.fields.COMMENTS).split('<br>')
     expect(comments[0]).toBe('Когда привезёте?')
     expect(comments).toEqual(expect.arrayContaining([
       'Что интересует: Доставка',

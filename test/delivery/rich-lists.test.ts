@@ -17,7 +17,7 @@ describe('list fields: labels to item ids', () => {
   })
 
   it('notes unknown labels in COMMENTS, HTML-neutralised like the mapping', () => {
-    expect(noteUnknownLabels({ COMMENTS: 'a' }, [['UF_CRM_CITY', '<b>Мск</b>']], 'ru').COMMENTS).toBe('a\nUF_CRM_CITY: «&lt;b&gt;Мск&lt;/b&gt;» нет в списке')
+    expect(noteUnknownLabels({ COMMENTS: 'a' }, [['UF_CRM_CITY', '<b>Мск</b>']], 'ru').COMMENTS).toBe('a<br>UF_CRM_CITY: «&lt;b&gt;Мск&lt;/b&gt;» нет в списке')
     expect(noteUnknownLabels({}, [['UF_CRM_CITY', 'X']], 'en').COMMENTS).toBe('UF_CRM_CITY: "X" is not in the list')
     expect(noteUnknownLabels({ NAME: 'n' }, [], 'en')).toEqual({ NAME: 'n' })
   })

@@ -18,9 +18,14 @@ import { DeliveryWorker } from '../../src/delivery/worker.ts'
 import { startEmulator, type Emulator } from '../../src/emulator/index.ts'
 import { openSqliteOutbox, type SqliteOutbox } from '../../src/outbox/sqlite.ts'
 import { waitFor } from '../helpers/wait-for.ts'
-import { encodeLead, fitsWindows1251, hostileBodies, wellFormedKind, wellFormedLead, type Body } from './bodies.ts'
+import { encodeLead, fitsWindows1251, hostileBodies, nastyString, wellFormedKind, wellFormedLead, type Body } from './bodies.ts'
 
 const RUNS = Math.max(1, Number(process.env.FUZZ_RUNS ?? 300))
+/** Keys Object.prototype has: as form ids, field names and query keys they must find nothing. */
+const PROTO_NAMES = ['__proto__', 'constructor', 'prototype', 'toString', 'hasOwnProperty', 'valueOf', 'isPrototypeOf',
+  'propertyIsEnumerable', 'toLocaleString', '__defineGetter__', '__lookupSetter__']
+/** Percent signs not followed by two hex digits, truncated UTF-8 sequences, overlong forms. */
+const BROKEN_PERCENT = ['%', '%%', '%zz', '%E0%A4%A', '%C0%AF', '%ZZ%', 'a%5', '%u0041', '%F0%9F%98', '%%41']
 const SEED = Number(process.env.FUZZ_SEED ?? 20_241_129)
 /** Hostile bodies run 4 content types × RUNS; time grows with FUZZ_RUNS. */
 const TIMEOUT_MS = 60_000 + RUNS * 400
@@ -103,6 +108,49 @@ describe('intake fuzzing', () => {
     expect([...seen.keys()].sort()).toEqual(['json', 'multipart', 'other', 'text', 'urlencoded'])
     // Some hostile bodies are well-formed enough to be accepted; most are refused.
     expect([...statuses.keys()].some(s => s >= 400)).toBe(true)
+  }, TIMEOUT_MS)
+
+  it(`prototype-named form ids and field keys, broken percent-encodings in path, query and body: no 5xx (${RUNS} runs)`, async () => {
+    const statuses = new Map<number, number>()
+    const request = fc.record({
+      method: fc.constantFrom('POST', 'POST', 'GET'),
+      path: fc.oneof(
+        fc.constantFrom(...PROTO_NAMES).map(name => `/f/${name}`),
+        fc.constantFrom(...PROTO_NAMES).map(name => `/f/${name}/thanks`),
+        fc.constantFrom(...BROKEN_PERCENT).map(bad => `/f/${bad}`),
+        fc.constantFrom(...BROKEN_PERCENT).map(bad => `/f/fuzz${bad}`),
+        fc.constantFrom('/f/fuzz', '/f/fuzz/thanks', `/admin/submissions/${BROKEN_PERCENT[0] ?? ''}`, '/status/login', '/healthz')
+      ),
+      query: fc.oneof(fc.constant(''), fc.constantFrom(...BROKEN_PERCENT, ...PROTO_NAMES).map(q => `?${q}=${q}`)),
+      key: fc.constantFrom(...PROTO_NAMES, ...PROTO_NAMES.map(n => `${n}[admin]`),
+        'constructor[prototype][admin]', '__proto__.admin', 'name'),
+      value: fc.oneof(fc.constantFrom(...BROKEN_PERCENT), nastyString),
+      kind: fc.constantFrom('urlencoded', 'json')
+    })
+    await fc.assert(fc.asyncProperty(request, async (r) => {
+      const body = r.kind === 'json'
+        ? Buffer.from(`{${JSON.stringify(r.key)}:${JSON.stringify(r.value)},"name":"Anna","phone":"+79001234567"}`)
+        : Buffer.from(`${r.key}=${r.value}&name=Anna&phone=%2B79001234567`, 'latin1')
+      const contentType = r.kind === 'json' ? 'application/json' : 'application/x-www-form-urlencoded'
+      const res = await pool.request({
+        path: r.path + r.query, method: r.method as 'POST' | 'GET',
+        headers: { 'content-type': contentType, accept: 'application/json' },
+        ...(r.method === 'POST' ? { body } : {}),
+        headersTimeout: 20_000, bodyTimeout: 20_000
+      })
+      const raw = await res.body.text()
+      statuses.set(res.statusCode, (statuses.get(res.statusCode) ?? 0) + 1)
+      const what = `${r.method} ${r.path}${r.query} ${body.toString('latin1').slice(0, 120)} → ${raw.slice(0, 200)}`
+      expect(res.statusCode, what).toBeLessThan(500)
+      if (res.statusCode >= 400 && raw.startsWith('{')) {
+        expect((JSON.parse(raw) as { error?: { code?: string } }).error?.code, what).toMatch(/^RELAY_ERR_/)
+      }
+    }), { seed: SEED + 2, numRuns: RUNS, endOnFailure: true })
+    expect(({} as Record<string, unknown>).admin).toBeUndefined()
+    expect(Object.keys(Object.prototype)).toEqual([])
+    // Refusals, and also posts that were fine (the prototype-named key was just a field name).
+    expect([...statuses.keys()].some(s => s >= 400)).toBe(true)
+    expect([...statuses.keys()].some(s => s < 300)).toBe(true)
   }, TIMEOUT_MS)
 
   it(`well-formed submissions in every body kind become leads the portal accepts (${RUNS} runs)`, async () => {

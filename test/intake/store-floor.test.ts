@@ -4,7 +4,10 @@ import { buildConfig } from '../../src/config/load.ts'
 import { createStoreFloor, spaceState } from '../../src/intake/store-floor.ts'
 import type { Outbox } from '../../src/outbox/types.ts'
 
-const limits = { bodyBytes: 1, fields: 1, valueChars: 1, storeBytes: 1000, minFreeDiskBytes: 100 }
+const limits = {
+  bodyBytes: 1, fields: 1, valueChars: 1, storeBytes: 1000, minFreeDiskBytes: 100,
+  requestTimeoutMs: 1, headersTimeoutMs: 1, minBodyBytesPerSecond: 0, bodyRateGraceMs: 1
+}
 
 describe('store space state', () => {
   it('is ok with room, low from 80 % or under twice the free floor, full at either floor', () => {

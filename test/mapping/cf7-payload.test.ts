@@ -41,7 +41,7 @@ describe('mapSubmission: a Contact Form 7 webhook body through the default form'
         'file-1: https://shop.example.ru/wp-content/uploads/cf7-to-webhook-uploads/12/65a1f/file-1-cv.pdf',
         'Страница товара: https://shop.example.ru/p/x/',
         'yclid: 4471'
-      ].join('\n')
+      ].join('<br>')
     })
   })
 })

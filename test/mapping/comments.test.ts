@@ -6,7 +6,7 @@ describe('mapSubmission: COMMENTS', () => {
   it('keeps every unmapped field as a "label: value" line, labels from the form or the field name', () => {
     const result = run({ fields: { name: 'NAME' }, labels: { delivery: 'Способ доставки' } },
       { name: 'Мария', delivery: 'Самовывоз', 'Размер обуви': '38', extras: ['Подарочная упаковка', 'Открытка'] })
-    expect(result.fields.COMMENTS).toBe('Способ доставки: Самовывоз\nРазмер обуви: 38\nextras: Подарочная упаковка, Открытка')
+    expect(result.fields.COMMENTS).toBe('Способ доставки: Самовывоз<br>Размер обуви: 38<br>extras: Подарочная упаковка, Открытка')
   })
 
   it('puts fields mapped to COMMENTS first, then the other lines', () => {
@@ -16,18 +16,18 @@ describe('mapSubmission: COMMENTS', () => {
       'your-message': 'Нужно 200 штук к 1 апреля.\nДоставка в Казань.',
       city: 'Казань'
     })
-    expect(result.fields.COMMENTS).toBe('Нужно 200 штук к 1 апреля.\nДоставка в Казань.\n\nyour-subject: Оптовый заказ\ncity: Казань')
+    expect(result.fields.COMMENTS).toBe('Нужно 200 штук к 1 апреля.<br>Доставка в Казань.<br><br>your-subject: Оптовый заказ<br>city: Казань')
   })
 
   it('joins several fields mapped to COMMENTS as paragraphs', () => {
     const result = run({ fields: { message: 'COMMENTS', comments: 'COMMENTS' } }, { message: 'Перезвоните утром.', comments: 'Лучше в WhatsApp.' })
-    expect(result.fields.COMMENTS).toBe('Перезвоните утром.\n\nЛучше в WhatsApp.')
+    expect(result.fields.COMMENTS).toBe('Перезвоните утром.<br><br>Лучше в WhatsApp.')
   })
 
   it('leaves unmapped fields out when the form says so, but keeps notes and mapped comments', () => {
     const result = run({ language: 'en', unmappedToComments: false, fields: { message: 'COMMENTS', budget: 'OPPORTUNITY' } },
       { message: 'Call me back', budget: 'a lot', city: 'Tver' })
-    expect(result.fields.COMMENTS).toBe("Call me back\n\nOPPORTUNITY: 'a lot' is not an amount")
+    expect(result.fields.COMMENTS).toBe("Call me back<br><br>OPPORTUNITY: 'a lot' is not an amount")
   })
 
   it('has no COMMENTS when there is nothing to say', () => {
@@ -99,16 +99,16 @@ describe('mapSubmission: COMMENTS', () => {
       'a<b>': 'c'
     })
     expect(result.fields.COMMENTS).toBe(
-      '&lt;script&gt;alert("xss")&lt;/script&gt; Цена &lt; 500 &amp; &gt; 100\n\n' +
-      'Примечание &lt;b&gt;: &lt;img src=x onerror=alert(1)&gt;\n' +
+      '&lt;script&gt;alert("xss")&lt;/script&gt; Цена &lt; 500 &amp; &gt; 100<br><br>' +
+      'Примечание &lt;b&gt;: &lt;img src=x onerror=alert(1)&gt;<br>' +
       'a&lt;b&gt;: c'
     )
-    expect(result.fields.COMMENTS).not.toMatch(/[<>]/)
+    expect(String(result.fields.COMMENTS).split('<br>').join('')).not.toMatch(/[<>]/)
   })
 
   it('strips control characters but keeps line breaks and tabs', () => {
     const result = run({ fields: { message: 'COMMENTS' } }, { message: 'Строка 1\r\nСтрока\t2\u0000\u0007\u001b[31m\rСтрока 3\u0085' })
-    expect(result.fields.COMMENTS).toBe('Строка 1\nСтрока\t2[31m\nСтрока 3')
+    expect(result.fields.COMMENTS).toBe('Строка 1<br>Строка\t2[31m<br>Строка 3')
   })
 
   it('strips control characters from plain fields too', () => {

@@ -30,5 +30,5 @@ export function run (config: Record<string, unknown>, values: Record<string, str
 /** COMMENTS split into lines, for order-insensitive checks. */
 export function commentLines (result: MapResult): string[] {
   const comments = result.fields.COMMENTS
-  return typeof comments === 'string' ? comments.split('\n') : []
+  return typeof comments === 'string' ? comments.split('<br>') : []
 }

@@ -13,7 +13,7 @@ import { DeliveryWorker } from '../../src/delivery/worker.ts'
 import { startEmulator, type Emulator } from '../../src/emulator/index.ts'
 import { createLogger } from '../../src/observability/logger.ts'
 import { openSqliteOutbox, type SqliteOutbox } from '../../src/outbox/sqlite.ts'
-import { signBody } from '../../src/security/source-auth.ts'
+import { signRequest } from '../../src/security/source-auth.ts'
 import { openSqliteSpamStore } from '../../src/security/spam-store-sqlite.ts'
 import type { SpamStore } from '../../src/security/spam-store.ts'
 import { waitFor } from '../helpers/wait-for.ts'
@@ -62,7 +62,8 @@ describe('no secret or visitor contact leaks into answers or logs', () => {
         paused: { portal: 'revoked', fields: { 'your-phone': 'PHONE_MOBILE', 'your-email': 'EMAIL_HOME' } },
         broken: { portal: 'failing', fields: { 'your-phone': 'PHONE_MOBILE', 'your-email': 'EMAIL_HOME' } }
       },
-      rateLimit: { perIp: { max: 40, timeWindow: 60_000 }, allowList: [] },
+      // A short sign-in window, so its one aggregated log line is written during the scenario.
+      rateLimit: { perIp: { max: 40, timeWindow: 60_000 }, allowList: [], adminFailures: { max: 10, timeWindow: 200 } },
       delivery: { retryBaseMs: 20, retryMaxMs: 50, maxAttempts: 2, authProbeMs: 100 }
     })
     const destination = new Writable({ write (chunk: Buffer, _enc, cb) { lines.push(chunk.toString()); cb() } })
@@ -118,7 +119,7 @@ describe('no secret or visitor contact leaks into answers or logs', () => {
     expect((await send('/f/cf7', { body: json.replace('Лика', 'CF7'), headers: { ...JSONH, 'x-relay-secret': FORM_SECRET } })).status).toBe(202)
     const ts = String(Math.floor(Date.now() / 1000))
     const signedBody = json.replace('Лика', 'Signed')
-    expect((await send('/f/cf7', { body: signedBody, headers: { ...JSONH, 'x-relay-timestamp': ts, 'x-relay-signature': signBody(HMAC_SECRET, ts, signedBody) } })).status).toBe(202)
+    expect((await send('/f/cf7', { body: signedBody, headers: { ...JSONH, 'x-relay-timestamp': ts, 'x-relay-signature': signRequest(HMAC_SECRET, { method: 'POST', path: '/f/cf7', contentType: JSONH['content-type'], timestamp: ts, body: signedBody }) } })).status).toBe(202)
     expect((await send('/f/cf7', { body: json, headers: { ...JSONH, 'x-relay-secret': 'not-the-secret-at-all' } })).status).toBe(401)
     expect((await send('/f/cf7', { body: json, headers: { ...JSONH, 'x-relay-timestamp': ts, 'x-relay-signature': 'sha256=00' } })).status).toBe(401)
     // Spam of each kind, refusals of each kind.
@@ -147,13 +148,14 @@ describe('no secret or visitor contact leaks into answers or logs', () => {
     await waitFor(() => emulators.ok.leads().length >= 8, { what: 'leads on the working portal', timeoutMs: 15_000 })
     await waitFor(() => lines.some(l => l.includes('PORTAL PAUSED')), { what: 'the paused portal', timeoutMs: 15_000 })
     await waitFor(() => lines.some(l => l.includes('submission dead-lettered')), { what: 'the dead letter', timeoutMs: 15_000 })
+    await waitFor(() => lines.some(l => l.includes('admin sign-ins failed')), { what: 'the failed sign-ins line', timeoutMs: 15_000 })
     // What the portal holds is the visitor's data (that is the point): the emulator is not the relay.
     expect(JSON.stringify(emulators.ok.leads())).toContain('+79123456789')
   })
 
   it('the scenario produced what it should have', () => {
     const all = lines.join('')
-    for (const event of ['submission accepted', 'submission held as spam', 'submission refused', 'admin request refused', 'lead delivered', 'PORTAL PAUSED', 'submission dead-lettered']) {
+    for (const event of ['submission accepted', 'submission held as spam', 'submission refused', 'admin sign-ins failed', 'lead delivered', 'PORTAL PAUSED', 'submission dead-lettered']) {
       expect(all, event).toContain(event)
     }
     expect(answers.length).toBeGreaterThan(25)

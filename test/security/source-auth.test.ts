@@ -1,10 +1,10 @@
 /**
- * Server-to-server senders: the X-Relay-Secret header or an HMAC-SHA256 signature over
- * "<timestamp>.<raw body>" with a 5-minute window. A form with a secret refuses everything else
+ * Server-to-server senders: the X-Relay-Secret header or an HMAC-SHA256 signature over the method,
+ * path, content type, timestamp and raw body with a 5-minute window, each signature used once. A form with a secret refuses everything else
  * with 401 RELAY_ERR_UNAUTHENTICATED_SOURCE; multipart can use the secret, not a signature.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { safeEqual, signBody } from '../../src/security/source-auth.ts'
+import { safeEqual, signRequest } from '../../src/security/source-auth.ts'
 import { buildSecureApp, FORM, storedCount, type SecureApp } from './helpers.ts'
 
 const SECRET = 'cf7-header-secret-0123456789'
@@ -33,9 +33,9 @@ describe('authenticated server-to-server sources', () => {
   const send = async (formId: string, body: string, headers: Record<string, string>) =>
     t.app.inject({ method: 'POST', url: `/f/${formId}`, headers: { accept: 'application/json', ...headers }, payload: body })
 
-  const signed = (body: string, at = NOW, key = HMAC_KEY) => {
-    const ts = String(Math.floor(at / 1000))
-    return { 'x-relay-timestamp': ts, 'x-relay-signature': signBody(key, ts, body) }
+  const signed = (body: string, at = NOW, key = HMAC_KEY, contentType = 'application/json', path = '/f/signed') => {
+    const timestamp = String(Math.floor(at / 1000))
+    return { 'x-relay-timestamp': timestamp, 'x-relay-signature': signRequest(key, { method: 'POST', path, contentType, timestamp, body }) }
   }
 
   const expect401 = (res: { statusCode: number, json: () => { error: { code: string, message: string } } }, message?: RegExp): void => {
@@ -67,7 +67,7 @@ describe('authenticated server-to-server sources', () => {
     const json = '{"name":"Подписанный"}'
     expect((await send('signed', json, { 'content-type': 'application/json', ...signed(json) })).statusCode).toBe(202)
     const form = 'name=%D0%9F%D1%91%D1%82%D1%80'
-    expect((await send('signed', form, { 'content-type': FORM, ...signed(form) })).statusCode).toBe(202)
+    expect((await send('signed', form, { 'content-type': FORM, ...signed(form, NOW, HMAC_KEY, FORM) })).statusCode).toBe(202)
   })
 
   it('refuses a signature over another body, by another key, or malformed', async () => {
@@ -86,17 +86,31 @@ describe('authenticated server-to-server sources', () => {
     expect((await send('signed', body, { 'content-type': 'application/json', ...signed(body, NOW - 290_000) })).statusCode).toBe(202)
   })
 
+  it('refuses a signed JSON body replayed as urlencoded, or to another form, and any exact replay', async () => {
+    const body = '{"name":"Once"}'
+    const headers = signed(body, NOW - 1000)
+    expect((await send('signed', body, { 'content-type': 'application/json', ...headers })).statusCode).toBe(202)
+    const before = await storedCount(t.outbox)
+    expect401(await send('signed', body, { 'content-type': FORM, ...headers }), /content type/)
+    expect401(await send('both', body, { 'content-type': 'application/json', ...headers }), /does not match/)
+    const replay = await send('signed', body, { 'content-type': 'application/json', ...headers })
+    expect(replay.statusCode).toBe(401)
+    expect(replay.json().error.code).toBe('RELAY_ERR_SIGNATURE_REPLAYED')
+    expect(await storedCount(t.outbox)).toBe(before)
+  })
+
   it('takes multipart with the secret, but not with a signature (its raw bytes are not kept)', async () => {
     const body = multipart('bnd', { name: 'Multi' })
     const type = 'multipart/form-data; boundary=bnd'
     expect((await send('both', body, { 'content-type': type, 'x-relay-secret': SECRET })).statusCode).toBe(202)
-    expect401(await send('both', body, { 'content-type': type, ...signed(body) }), /multipart/)
+    expect401(await send('both', body, { 'content-type': type, ...signed(body, NOW, HMAC_KEY, type, '/f/both') }), /multipart/)
   })
 
   it('a form with either accepts either', async () => {
     const body = '{"name":"Both"}'
     expect((await send('both', body, { 'content-type': 'application/json', 'x-relay-secret': SECRET })).statusCode).toBe(202)
-    expect((await send('both', body, { 'content-type': 'application/json', ...signed(body) })).statusCode).toBe(202)
+    const both = signed(body, NOW, HMAC_KEY, 'application/json', '/f/both')
+    expect((await send('both', body, { 'content-type': 'application/json', ...both })).statusCode).toBe(202)
   })
 
   it('ignores the headers on a form without secrets', async () => {

@@ -16,15 +16,16 @@ export function parseCommands (cmd: unknown): BatchCommand[] {
   })
 }
 
-const REF = /\$result\[([^\]]+)\]((?:\[[^\]]*\])*)/g
-const WHOLE_REF = /^\$result\[([^\]]+)\]((?:\[[^\]]*\])*)$/
+// Brackets never nest in a reference, so each run stops at the next bracket: linear on any text.
+const REF = /\$result\[([^[\]]+)\]((?:\[[^[\]]*\])*)/g
+const WHOLE_REF = /^\$result\[([^[\]]+)\]((?:\[[^[\]]*\])*)$/
 
 function lookup (results: Record<string, unknown>, key: string, path: string): unknown {
-  let value: unknown = results[key]
-  for (const m of path.matchAll(/\[([^\]]*)\]/g)) {
+  let value: unknown = Object.hasOwn(results, key) ? results[key] : undefined
+  for (const m of path.matchAll(/\[([^[\]]*)\]/g)) {
     const seg = m[1] ?? ''
     if (Array.isArray(value)) value = value[Number(seg)]
-    else if (isRecord(value)) value = value[seg]
+    else if (isRecord(value)) value = Object.hasOwn(value, seg) ? value[seg] : undefined
     else return undefined
   }
   return value

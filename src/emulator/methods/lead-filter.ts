@@ -44,9 +44,33 @@ function compare (field: string, a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0
 }
 
-function likePattern (pattern: string): RegExp {
-  const body = pattern.split('').map(ch => ch === '%' ? '.*' : ch === '_' ? '.' : ch.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('')
-  return new RegExp(`^${body}$`, 'is')
+/**
+ * SQL LIKE (`%` any run, `_` one character, case ignored) by the greedy wildcard walk with one
+ * backtrack point: O(pattern × value), where a regex of several `.*` is polynomial in the value.
+ */
+export function likeMatches (pattern: string, value: string): boolean {
+  const p = pattern.toLowerCase()
+  const s = value.toLowerCase()
+  let pi = 0
+  let si = 0
+  let star = -1
+  let resume = 0
+  while (si < s.length) {
+    if (pi < p.length && p[pi] !== '%' && (p[pi] === '_' || p[pi] === s[si])) {
+      pi++
+      si++
+    } else if (pi < p.length && p[pi] === '%') {
+      star = pi++
+      resume = si
+    } else if (star !== -1) {
+      pi = star + 1
+      si = ++resume
+    } else {
+      return false
+    }
+  }
+  while (pi < p.length && p[pi] === '%') pi++
+  return pi === p.length
 }
 
 function matchOne (field: string, op: Op, actual: string, wanted: unknown): boolean {
@@ -62,7 +86,7 @@ function matchOne (field: string, op: Op, actual: string, wanted: unknown): bool
     case '!in': return !toList(wanted).some(v => compare(field, actual, scalarString(v)) === 0)
     case 'like': return actual.toLowerCase().includes(w.toLowerCase())
     case '!like': return !actual.toLowerCase().includes(w.toLowerCase())
-    case 'pattern': return likePattern(w).test(actual)
+    case 'pattern': return likeMatches(w, actual)
   }
 }
 

@@ -6,6 +6,7 @@ import type { PortalState } from '../state.ts'
 import type { StoredLead, StoredLeadFields } from '../types.ts'
 import { IMPORT_WRITABLE, isMultiField, isUserFieldName, standardField } from './lead-fields.ts'
 import { normalizeMultiField, validateMultiField, withIds, type MultiInput } from './multifield.ts'
+import { sanitizeCommentsHtml } from './comments-html.ts'
 import { parseDateValue } from './dates.ts'
 import { statusesOf } from './status-data.ts'
 
@@ -17,9 +18,8 @@ export function normalizeOpportunity (value: unknown): string | number | null {
   return /^\d+(\.\d+)?$/.test(text) ? text : null
 }
 
-// Tags go, their text stays (the contact tutorial's description of the sanitiser); BB-code is untouched.
 function stripHtml (value: unknown): unknown {
-  return typeof value === 'string' ? value.replace(/<[^>]*>/g, '') : value
+  return typeof value === 'string' ? sanitizeCommentsHtml(value) : value
 }
 
 interface Draft {

@@ -70,7 +70,10 @@ export function withIds (items: MultiInput[], nextId: () => number): StoredMulti
 
 /** Key used to compare phones: digits only, extension ignored (as duplicate search does). */
 export function phoneKey (value: string): string {
-  const main = value.split(/\s*(?:ext\.?|x|доб\.?|#|,|;)\s*\d*\s*$/i)[0] ?? value
+  // An extension sits at the end: only the tail is searched, so long runs of spaces cost no rescans.
+  const cut = Math.max(0, value.length - 32)
+  const tail = value.slice(cut)
+  const main = value.slice(0, cut) + (tail.split(/\s*(?:ext\.?|x|доб\.?|#|,|;)\s*\d*\s*$/i)[0] ?? tail)
   return main.replace(/\D+/g, '')
 }
 

@@ -26,7 +26,9 @@ const DEFAULTS: Record<string, StatusSpec[]> = {
 
 /** Entries of one dictionary, sorted by SORT; an entity given in the options replaces the default. */
 export function statusesOf (state: PortalState, entityId: string): StatusSpec[] {
-  const list = state.settings.statuses[entityId] ?? DEFAULTS[entityId] ?? []
+  // Own keys only: an ENTITY_ID of `constructor` is an unknown dictionary, not Object's constructor.
+  const list = (Object.hasOwn(state.settings.statuses, entityId) ? state.settings.statuses[entityId] : undefined) ??
+    (Object.hasOwn(DEFAULTS, entityId) ? DEFAULTS[entityId] : undefined) ?? []
   return list
     .map((s, i) => ({ ...s, SORT: s.SORT ?? (i + 1) * 10 }))
     .sort((a, b) => a.SORT - b.SORT)

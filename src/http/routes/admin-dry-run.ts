@@ -3,6 +3,7 @@
  * and the answer is the exact crm.lead.add call the worker would make. Nothing is stored or sent.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify'
+import { own } from '../../config/own.ts'
 import { z } from 'zod'
 import { registerRawBodyParsers, type RawBody } from '../../intake/raw-body-parsers.ts'
 import type { RelayConfig } from '../../config/schema.ts'
@@ -35,9 +36,9 @@ export async function dryRunRoutes (app: FastifyInstance, deps: { config: () => 
     if (!parsed.success) throw new AdminInputError('formId: letters, digits, _ and - only')
     const { formId } = parsed.data
     const config = deps.config()
-    const form = config.forms[formId]
+    const form = own(config.forms, formId)
     if (form === undefined) throw new UnknownFormError(formId)
-    const portal = config.portals[form.portal]
+    const portal = own(config.portals, form.portal)
     const values = await readValues(request, form.charset, config.limits)
     const referer = request.headers.referer
     const mapped = mapSubmission({

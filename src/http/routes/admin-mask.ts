@@ -1,27 +1,35 @@
 /**
  * Masks contact data (e-mails, phone numbers, messenger handles, IP addresses) in submissions shown
  * to operators, so a list on a shared screen does not expose visitors; `?reveal=1` shows them.
+ * The scanners are linear (src/security/contact-spans.ts): stored values are visitors' text.
  */
+import { digitCount, emailSpans, phoneSpans, replaceSpans } from '../../security/contact-spans.ts'
 
-const EMAIL = /([A-Za-z0-9!#$%&'*+/=?^_`{|}~-])[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]*@([A-Za-z0-9.-]+\.[A-Za-z]{2,})/g
-// Nine digits or more: phone numbers in any notation, but not dates (8 digits) or small amounts.
-const PHONE = /\+?\d[\d\s().-]{7,}\d/g
 const IPV4 = /^(\d{1,3}\.\d{1,3}\.\d{1,3})\.\d{1,3}$/
 
+// Nine digits or more: phone numbers in any notation, but not dates (8 digits) or small amounts.
+const PHONE_MIN_DIGITS = 9
+
 export function maskEmail (email: string): string {
-  return email.replace(EMAIL, (_all, first: string, domain: string) => `${first}***@${domain}`)
+  return replaceSpans(email, emailSpans(email), (found, span) => `${found.charAt(0)}***${found.slice(span.at - span.start)}`)
 }
 
 /** Keeps the country/operator prefix and the last two digits: enough to tell numbers apart. */
 export function maskPhone (phone: string): string {
-  return phone.replace(PHONE, match => {
-    const digits = match.replace(/\D/g, '').length
-    if (digits < 9) return match
+  return replaceSpans(phone, phoneSpans(phone, { dots: true }), match => {
+    const digits = digitCount(match)
+    if (digits < PHONE_MIN_DIGITS) return match
     let seen = 0
-    return match.replace(/\d/g, d => {
+    let out = ''
+    for (const ch of match) {
+      if (ch < '0' || ch > '9') {
+        out += ch
+        continue
+      }
       seen++
-      return seen <= 4 || seen > digits - 2 ? d : '*'
-    })
+      out += seen <= 4 || seen > digits - 2 ? ch : '*'
+    }
+    return out
   })
 }
 
@@ -41,7 +49,7 @@ export function maskDeep (value: unknown, key = ''): unknown {
   if (typeof value === 'string') {
     if (key === 'ip') {
       const m = IPV4.exec(value)
-      return m !== null ? `${m[1] ?? ''}.x` : value.replace(/[0-9a-f]{1,4}$/i, 'x')
+      return m !== null ? `${m[1] ?? ''}.x` : value.replace(/[0-9a-f]{1,4}$/i, 'x') // an address: short, from the socket
     }
     return maskText(value)
   }

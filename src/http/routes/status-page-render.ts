@@ -26,7 +26,7 @@ const STATE_TEXT: Record<string, string> = {
 }
 
 /** Portal messages are HTML-ish ("…is required.<br />"): show the text. */
-const portalText = (message: string): string => maskText(message.replace(/<br\s*\/?>/gi, ' ').replace(/<[^>]*>/g, '').trim())
+export const portalText = (message: string): string => maskText(message.replace(/<br\s*\/?>/gi, ' ').replace(/<[^<>]*>/g, '').trim())
 
 function stateText (state: string, worker: Readiness['worker']): string {
   if (state !== 'unknown') return STATE_TEXT[state] ?? state

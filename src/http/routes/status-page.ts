@@ -9,6 +9,7 @@ import type { ActivitySeries } from '../../outbox/admin-types.ts'
 import { requeueAllDead } from '../../outbox/admin-types.ts'
 import { allHeld } from './admin.ts'
 import { readiness, type HealthDeps } from './health.ts'
+import type { SignInThrottle } from '../../security/sign-in-throttle.ts'
 import { clearedCookie, isSignedIn, sameOrigin, sameSecret, sessionCookie } from './status-page-auth.ts'
 import { searchByContact } from './contact-search.ts'
 import { loginPage, notFoundPage, statusPage, submissionPage } from './status-page-render.ts'
@@ -16,6 +17,8 @@ import { loginPage, notFoundPage, statusPage, submissionPage } from './status-pa
 export interface StatusPageDeps extends HealthDeps {
   /** ADMIN_TOKEN; undefined turns the page off. */
   token: string | undefined
+  /** Failed sign-ins per client (src/security/sign-in-throttle.ts). */
+  throttle?: SignInThrottle
 }
 
 const HOUR = 3_600_000
@@ -54,10 +57,19 @@ export async function statusPageRoutes (app: FastifyInstance, deps: StatusPageDe
     return false
   }
 
+  /** True (and answered 429) when this client has failed too often; a wrong token is counted. */
+  const blocked = (request: FastifyRequest, reply: FastifyReply): boolean =>
+    deps.throttle?.refuseIfBlocked(request, reply, (r, e) => html(r, 429, loginPage(e.message))) === true
+  const wrongToken = (request: FastifyRequest, reply: FastifyReply): FastifyReply => {
+    deps.throttle?.failed(request, request.url.split('?')[0] ?? '')
+    return html(reply, 401, loginPage('That token is not valid.'))
+  }
+
   app.get('/status', { schema: { hide: true } }, async (request, reply) => {
     const query = request.query as Record<string, unknown>
     if (typeof query.token === 'string') {
-      if (!sameSecret(query.token, token)) return html(reply, 401, loginPage('That token is not valid.'))
+      if (blocked(request, reply)) return reply
+      if (!sameSecret(query.token, token)) return wrongToken(request, reply)
       // Trade the token for the cookie and drop it from the address bar and history.
       return reply.header('set-cookie', sessionCookie(token, secure(request))).redirect('/status', 303)
     }
@@ -99,10 +111,9 @@ export async function statusPageRoutes (app: FastifyInstance, deps: StatusPageDe
   })
 
   app.post('/status/login', { schema: { hide: true } }, async (request, reply) => {
+    if (blocked(request, reply)) return reply
     const given = (request.body as Record<string, unknown> | undefined)?.token
-    if (!sameOrigin(request) || typeof given !== 'string' || !sameSecret(given, token)) {
-      return html(reply, 401, loginPage('That token is not valid.'))
-    }
+    if (!sameOrigin(request) || typeof given !== 'string' || !sameSecret(given, token)) return wrongToken(request, reply)
     return reply.header('set-cookie', sessionCookie(token, secure(request))).redirect('/status', 303)
   })
 

@@ -7,6 +7,7 @@ import { z } from 'zod'
 import { registerRawBodyParsers, type RawBody } from '../../intake/raw-body-parsers.ts'
 import type { RelayConfig } from '../../config/schema.ts'
 import { BodyTooLargeError, EmptyBodyError, MethodNotAllowedError, UnknownFormError } from '../../errors.ts'
+import { own } from '../../config/own.ts'
 import { acceptSubmission } from '../../intake/accept-submission.ts'
 import { charsetOf } from '../../intake/charset.ts'
 import { decodeJson, decodeMultipart, decodeUrlencoded } from '../../intake/decode-body.ts'
@@ -45,7 +46,7 @@ export async function submitRoutes (app: FastifyInstance, deps: SubmitRouteDeps)
   app.addHook('onRequest', async (request: FastifyRequest) => {
     const parsed = paramsSchema.safeParse(request.params)
     const formId = parsed.success ? parsed.data.formId : String((request.params as { formId?: unknown }).formId ?? '')
-    if (!parsed.success || deps.config().forms[formId] === undefined) throw new UnknownFormError(formId.slice(0, 64))
+    if (!parsed.success || own(deps.config().forms, formId) === undefined) throw new UnknownFormError(formId.slice(0, 64))
   })
   app.addHook('onRequest', guard.admit)
   // Before the body is read: a full store refuses at once, and never half-writes what it holds.
@@ -59,7 +60,7 @@ export async function submitRoutes (app: FastifyInstance, deps: SubmitRouteDeps)
     if (e.statusCode >= 500) request.log.error({ err }, 'submission failed')
     else request.log.info({ code: e.code, status: e.statusCode }, 'submission refused')
     if (wantsJson(request)) return sendJsonError(reply, e)
-    const form = deps.config().forms[(request.params as { formId?: string }).formId ?? '']
+    const form = own(deps.config().forms, String((request.params as { formId?: unknown }).formId ?? ''))
     if (form?.errorUrl !== undefined && e.statusCode < 500) {
       const url = new URL(form.errorUrl)
       url.searchParams.set('error', e.code)
@@ -74,9 +75,9 @@ export async function submitRoutes (app: FastifyInstance, deps: SubmitRouteDeps)
   app.post('/f/:formId', { bodyLimit: intakeBodyLimit(deps.config()) }, async (request, reply) => {
     const { formId } = paramsSchema.parse(request.params)
     const config = deps.config()
-    const form = config.forms[formId]
+    const form = own(config.forms, formId)
     if (form === undefined) throw new UnknownFormError(formId)
-    guard.verifyBody(request, form, (request.body as RawBody | undefined)?.bytes)
+    await guard.verifyBody(request, form, (request.body as RawBody | undefined)?.bytes)
     // A form with `files` keeps uploads and CF7 file fields (src/intake/files.ts); others only note them.
     const files = form.files !== undefined ? new FileCollector(form.files) : undefined
     const posted = await readValues(request, form.charset, config.limits, files)
@@ -125,7 +126,7 @@ export async function submitRoutes (app: FastifyInstance, deps: SubmitRouteDeps)
 
   app.get('/f/:formId/thanks', async (request, reply) => {
     const { formId } = paramsSchema.parse(request.params)
-    const form = deps.config().forms[formId]
+    const form = own(deps.config().forms, formId)
     return reply.type('text/html; charset=utf-8').send(thanksPage(form?.language ?? 'en'))
   })
 }
