@@ -171,7 +171,7 @@ describe('embed.js: analytics ids, the Bitrix24 trace and the visited pages reac
     expect(trace.url).toBe(`${pages.url}/product/stul?color=red#reviews`)
     expect(emulator.traces()).toEqual([expect.objectContaining({ via: 'add', ENTITIES: [{ TYPE: 'LEAD', ID: lead.ID }] })])
 
-    const comments = String(f.COMMENTS).split('\n')
+    const comments = String(f.COMMENTS).split('<br>')
     expect(comments).toEqual(expect.arrayContaining(['yclid: 7716049321', 'Визит Roistat: 4471']))
     const visited = visitedBlock(comments, 'Просмотренные страницы:')
     expect(visited.map((line) => line.replace(/ \(.*\)$/, ''))).toEqual([
@@ -198,7 +198,7 @@ describe('embed.js: analytics ids, the Bitrix24 trace and the visited pages reac
     expect(f).toMatchObject({ UTM_SOURCE: 'yandex', UTM_MEDIUM: 'cpc', UTM_CAMPAIGN: 'spring', UF_CRM_ROISTAT: '4471' })
     expect(f.UF_CRM_PRODUCT_URL).toBe(`${pages.url}/wp/stul/`)
     expect((JSON.parse(String(f.TRACE)) as { url: string }).url).toBe(`${pages.url}/wp/stul/`)
-    const comments = String(f.COMMENTS).split('\n')
+    const comments = String(f.COMMENTS).split('<br>')
     expect(comments).toEqual(expect.arrayContaining([
       'yclid: 7716049321',
       'Google Analytics client ID: 987654321.1700000000',

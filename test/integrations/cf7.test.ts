@@ -126,14 +126,18 @@ describe('CF7 to Webhook payloads → relay (configured as docs/cf7.md says) →
     UTM_CAMPAIGN: 'spring',
     SOURCE_ID: 'WEB',
     TITLE: 'Заявка с сайта: Анна Петрова',
-    COMMENTS: 'Хочу чёрную, доставка после 18:00\n\n' +
-      'IP-адрес: 127.0.0.1\n' +
-      'Браузер: Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) HeadlessChrome/156.0.0.0 Safari/537.36\n' +
-      'Выбор из списка: Самовывоз\n' +
-      'Отмечено: Звонок, Telegram\n' +
-      'Файл: http://127.0.0.1:19010/wp-content/uploads/cf7-to-webhook-uploads/5/6b11909e738e9/file-1-upload-test.txt\n' +
-      'Согласие на обработку данных: 1\n' +
-      'Страница входа: http://127.0.0.1:19010/?utm_source=yandex&amp;utm_medium=cpc&amp;utm_campaign=spring',
+    // COMMENTS is HTML: lines joined by <br>, the visitor's & < > escaped (DESIGN.md §4).
+    COMMENTS: [
+      'Хочу чёрную, доставка после 18:00',
+      '',
+      'IP-адрес: 127.0.0.1',
+      'Браузер: Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) HeadlessChrome/156.0.0.0 Safari/537.36',
+      'Выбор из списка: Самовывоз',
+      'Отмечено: Звонок, Telegram',
+      'Файл: http://127.0.0.1:19010/wp-content/uploads/cf7-to-webhook-uploads/5/6b11909e738e9/file-1-upload-test.txt',
+      'Согласие на обработку данных: 1',
+      'Страница входа: http://127.0.0.1:19010/?utm_source=yandex&amp;utm_medium=cpc&amp;utm_campaign=spring'
+    ].join('<br>'),
     ORIGINATOR_ID: 'b24-form-relay'
   }
 
@@ -163,7 +167,7 @@ describe('CF7 to Webhook payloads → relay (configured as docs/cf7.md says) →
     const lead = await replayCaptured(setKey('your-email', email))
     const { EMAIL: _email, ...rest } = CAPTURED_LEAD
     const note = `your-email: '${email}' не удалось использовать как адрес e-mail`
-    expect(lead).toEqual({ ...rest, COMMENTS: CAPTURED_LEAD.COMMENTS.replace('\nВыбор из списка', `\n${note}\nВыбор из списка`) })
+    expect(lead).toEqual({ ...rest, COMMENTS: CAPTURED_LEAD.COMMENTS.replace('<br>Выбор из списка', `<br>${note}<br>Выбор из списка`) })
   })
 
   it('a post without the secret header is refused and creates nothing', async () => {
