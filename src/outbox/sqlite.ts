@@ -69,11 +69,12 @@ export async function openSqliteOutbox (opts: SqliteOutboxOptions): Promise<Sqli
     if (opts.path !== ':memory:' && !opts.path.startsWith('file:')) mkdirSync(dirname(opts.path), { recursive: true })
     db = new Database(opts.path)
     db.pragma(`busy_timeout = ${opts.busyTimeoutMs ?? 5000}`)
+    // Before WAL: switching the journal writes the header of a new file, after which auto_vacuum needs a VACUUM.
+    enableIncrementalVacuum(db, log)
     db.pragma('journal_mode = WAL')
     db.pragma(`synchronous = ${opts.durability === 'full' ? 'FULL' : 'NORMAL'}`)
     db.pragma('foreign_keys = ON')
     db.pragma(`journal_size_limit = ${WAL_LIMIT_BYTES}`)
-    enableIncrementalVacuum(db, log)
     const applied = migrate(db)
     const outbox = new SqliteOutboxHandle(db, log)
     log.info({ durability: opts.durability, journalMode: outbox.debugStats().journalMode, migrations: applied },
