@@ -6,13 +6,13 @@
 import { legacyOf } from '../bitrix/legacy-client.ts'
 import type { PortalConfig } from '../config/schema.ts'
 import type { Counters } from '../outbox/counters.ts'
-import type { ClaimedSubmission } from '../outbox/types.ts'
 import type { FileGate } from './file-gate.ts'
 import type { ExtrasRoute, LaneOps } from './lane-ops.ts'
 import { deliverLegacy } from './legacy-delivery.ts'
 import type { ListFieldCache } from './list-fields.ts'
 import { deliverRich } from './rich-delivery.ts'
 import type { FormInfo } from './rich-prepare.ts'
+import type { Stored } from './stored-payload.ts'
 
 export interface ExtrasRouteDeps {
   portal: PortalConfig
@@ -24,24 +24,22 @@ export interface ExtrasRouteDeps {
   leaseMs: number
 }
 
-const hasStoredExtras = (c: ClaimedSubmission): boolean => c.payload.extras !== undefined && c.payload.extras !== null
-
 export function createExtrasRoute (deps: ExtrasRouteDeps): ExtrasRoute {
   const prepareDeps = { counters: deps.counters, lists: deps.lists, form: deps.form, findConvertedDeal: deps.portal.crmMode !== 'classic',
     gate: deps.gate, leaseMs: deps.leaseMs }
   return {
     resume: () => deps.gate.resume(),
     drain: () => deps.gate.drain(),
-    take: async (claimed: ClaimedSubmission[], ops: LaneOps): Promise<ClaimedSubmission[]> => {
+    take: async (claimed: Stored[], ops: LaneOps): Promise<Stored[]> => {
       const legacy = legacyOf(ops.client)
       if (legacy !== undefined) {
         await deliverLegacy(claimed, legacy, ops, deps.counters)
         return []
       }
       const all = deps.portal.crmMode === 'simple'
-      const rich = claimed.filter(c => all || hasStoredExtras(c))
+      const rich = claimed.filter(s => all || s.hasExtras)
       if (rich.length > 0) await deliverRich(rich, ops, prepareDeps)
-      return claimed.filter(c => !(all || hasStoredExtras(c)))
+      return claimed.filter(s => !(all || s.hasExtras))
     }
   }
 }

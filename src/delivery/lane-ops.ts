@@ -8,6 +8,7 @@ import type { BitrixClient } from '../bitrix/client.ts'
 import type { BitrixError } from '../bitrix/errors.ts'
 import type { ClaimedSubmission, Outbox } from '../outbox/types.ts'
 import type { Decision } from './decide.ts'
+import type { Stored } from './stored-payload.ts'
 
 export interface LaneOps {
   readonly portalId: string
@@ -36,12 +37,12 @@ export interface LaneOps {
 /** A delivery path the lane hands claimed submissions to before its plain batch path. */
 export interface ExtrasRoute {
   /** Delivers (and settles) the submissions it takes; resolves to the ones left for the plain path. */
-  take: (claimed: ClaimedSubmission[], ops: LaneOps) => Promise<ClaimedSubmission[]>
+  take: (claimed: Stored[], ops: LaneOps) => Promise<Stored[]>
   /**
    * Claims it kept waiting (file links being fetched outside the lane) that are ready now; the
    * lane puts them at the head of its next claim. They are still leased to this lane.
    */
-  resume?: () => ClaimedSubmission[]
+  resume?: () => Stored[]
   /** Every claim it keeps waiting, for the lane to give back when it stops. */
-  drain?: () => ClaimedSubmission[]
+  drain?: () => Stored[]
 }

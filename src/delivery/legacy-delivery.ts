@@ -5,23 +5,15 @@
  * sent again, and the portal may then hold it twice. Every such resend is logged.
  */
 import type { LegacyClient } from '../bitrix/legacy-client.ts'
-import { leadExtrasSchema } from '../bitrix/lead-extras.ts'
 import type { LeadFields } from '../bitrix/types.ts'
 import type { Counters } from '../outbox/counters.ts'
-import type { ClaimedSubmission } from '../outbox/types.ts'
 import type { LaneOps } from './lane-ops.ts'
-import { DELIVERY_ERROR_CODES } from '../errors.ts'
+import type { Stored } from './stored-payload.ts'
 
-export async function deliverLegacy (claimed: ClaimedSubmission[], legacy: LegacyClient, ops: LaneOps, counters: Counters): Promise<void> {
-  for (const c of claimed) {
-    const fields = c.payload.fields
-    const extras = leadExtrasSchema.safeParse(c.payload.extras ?? {})
-    if (typeof fields !== 'object' || fields === null || Array.isArray(fields) || !extras.success) {
-      await ops.settle(c, { action: 'dead', error: { code: DELIVERY_ERROR_CODES.badPayload, message: 'the stored payload cannot be read' } })
-      continue
-    }
-    const lead: LeadFields = { ...(fields as LeadFields) }
-    const assignees = extras.data.assignees
+export async function deliverLegacy (claimed: Stored[], legacy: LegacyClient, ops: LaneOps, counters: Counters): Promise<void> {
+  for (const { c, fields, extras } of claimed) {
+    const lead: LeadFields = { ...fields }
+    const assignees = extras.assignees
     if (assignees !== undefined) lead.ASSIGNED_BY_ID = assignees[await counters.next(`assignee:${c.portalId}:${c.formId}`, assignees.length)] as number
     if (c.outcomeUnknown) {
       ops.log.warn({ portalId: ops.portalId, submissionId: c.id, attempt: c.attempts }, 'legacy importer: resending a lead whose earlier attempt may have landed (no ORIGIN_ID look-up on this transport)')

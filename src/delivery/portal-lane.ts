@@ -12,6 +12,8 @@ import { decide, decideForError, type Decision, type PortalEffect } from './deci
 import type { PortalLimiter } from './portal-limiter.ts'
 import { errorClass, type LaneMetrics } from '../observability/metrics.ts'
 import type { ExtrasRoute, LaneOps } from './lane-ops.ts'
+import { readStored, type Stored } from './stored-payload.ts'
+import { DELIVERY_ERROR_CODES } from '../errors.ts'
 
 /**
  * paused_not_found: every call answers ERROR_METHOD_NOT_FOUND (404) — a mistyped webhook path, a portal
@@ -110,7 +112,7 @@ export class PortalLane {
     }
     // Claims still waiting for file links outside the lane go back uncounted, due at once.
     const waiting = this.settings.extras?.drain?.() ?? []
-    await Promise.all(waiting.map(async c => await this.outbox.release(c.id, c.leaseToken).catch(() => false)))
+    await Promise.all(waiting.map(async ({ c }) => await this.outbox.release(c.id, c.leaseToken).catch(() => false)))
   }
 
   async #tick (): Promise<boolean> {
@@ -122,19 +124,20 @@ export class PortalLane {
     if (this.#paused()) {
       if (!await this.#probe()) return true
     }
-    // Claims whose file links were fetched meanwhile come first; they were claimed on an earlier turn.
+    // Claims whose file links were fetched meanwhile come first; they were claimed (and read) on an earlier turn.
     const resumed = this.settings.extras?.resume?.() ?? []
     const room = this.settings.batchSize - resumed.length
     const fresh = room > 0 ? await this.outbox.claim({ limit: room, leaseMs: this.settings.leaseMs, portalId: this.portalId }) : []
-    let claimed = [...resumed, ...fresh]
-    if (claimed.length === 0) return false
+    if (resumed.length + fresh.length === 0) return false
     this.#claimedAt = this.now()
     for (const c of fresh) this.#claimTimes.set(c, this.#claimedAt)
-    this.log.debug({ submissionIds: claimed.map(c => c.id) }, 'submissions claimed')
+    this.log.debug({ submissionIds: [...resumed.map(s => s.c.id), ...fresh.map(c => c.id)] }, 'submissions claimed')
     if (this.#stopping) {
-      await Promise.all(claimed.map(c => this.outbox.release(c.id, c.leaseToken)))
+      await Promise.all([...resumed.map(s => s.c), ...fresh].map(c => this.outbox.release(c.id, c.leaseToken)))
       return true
     }
+    let claimed = [...resumed, ...await this.#read(fresh)]
+    if (claimed.length === 0) return true
     // ── Bitrix24 depth: extras (duplicates, deal, timeline, files…) and legacy portals take their own path.
     if (this.settings.extras !== undefined) {
       claimed = await this.settings.extras.take(claimed, this.#ops())
@@ -142,26 +145,39 @@ export class PortalLane {
     }
     // ── end of the depth routing; what is left is plain and goes as one batch of crm.lead.add.
     let toSend = claimed
-    const unknown = claimed.filter(c => c.outcomeUnknown)
+    const unknown = claimed.filter(s => s.c.outcomeUnknown)
     if (unknown.length > 0) {
-      const found = await this.#call(claimed, () => this.client.findLeadsByOrigin(this.settings.originatorId, unknown.map(c => c.id)), 'crm.lead.list')
+      const found = await this.#call(claimed.map(s => s.c),
+        () => this.client.findLeadsByOrigin(this.settings.originatorId, unknown.map(s => s.c.id)), 'crm.lead.list')
       if (found === undefined) return true
-      toSend = claimed.filter(c => !found.has(c.id))
+      toSend = claimed.filter(s => !found.has(s.c.id))
       // Reports issued together share one group commit (one fsync) in the outbox.
-      await Promise.all(claimed.filter(c => found.has(c.id)).map(c => this.#delivered(c, found.get(c.id) ?? 0, true)))
+      await Promise.all(claimed.filter(s => found.has(s.c.id)).map(s => this.#delivered(s.c, found.get(s.c.id) ?? 0, true)))
     }
     if (toSend.length === 0) return true
     await this.#sendBatch(toSend)
     return true
   }
 
-  async #sendBatch (items: ClaimedSubmission[]): Promise<void> {
-    const keys = new Map(items.map((c, i) => [`s${i}`, c]))
-    const commands = [...keys].map(([key, c]) => ({
-      key,
+  /** The stored payloads, read once; one this version cannot read is a dead letter. */
+  async #read (fresh: ClaimedSubmission[]): Promise<Stored[]> {
+    const out: Stored[] = []
+    for (const c of fresh) {
+      const s = readStored(c)
+      if ('error' in s) await this.#settle(c, { action: 'dead', error: { code: DELIVERY_ERROR_CODES.badPayload, message: s.error } })
+      else out.push(s)
+    }
+    return out
+  }
+
+  async #sendBatch (stored: Stored[]): Promise<void> {
+    const items = stored.map(s => s.c)
+    const keys = new Map(stored.map((s, i) => [`s${i}`, s.c]))
+    const commands = stored.map((s, i) => ({
+      key: `s${i}`,
       method: 'crm.lead.add',
       params: {
-        fields: { ...(c.payload.fields as Record<string, unknown>), ORIGINATOR_ID: this.settings.originatorId, ORIGIN_ID: c.id },
+        fields: { ...s.fields, ORIGINATOR_ID: this.settings.originatorId, ORIGIN_ID: s.c.id },
         params: { REGISTER_SONET_EVENT: this.settings.registerSonetEvent ? 'Y' : 'N' }
       }
     }))

@@ -9,25 +9,14 @@
 import { classifyCommandError } from '../bitrix/classify.ts'
 import { dealOfLead, findByOrigin } from '../bitrix/crm-extras.ts'
 import { BitrixError } from '../bitrix/errors.ts'
-import { leadExtrasSchema, type LeadExtras } from '../bitrix/lead-extras.ts'
-import type { LeadFields } from '../bitrix/types.ts'
-import { DELIVERY_ERROR_CODES } from '../errors.ts'
-import type { ClaimedSubmission } from '../outbox/types.ts'
+import type { LeadExtras } from '../bitrix/lead-extras.ts'
 import { afterAdd, attachFiles, type Target } from './file-steps.ts'
 import type { LaneOps } from './lane-ops.ts'
 import { planCommands, readPlan, type Plan } from './lead-plan.ts'
 import { prepare, type PrepareDeps, type Rich } from './rich-prepare.ts'
+import type { Stored } from './stored-payload.ts'
 
 export const BATCH_COMMANDS = 50
-
-/** Reads the stored payload; a payload this version cannot read is a dead letter, never a guess. */
-export function readRich (c: ClaimedSubmission): Rich | { error: string } {
-  const fields = c.payload.fields
-  if (typeof fields !== 'object' || fields === null || Array.isArray(fields)) return { error: 'payload.fields is not an object' }
-  const parsed = leadExtrasSchema.safeParse(c.payload.extras ?? {})
-  if (!parsed.success) return { error: `payload.extras: ${parsed.error.issues[0]?.message ?? 'invalid'}` }
-  return { c, fields: fields as LeadFields, extras: parsed.data }
-}
 
 const entityOf = (extras: LeadExtras): 'lead' | 'deal' => extras.entity === 'deal' ? 'deal' : 'lead'
 
@@ -100,13 +89,7 @@ async function send (batch: Plan[], byId: Map<string, Rich>, ops: LaneOps, deps:
   if (rateLimited) ops.penalize()
 }
 
-export async function deliverRich (claimed: ClaimedSubmission[], ops: LaneOps, deps: PrepareDeps): Promise<void> {
-  const parsed: Rich[] = []
-  for (const c of claimed) {
-    const r = readRich(c)
-    if ('error' in r) await ops.settle(c, { action: 'dead', error: { code: DELIVERY_ERROR_CODES.badPayload, message: r.error } })
-    else parsed.push(r)
-  }
+export async function deliverRich (parsed: Stored[], ops: LaneOps, deps: PrepareDeps): Promise<void> {
   // Links still being fetched wait in the gate, leased, while this claim goes on without them.
   const readable = deps.gate.sort(parsed, deps.leaseMs, ops.log, formId => deps.form(formId).links)
   const unknown = readable.filter(r => r.c.outcomeUnknown)

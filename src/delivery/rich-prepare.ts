@@ -19,6 +19,7 @@ import type { LaneOps } from './lane-ops.ts'
 import type { LoadedFile } from './file-gate.ts'
 import type { Plan } from './lead-plan.ts'
 import { noteUnknownLabels, resolveListLabels, type ListFieldCache } from './list-fields.ts'
+import type { Stored } from './stored-payload.ts'
 import { commentText, type SubmissionMeta } from './timeline-text.ts'
 
 export interface FormInfo {
@@ -40,10 +41,7 @@ export interface PrepareDeps {
   leaseMs: number
 }
 
-export interface Rich {
-  c: ClaimedSubmission
-  fields: LeadFields
-  extras: LeadExtras
+export interface Rich extends Stored {
   /** The files ready to attach, one per stored file (set by the file gate before anything is sent). */
   files?: LoadedFile[]
 }
