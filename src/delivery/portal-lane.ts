@@ -1,17 +1,16 @@
 /**
- * One portal's delivery loop: claim due submissions, pace calls with the portal's leaky bucket,
- * look up leads whose earlier attempt has an unknown outcome, send the rest as one `batch` of
- * crm.lead.add commands and settle every command on its own.
+ * One portal's delivery loop: claim due submissions, read each stored payload once, hand them to
+ * the portal's transport (src/delivery/transports/), pace its calls with the portal's limiter,
+ * guard the leases, and settle every submission on its own. It also pauses a portal that refuses
+ * the webhook or answers 404 everywhere, and probes it until it answers.
  */
 import type { Logger } from 'pino'
-import { classifyCommandError } from '../bitrix/classify.ts'
-import { BitrixError, type BitrixErrorKind } from '../bitrix/errors.ts'
-import type { BitrixClient } from '../bitrix/client.ts'
+import { BitrixError } from '../bitrix/errors.ts'
 import type { ClaimedSubmission, Outbox } from '../outbox/types.ts'
-import { decide, decideForError, type Decision, type PortalEffect } from './decide.ts'
+import { decideForError, type decide, type Decision, type PortalEffect } from './decide.ts'
 import type { PortalLimiter } from './portal-limiter.ts'
 import { errorClass, type LaneMetrics } from '../observability/metrics.ts'
-import type { ExtrasRoute, LaneOps } from './lane-ops.ts'
+import type { DeliveryTransport, LaneOps } from './transports/transport.ts'
 import { readStored, type Stored } from './stored-payload.ts'
 import { DELIVERY_ERROR_CODES } from '../errors.ts'
 
@@ -22,7 +21,6 @@ import { DELIVERY_ERROR_CODES } from '../errors.ts'
 export type PortalState = 'ok' | 'paused_auth' | 'paused_not_found' | 'rate_limited' | 'unreachable'
 
 export interface LaneSettings {
-  originatorId: string
   batchSize: number
   leaseMs: number
   maxAttempts: number
@@ -30,11 +28,8 @@ export interface LaneSettings {
   retryBaseMs: number
   retryMaxMs: number
   authProbeMs: number
-  registerSonetEvent: boolean
   /** How long an idle lane sleeps before looking for new submissions (a wake() cuts it short). */
   idleMs: number
-  /** Submissions with extras and legacy portals go here first (src/delivery/extras-router.ts). */
-  extras?: ExtrasRoute
 }
 
 export interface LaneStatus {
@@ -62,7 +57,7 @@ export class PortalLane {
   constructor (
     readonly portalId: string,
     private readonly outbox: Outbox,
-    private client: BitrixClient,
+    private transport: DeliveryTransport,
     private readonly bucket: PortalLimiter,
     private settings: LaneSettings,
     private readonly log: Logger,
@@ -82,10 +77,10 @@ export class PortalLane {
   }
 
   /** A new config: new webhook or settings; a paused portal is tried again at once. */
-  reconfigure (client: BitrixClient, settings: LaneSettings): void {
-    const old = this.client
-    this.client = client
-    if (old !== client) void old.close().catch(() => {})
+  reconfigure (transport: DeliveryTransport, settings: LaneSettings): void {
+    const old = this.transport
+    this.transport = transport
+    if (old !== transport) void old.close().catch(() => {})
     this.settings = settings
     if (this.#paused()) this.#pausedUntil = 0
     this.wake()
@@ -111,7 +106,7 @@ export class PortalLane {
       }
     }
     // Claims still waiting for file links outside the lane go back uncounted, due at once.
-    const waiting = this.settings.extras?.drain?.() ?? []
+    const waiting = this.transport.drain()
     await Promise.all(waiting.map(async ({ c }) => await this.outbox.release(c.id, c.leaseToken).catch(() => false)))
   }
 
@@ -125,7 +120,7 @@ export class PortalLane {
       if (!await this.#probe()) return true
     }
     // Claims whose file links were fetched meanwhile come first; they were claimed (and read) on an earlier turn.
-    const resumed = this.settings.extras?.resume?.() ?? []
+    const resumed = this.transport.resume()
     const room = this.settings.batchSize - resumed.length
     const fresh = room > 0 ? await this.outbox.claim({ limit: room, leaseMs: this.settings.leaseMs, portalId: this.portalId }) : []
     if (resumed.length + fresh.length === 0) return false
@@ -136,26 +131,8 @@ export class PortalLane {
       await Promise.all([...resumed.map(s => s.c), ...fresh].map(c => this.outbox.release(c.id, c.leaseToken)))
       return true
     }
-    let claimed = [...resumed, ...await this.#read(fresh)]
-    if (claimed.length === 0) return true
-    // ── Bitrix24 depth: extras (duplicates, deal, timeline, files…) and legacy portals take their own path.
-    if (this.settings.extras !== undefined) {
-      claimed = await this.settings.extras.take(claimed, this.#ops())
-      if (claimed.length === 0) return true
-    }
-    // ── end of the depth routing; what is left is plain and goes as one batch of crm.lead.add.
-    let toSend = claimed
-    const unknown = claimed.filter(s => s.c.outcomeUnknown)
-    if (unknown.length > 0) {
-      const found = await this.#call(claimed.map(s => s.c),
-        () => this.client.findLeadsByOrigin(this.settings.originatorId, unknown.map(s => s.c.id)), 'crm.lead.list')
-      if (found === undefined) return true
-      toSend = claimed.filter(s => !found.has(s.c.id))
-      // Reports issued together share one group commit (one fsync) in the outbox.
-      await Promise.all(claimed.filter(s => found.has(s.c.id)).map(s => this.#delivered(s.c, found.get(s.c.id) ?? 0, true)))
-    }
-    if (toSend.length === 0) return true
-    await this.#sendBatch(toSend)
+    const claimed = [...resumed, ...await this.#read(fresh)]
+    if (claimed.length > 0) await this.transport.deliver(claimed, this.#ops())
     return true
   }
 
@@ -168,45 +145,6 @@ export class PortalLane {
       else out.push(s)
     }
     return out
-  }
-
-  async #sendBatch (stored: Stored[]): Promise<void> {
-    const items = stored.map(s => s.c)
-    const keys = new Map(stored.map((s, i) => [`s${i}`, s.c]))
-    const commands = stored.map((s, i) => ({
-      key: `s${i}`,
-      method: 'crm.lead.add',
-      params: {
-        fields: { ...s.fields, ORIGINATOR_ID: this.settings.originatorId, ORIGIN_ID: s.c.id },
-        params: { REGISTER_SONET_EVENT: this.settings.registerSonetEvent ? 'Y' : 'N' }
-      }
-    }))
-    this.metrics?.batchSize.observe({ portal: this.portalId }, commands.length)
-    const reply = await this.#call(items, () => this.client.batch(commands, { halt: false }))
-    if (reply === undefined) return
-    let rateLimited = false
-    const reports: Array<Promise<void>> = []
-    for (const [key, c] of keys) {
-      const result = reply.results[key]
-      const error = reply.errors[key]
-      const leadId = typeof result === 'number' ? result : Number(result)
-      if (error === undefined && Number.isInteger(leadId) && leadId > 0) {
-        reports.push(this.#delivered(c, leadId, false))
-        continue
-      }
-      if (error === undefined) {
-        // Neither a result nor an error: the command's fate is not known; look it up next time.
-        reports.push(this.#settle(c, decide(this.#decideBase(c, 'bad_reply', 'RELAY_ERR_B24_BAD_REPLY', 'no result for this command', true))))
-        continue
-      }
-      // Each command is judged on its own: one bad lead does not fail the other 49.
-      const err = classifyCommandError(error, 'crm.lead.add')
-      if (err.kind === 'rate_limit') rateLimited = true
-      reports.push(this.#settle(c, decideForError(err, { attempts: c.attempts, createdAt: c.createdAt, now: this.now(),
-        ...this.#limits() })))
-    }
-    await Promise.all(reports)
-    if (rateLimited) this.bucket.penalize()
   }
 
   /** Runs one portal call with a bucket token; on failure settles every item and returns undefined. */
@@ -261,7 +199,7 @@ export class PortalLane {
     if (method === 'crm.lead.fields') return true
     try {
       await this.bucket.take(1, this.#abort.signal)
-      await this.client.call('crm.lead.fields', {})
+      await this.transport.probe()
     } catch (err) {
       return err instanceof BitrixError && err.kind === 'method_not_found'
     }
@@ -278,24 +216,16 @@ export class PortalLane {
     return { maxAttempts: s.maxAttempts, maxAgeMs: s.maxAgeMs, retryBaseMs: s.retryBaseMs, retryMaxMs: s.retryMaxMs }
   }
 
-  #decideBase (c: ClaimedSubmission, kind: BitrixErrorKind, code: string, message: string, outcomeUnknown: boolean): Parameters<typeof decide>[0] {
-    return { kind, code, message, outcomeUnknown, attempts: c.attempts, createdAt: c.createdAt, now: this.now(),
-      ...this.#limits() }
-  }
-
-  /** What the extras path may use of this lane; see src/delivery/lane-ops.ts. */
+  /** What the transport may use of this lane; see src/delivery/transports/transport.ts. */
   #ops (): LaneOps {
     return {
       portalId: this.portalId,
-      client: this.client,
-      originatorId: this.settings.originatorId,
-      registerSonetEvent: this.settings.registerSonetEvent,
-      outbox: this.outbox,
       log: this.log,
       now: this.now,
       call: async (items, fn, method) => await this.#call(items, fn, method),
       token: async () => await this.bucket.take(1, this.#abort.signal).then(() => true, () => false),
       penalize: () => this.bucket.penalize(),
+      batchSent: (commands) => this.metrics?.batchSize.observe({ portal: this.portalId }, commands),
       delivered: async (c, leadId, recovered, dealId) => await this.#delivered(c, leadId, recovered, dealId),
       settle: async (c, d) => await this.#settle(c, d),
       decideFor: (c, err) => decideForError(err, { attempts: c.attempts, createdAt: c.createdAt, now: this.now(), ...this.#limits() })
@@ -351,7 +281,7 @@ export class PortalLane {
   async #probe (): Promise<boolean> {
     try {
       await this.bucket.take(1, this.#abort.signal)
-      await this.client.call('crm.lead.fields', {})
+      await this.transport.probe()
       this.log.warn({ was: this.#status.state }, 'portal answers the webhook again; delivery resumes')
       this.#setState('ok', null)
       return true
