@@ -49,6 +49,10 @@ export class PortalLane {
   #stopping = false
   #wake: (() => void) | undefined
   readonly #abort = new AbortController()
+  /** Transports a reload replaced, closed once the turn that may use them is over. */
+  readonly #retired: DeliveryTransport[] = []
+  /** Aborted when the limiter is replaced, so a wait for the old one moves to the new one. */
+  #swap = new AbortController()
   #pausedUntil = 0
   #claimedAt = 0
   /** When each claim was made: one kept waiting for its file links is older than the current tick's claim. */
@@ -58,7 +62,7 @@ export class PortalLane {
     readonly portalId: string,
     private readonly outbox: Outbox,
     private transport: DeliveryTransport,
-    private readonly bucket: PortalLimiter,
+    private bucket: PortalLimiter,
     private settings: LaneSettings,
     private readonly log: Logger,
     private readonly now: () => number,
@@ -76,11 +80,22 @@ export class PortalLane {
     this.#wake?.()
   }
 
-  /** A new config: new webhook or settings; a paused portal is tried again at once. */
-  reconfigure (transport: DeliveryTransport, settings: LaneSettings): void {
+  /**
+   * A new config: new transport, settings and, when the portal's rate limit changed, a new limiter
+   * (a call waiting for a token of the old one waits for the new one instead); a paused portal is
+   * tried again at once.
+   */
+  reconfigure (transport: DeliveryTransport, settings: LaneSettings, limiter?: PortalLimiter): void {
+    if (limiter !== undefined) {
+      this.bucket = limiter
+      const swapped = this.#swap
+      this.#swap = new AbortController()
+      swapped.abort()
+    }
     const old = this.transport
     this.transport = transport
-    if (old !== transport) void old.close().catch(() => {})
+    // A claim under way may still call through the old one: it is closed when the turn ends.
+    if (old !== transport) this.#retired.push(old)
     this.settings = settings
     if (this.#paused()) this.#pausedUntil = 0
     this.wake()
@@ -103,11 +118,19 @@ export class PortalLane {
         // The store failed (disk, lock): nothing was lost, the lease will run out; try again soon.
         this.log.error({ err }, 'delivery loop error')
         await this.#idle(1000)
+      } finally {
+        this.#closeRetired()
       }
     }
+    this.#closeRetired()
     // Claims still waiting for file links outside the lane go back uncounted, due at once.
     const waiting = this.transport.drain()
     await Promise.all(waiting.map(async ({ c }) => await this.outbox.release(c.id, c.leaseToken).catch(() => false)))
+    await this.transport.close().catch(() => {})
+  }
+
+  #closeRetired (): void {
+    for (const t of this.#retired.splice(0)) void t.close().catch(() => {})
   }
 
   async #tick (): Promise<boolean> {
@@ -150,7 +173,7 @@ export class PortalLane {
   /** Runs one portal call with a bucket token; on failure settles every item and returns undefined. */
   async #call<T> (items: ClaimedSubmission[], fn: () => Promise<T>, method = 'batch'): Promise<T | undefined> {
     try {
-      await this.bucket.take(1, this.#abort.signal)
+      await this.#take()
     } catch {
       await Promise.all(items.map(c => this.outbox.release(c.id, c.leaseToken)))
       return undefined
@@ -198,13 +221,27 @@ export class PortalLane {
   async #portalNotFound (method: string): Promise<boolean> {
     if (method === 'crm.lead.fields') return true
     try {
-      await this.bucket.take(1, this.#abort.signal)
+      await this.#take()
       await this.transport.probe()
     } catch (err) {
       return err instanceof BitrixError && err.kind === 'method_not_found'
     }
     this.log.warn({ method }, 'the portal answers, but not this method (ERROR_METHOD_NOT_FOUND); its submissions retry with backoff')
     return false
+  }
+
+  /** One limiter token; rejects only when the lane stops. */
+  async #take (): Promise<void> {
+    // Bounded by the reloads: each turn after the first follows a limiter swap.
+    for (;;) {
+      const swap = this.#swap.signal
+      try {
+        await this.bucket.take(1, AbortSignal.any([this.#abort.signal, swap]))
+        return
+      } catch (err) {
+        if (this.#abort.signal.aborted || !swap.aborted) throw err
+      }
+    }
   }
 
   #paused (): boolean {
@@ -223,7 +260,7 @@ export class PortalLane {
       log: this.log,
       now: this.now,
       call: async (items, fn, method) => await this.#call(items, fn, method),
-      token: async () => await this.bucket.take(1, this.#abort.signal).then(() => true, () => false),
+      token: async () => await this.#take().then(() => true, () => false),
       penalize: () => this.bucket.penalize(),
       batchSent: (commands) => this.metrics?.batchSize.observe({ portal: this.portalId }, commands),
       delivered: async (c, leadId, recovered, dealId) => await this.#delivered(c, leadId, recovered, dealId),
@@ -280,7 +317,7 @@ export class PortalLane {
   /** One cheap call to see whether a paused portal accepts the webhook again. */
   async #probe (): Promise<boolean> {
     try {
-      await this.bucket.take(1, this.#abort.signal)
+      await this.#take()
       await this.transport.probe()
       this.log.warn({ was: this.#status.state }, 'portal answers the webhook again; delivery resumes')
       this.#setState('ok', null)

@@ -49,7 +49,9 @@ export interface WorkerDeps {
 }
 
 export class DeliveryWorker {
-  readonly #lanes = new Map<string, { lane: PortalLane, done: Promise<void>, webhook: string }>()
+  readonly #lanes = new Map<string, { lane: PortalLane, done: Promise<void>, limits: string }>()
+  /** Lanes of portals a reload removed, still settling their last calls; stop() waits for them. */
+  readonly #leaving = new Set<Promise<void>>()
   readonly #log: Logger
   readonly #now: () => number
   readonly #counters: Counters
@@ -84,7 +86,11 @@ export class DeliveryWorker {
     else for (const { lane } of this.#lanes.values()) lane.wake()
   }
 
-  /** Applies a reloaded config: new portals get lanes, changed ones are reconfigured (and a paused one probed at once). */
+  /**
+   * Applies a reloaded config: new portals get lanes; changed ones get their new transport, settings
+   * and (when `rateLimit` or the transport changed) a new limiter, and a paused one is probed at once;
+   * removed ones are stopped, their claims given back to the outbox, where their submissions wait.
+   */
   reload (): void {
     if (this.#started) this.#sync()
   }
@@ -98,6 +104,7 @@ export class DeliveryWorker {
     await this.#housekeeping.stop()
     for (const { lane } of this.#lanes.values()) lane.stop()
     await Promise.all([...this.#lanes.values()].map(l => l.done))
+    await Promise.all([...this.#leaving])
     this.#lanes.clear()
     this.#downloads?.close()
     this.#downloads = undefined
@@ -109,19 +116,38 @@ export class DeliveryWorker {
     const config = this.deps.config()
     for (const [portalId, portal] of Object.entries(config.portals)) {
       const settings = this.#settings(config)
+      const limits = JSON.stringify([portal.transport, portal.rateLimit])
       const existing = this.#lanes.get(portalId)
       if (existing !== undefined) {
-        existing.lane.reconfigure(this.#transport(portalId, portal, config), settings)
+        const limiter = existing.limits === limits ? undefined : this.#limiter(portalId, portal)
+        existing.limits = limits
+        existing.lane.reconfigure(this.#transport(portalId, portal, config), settings, limiter)
         continue
       }
-      // The legacy importer is a page, not REST: the portal's shared REST bucket does not count it.
-      const limiter = (portal.transport === 'legacy' ? undefined : this.deps.limiterFor?.(portalId, portal)) ??
-        new LeakyBucket({ burst: portal.rateLimit.burst, drainPerSecond: portal.rateLimit.drainPerSecond, headroom: portal.rateLimit.headroom })
-      const lane = new PortalLane(portalId, this.deps.outbox, this.#transport(portalId, portal, config), limiter, settings,
-        this.#log.child({ portalId }), this.#now, this.deps.metrics)
+      const lane = new PortalLane(portalId, this.deps.outbox, this.#transport(portalId, portal, config), this.#limiter(portalId, portal),
+        settings, this.#log.child({ portalId }), this.#now, this.deps.metrics)
       const done = lane.run()
-      this.#lanes.set(portalId, { lane, done, webhook: portal.webhook })
+      this.#lanes.set(portalId, { lane, done, limits })
     }
+    for (const [portalId, { lane, done }] of this.#lanes) {
+      if (Object.hasOwn(config.portals, portalId)) continue
+      // Gone from the config: the lane gives its claims back; its submissions stay queued for this id.
+      this.#lanes.delete(portalId)
+      lane.stop()
+      const leaving = done.finally(() => {
+        this.#leaving.delete(leaving)
+        // The gate was drained by the lane; a portal added back under this id starts afresh.
+        if (!this.#lanes.has(portalId)) { this.#gates.delete(portalId); this.#lists.delete(portalId) }
+      })
+      this.#leaving.add(leaving)
+      this.#log.warn({ portalId }, 'portal removed from the config: its lane is stopped, its submissions stay queued')
+    }
+  }
+
+  #limiter (portalId: string, portal: PortalConfig): PortalLimiter {
+    // The legacy importer is a page, not REST: the portal's shared REST bucket does not count it.
+    return (portal.transport === 'legacy' ? undefined : this.deps.limiterFor?.(portalId, portal)) ??
+      new LeakyBucket({ burst: portal.rateLimit.burst, drainPerSecond: portal.rateLimit.drainPerSecond, headroom: portal.rateLimit.headroom })
   }
 
   #transport (portalId: string, portal: PortalConfig, config: RelayConfig): DeliveryTransport {
