@@ -1,6 +1,7 @@
 /**
  * The delivery worker: one lane per configured portal, each with its own transport (REST webhook
- * or legacy importer, src/delivery/transports/) and leaky bucket. Runs inside the relay by default, or alone (`npm run worker`) on the same store.
+ * or legacy importer, src/delivery/transports/) and leaky bucket. Runs inside the relay by default,
+ * or alone (`npm run worker`) on the same store.
  */
 import type { Logger } from 'pino'
 import { own } from '../config/own.ts'
@@ -147,11 +148,14 @@ export class DeliveryWorker {
   #limiter (portalId: string, portal: PortalConfig): PortalLimiter {
     // The legacy importer is a page, not REST: the portal's shared REST bucket does not count it.
     return (portal.transport === 'legacy' ? undefined : this.deps.limiterFor?.(portalId, portal)) ??
-      new LeakyBucket({ burst: portal.rateLimit.burst, drainPerSecond: portal.rateLimit.drainPerSecond, headroom: portal.rateLimit.headroom })
+      new LeakyBucket({ burst: portal.rateLimit.burst, drainPerSecond: portal.rateLimit.drainPerSecond,
+        headroom: portal.rateLimit.headroom })
   }
 
   #transport (portalId: string, portal: PortalConfig, config: RelayConfig): DeliveryTransport {
-    if (portal.transport === 'legacy') return createLegacyImporterTransport({ importer: importerForPortal(portal), counters: this.#counters })
+    if (portal.transport === 'legacy') {
+      return createLegacyImporterTransport({ importer: importerForPortal(portal), counters: this.#counters })
+    }
     const client = this.deps.clientFor?.(portalId, portal) ?? clientForPortal(portal, {
       onMoved: (newBase: string) => this.#log.warn({ portalId, newBase }, 'portal moved: update its webhook URL in the config')
     })

@@ -168,7 +168,8 @@ describe('delivery worker reload', () => {
       outbox, config: () => config, logger: pino({ level: 'silent' }), idleMs: 20,
       limiterFor: (portalId, portal) => {
         if (portalId === 'gone' && first) { first = false; return never }
-        return new LeakyBucket({ burst: portal.rateLimit.burst, drainPerSecond: portal.rateLimit.drainPerSecond, headroom: portal.rateLimit.headroom })
+        const { burst, drainPerSecond, headroom } = portal.rateLimit
+        return new LeakyBucket({ burst, drainPerSecond, headroom })
       }
     })
     worker.start()

@@ -14,9 +14,12 @@ async function deliverLegacy (claimed: Stored[], legacy: LegacyClient, ops: Lane
   for (const { c, fields, extras } of claimed) {
     const lead: LeadFields = { ...fields }
     const assignees = extras.assignees
-    if (assignees !== undefined) lead.ASSIGNED_BY_ID = assignees[await counters.next(`assignee:${c.portalId}:${c.formId}`, assignees.length)] as number
+    if (assignees !== undefined) {
+      lead.ASSIGNED_BY_ID = assignees[await counters.next(`assignee:${c.portalId}:${c.formId}`, assignees.length)] as number
+    }
     if (c.outcomeUnknown) {
-      ops.log.warn({ portalId: ops.portalId, submissionId: c.id, attempt: c.attempts }, 'legacy importer: resending a lead whose earlier attempt may have landed (no ORIGIN_ID look-up on this transport)')
+      ops.log.warn({ portalId: ops.portalId, submissionId: c.id, attempt: c.attempts },
+        'legacy importer: resending a lead whose earlier attempt may have landed (no ORIGIN_ID look-up on this transport)')
     }
     const id = await ops.call([c], async () => await legacy.addLead(lead), 'lead.php')
     if (id !== undefined) await ops.delivered(c, id, false)

@@ -40,7 +40,8 @@ async function recover (items: Rich[], ops: RestOps, deps: PrepareDeps): Promise
     const group = unknown.filter(r => entityOf(r.extras) === entity)
     if (group.length === 0) continue
     const live = items.filter(r => !done.has(r.c.id)).map(r => r.c)
-    const found = await ops.call(live, async () => await findByOrigin(ops.client.call, entity, ops.originatorId, group.map(r => r.c.id)), `crm.${entity}.list`)
+    const found = await ops.call(live, async () => await findByOrigin(ops.client.call, entity, ops.originatorId, group.map(r => r.c.id)),
+      `crm.${entity}.list`)
     if (found === undefined) return undefined
     for (const r of group) {
       const id = found.get(r.c.id)
@@ -92,11 +93,13 @@ async function send (batch: Plan[], byId: Map<string, Rich>, ops: RestOps, deps:
       reports.push(ops.settle(c, ops.decideFor(c, err)))
     } else if (outcome.status === 'unknown') {
       // Neither a result nor an error: the add's fate is not known; look it up next time.
-      reports.push(ops.settle(c, ops.decideFor(c, new BitrixError({ kind: 'bad_reply', message: 'no result for this command', retryable: true,
-        outcomeUnknown: true, method: `crm.${plan.entity}.add` }))))
+      const unknown = new BitrixError({ kind: 'bad_reply', message: 'no result for this command', retryable: true, outcomeUnknown: true,
+        method: `crm.${plan.entity}.add` })
+      reports.push(ops.settle(c, ops.decideFor(c, unknown)))
     } else if (r !== undefined) {
       if (outcome.problems.length > 0) {
-        ops.log.warn({ portalId: ops.portalId, submissionId: c.id, id: outcome.id, problems: outcome.problems }, 'record added; some follow-ups were refused')
+        ops.log.warn({ portalId: ops.portalId, submissionId: c.id, id: outcome.id, problems: outcome.problems },
+          'record added; some follow-ups were refused')
       }
       // Without files a submission is done here; reports issued together share one group commit in the outbox.
       const done = finish(r, { entity: plan.entity, id: outcome.id }, ops, deps, false, outcome.dealId)
@@ -138,7 +141,8 @@ export function createRestTransport (deps: RestTransportDeps): DeliveryTransport
   return {
     probe: async () => { await deps.client.call('crm.lead.fields', {}) },
     deliver: async (items: Stored[], lane: LaneOps) => {
-      const ops: RestOps = { ...lane, client: deps.client, originatorId: deps.originatorId, registerSonetEvent: deps.registerSonetEvent, outbox: deps.outbox }
+      const ops: RestOps = { ...lane, client: deps.client, originatorId: deps.originatorId,
+        registerSonetEvent: deps.registerSonetEvent, outbox: deps.outbox }
       await deliverRest(items, ops, deps)
     },
     resume: () => deps.gate.resume(),
