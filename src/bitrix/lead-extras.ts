@@ -1,7 +1,8 @@
 /**
  * What a submission asks of the portal beyond "add this lead", stored beside its fields as
- * `payload.extras` at intake and read back with this schema at delivery. A submission without
- * extras takes the plain batch path; one with extras takes the rich path (src/delivery/rich-delivery.ts).
+ * `payload.extras` at intake and read back with this schema at delivery (src/delivery/stored-payload.ts).
+ * A submission without extras is one crm.lead.add; with them, its plan grows follow-ups
+ * (src/delivery/rich-prepare.ts).
  */
 import { z } from 'zod'
 

@@ -5,10 +5,8 @@
  * sent only in the request body and never appears in an error or a log line.
  */
 import { Agent, request, type Dispatcher } from 'undici'
-import type { CallFn } from './call.ts'
-import type { BitrixClient } from './client.ts'
 import { classifyNetworkError } from './classify.ts'
-import { BitrixError, BitrixUsageError } from './errors.ts'
+import { BitrixError } from './errors.ts'
 import { legacyReplySchema, parsePhpJs, type LegacyReply } from './legacy-reply.ts'
 import type { LeadFields, MultiFieldValue } from './types.ts'
 
@@ -152,41 +150,4 @@ export function readReply (status: number, text: string): LegacyReply {
     default:
       throw new BitrixError({ kind: 'bad_reply', message: `the importer answered code '${reply.error}': ${message}`, retryable: true, outcomeUnknown: true, status, b24Error: reply.error, b24Description: message, method: METHOD })
   }
-}
-
-/** Guard for code paths that only make sense over REST. */
-export function restOnly (what: string): never {
-  throw new BitrixUsageError(`${what} needs the REST webhook; a portal on the legacy importer cannot do it`)
-}
-
-const legacyClients = new WeakMap<object, LegacyClient>()
-
-/**
- * A BitrixClient face for a legacy portal, so a delivery lane can hold it like any other: `call`
- * answers only the lane's auth probe (crm.lead.fields, mapped to lead.get_fields); everything else
- * is refused as REST-only. legacyOf() gives the importer client back to the legacy delivery path.
- */
-export function legacyBitrixClient (legacy: LegacyClient): BitrixClient {
-  const call: CallFn = async <T>(method: string) => {
-    if (method !== 'crm.lead.fields') restOnly(method)
-    await legacy.probe()
-    return { result: {} as T }
-  }
-  const client: BitrixClient = {
-    call,
-    addLead: async (fields) => await legacy.addLead(fields),
-    batch: async () => restOnly('batch'),
-    findLeadsByOrigin: async () => restOnly('crm.lead.list'),
-    leadFields: async () => restOnly('crm.lead.fields'),
-    statusList: async () => restOnly('crm.status.list'),
-    describe: () => legacy.describe(),
-    close: async () => { await legacy.close() }
-  }
-  legacyClients.set(client, legacy)
-  return client
-}
-
-/** The importer client behind a legacy portal's BitrixClient, or undefined for a REST client. */
-export function legacyOf (client: BitrixClient): LegacyClient | undefined {
-  return legacyClients.get(client)
 }

@@ -4,7 +4,7 @@
  */
 import type { BitrixClient } from '../bitrix/client.ts'
 import { own } from '../config/own.ts'
-import { clientForPortal } from '../bitrix/portal-client.ts'
+import { leadSenderForPortal, type LeadSender } from '../bitrix/portal-client.ts'
 import type { FormConfig, PortalConfig, RelayConfig } from '../config/schema.ts'
 import { mapSubmission, mergeDictionaries, resolveTarget, type LeadTarget } from '../mapping/index.ts'
 import { newSubmissionId } from '../outbox/ids.ts'
@@ -66,7 +66,7 @@ export async function runSendTest (io: CliIo, opts: SendTestOptions): Promise<nu
     io.out(JSON.stringify({ method: 'crm.lead.add', fields }, null, 2))
     return EXIT.ok
   }
-  const client = opts.clientFor?.(form.portal, portal) ?? clientForPortal(portal, { timeoutMs: Math.min(portal.timeoutMs, 20_000) })
+  const client: LeadSender = opts.clientFor?.(form.portal, portal) ?? leadSenderForPortal(portal, { timeoutMs: Math.min(portal.timeoutMs, 20_000) })
   try {
     io.err(`sending a test lead for form ${opts.formId} to portal ${form.portal} (${client.describe()})…`)
     const leadId = await client.addLead(fields, { registerSonetEvent: false })

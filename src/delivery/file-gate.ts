@@ -8,9 +8,9 @@
 import type { Logger } from 'pino'
 import type { FileRules, StoredFile } from '../bitrix/lead-extras.ts'
 import { FILE_LINK_CODES } from '../errors.ts'
-import type { ClaimedSubmission } from '../outbox/types.ts'
 import { budgetOf, type LinkDownloads } from './link-downloads.ts'
 import type { Rich } from './rich-prepare.ts'
+import type { Stored } from './stored-payload.ts'
 
 /** A file ready to attach (`content`, base64), or one that is not attached (`failed`: the reason, for the log only). */
 export interface LoadedFile {
@@ -40,7 +40,7 @@ export function linkRules (stored: FileRules, now: LinkSettings | undefined): Fi
 const isLink = (f: StoredFile): f is StoredFile & { url: string } => f.content === undefined && f.url !== undefined
 
 export class FileGate {
-  readonly #parked = new Map<string, ClaimedSubmission>()
+  readonly #parked = new Map<string, Stored>()
   readonly #ready = new Set<string>()
 
   constructor (private readonly downloads: LinkDownloads, private readonly wake: () => void) {}
@@ -68,7 +68,7 @@ export class FileGate {
           this.wake()
         })
         if (results === undefined) {
-          this.#parked.set(id, r.c)
+          this.#parked.set(id, { c: r.c, fields: r.fields, extras: r.extras, hasExtras: r.hasExtras })
           log.debug({ submissionId: id, links: links.length }, 'waiting for file links; the lane goes on')
           continue
         }
@@ -97,8 +97,8 @@ export class FileGate {
   }
 
   /** Claims whose links are settled, to deliver now. */
-  resume (): ClaimedSubmission[] {
-    const out: ClaimedSubmission[] = []
+  resume (): Stored[] {
+    const out: Stored[] = []
     for (const id of this.#ready) {
       const c = this.#parked.get(id)
       this.#parked.delete(id)
@@ -109,7 +109,7 @@ export class FileGate {
   }
 
   /** Every waiting claim, handed back (the lane stops and releases them). */
-  drain (): ClaimedSubmission[] {
+  drain (): Stored[] {
     const out = [...this.#parked.values()]
     for (const id of this.#parked.keys()) this.downloads.forget(id)
     this.#parked.clear()

@@ -12,7 +12,7 @@ import type { LeadExtras } from '../bitrix/lead-extras.ts'
 import { DELIVERY_ERROR_CODES } from '../errors.ts'
 import type { ClaimedSubmission } from '../outbox/types.ts'
 import type { LoadedFile } from './file-gate.ts'
-import type { LaneOps } from './lane-ops.ts'
+import type { RestOps } from './transports/rest-ops.ts'
 import { commentText, filesMarker } from './timeline-text.ts'
 
 export interface Target { entity: 'lead' | 'deal', id: number }
@@ -21,7 +21,7 @@ export interface Target { entity: 'lead' | 'deal', id: number }
 type Step<T> = { status: 'ok', value: T } | { status: 'refused', error: BitrixError } | { status: 'settled' }
 
 /** One call after the record exists: a limiter token, and failures settled so the next attempt looks the record up first. */
-export async function afterAdd<T> (c: ClaimedSubmission, ops: LaneOps, fn: () => Promise<T>): Promise<Step<T>> {
+export async function afterAdd<T> (c: ClaimedSubmission, ops: RestOps, fn: () => Promise<T>): Promise<Step<T>> {
   if (!await ops.token()) {
     await ops.settle(c, { action: 'retry', at: ops.now(), outcomeUnknown: true, error: { code: DELIVERY_ERROR_CODES.stopped, message: 'the worker stopped before the follow-up steps' } })
     return { status: 'settled' }
@@ -45,7 +45,7 @@ const hasValue = (v: unknown): boolean => v !== undefined && v !== null && v !==
 type FormText = { name: string, language: 'ru' | 'en' }
 
 /** Logs a refusal that will not change; the record is kept and the submission completed. */
-function refusedStep (c: ClaimedSubmission, ops: LaneOps, target: Target, step: string, error: BitrixError): true {
+function refusedStep (c: ClaimedSubmission, ops: RestOps, target: Target, step: string, error: BitrixError): true {
   ops.log.error({ portalId: ops.portalId, submissionId: c.id, entity: target.entity, id: target.id, step, code: error.code,
     reason: error.b24Description ?? error.message }, 'files were not attached; the record is kept')
   return true
@@ -55,7 +55,7 @@ function refusedStep (c: ClaimedSubmission, ops: LaneOps, target: Target, step: 
  * The files comment, guarded by its marker: the files named (a neutral note on those not
  * attached), with their bytes as FILES when `attach` is set. Resolves false when settled for a retry.
  */
-async function filesComment (c: ClaimedSubmission, files: LoadedFile[], attach: boolean, target: Target, ops: LaneOps,
+async function filesComment (c: ClaimedSubmission, files: LoadedFile[], attach: boolean, target: Target, ops: RestOps,
   form: FormText): Promise<boolean> {
   const call = ops.client.call
   const marker = filesMarker(c.id)
@@ -75,7 +75,7 @@ async function filesComment (c: ClaimedSubmission, files: LoadedFile[], attach: 
 
 /** Resolves true when the submission may be completed, false when it was settled for a retry. */
 export async function attachFiles (c: ClaimedSubmission, spec: NonNullable<LeadExtras['files']>, loaded: LoadedFile[], target: Target,
-  ops: LaneOps, form: FormText): Promise<boolean> {
+  ops: RestOps, form: FormText): Promise<boolean> {
   if (spec.target === undefined) return await filesComment(c, loaded, true, target, ops, form)
   // Files that could not be had are named in a comment (its own guard), the rest go to the field.
   const missing = loaded.filter(f => f.failed !== undefined)

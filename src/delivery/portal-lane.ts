@@ -1,17 +1,18 @@
 /**
- * One portal's delivery loop: claim due submissions, pace calls with the portal's leaky bucket,
- * look up leads whose earlier attempt has an unknown outcome, send the rest as one `batch` of
- * crm.lead.add commands and settle every command on its own.
+ * One portal's delivery loop: claim due submissions, read each stored payload once, hand them to
+ * the portal's transport (src/delivery/transports/), pace its calls with the portal's limiter,
+ * guard the leases, and settle every submission on its own. It also pauses a portal that refuses
+ * the webhook or answers 404 everywhere, and probes it until it answers.
  */
 import type { Logger } from 'pino'
-import { classifyCommandError } from '../bitrix/classify.ts'
-import { BitrixError, type BitrixErrorKind } from '../bitrix/errors.ts'
-import type { BitrixClient } from '../bitrix/client.ts'
+import { BitrixError } from '../bitrix/errors.ts'
 import type { ClaimedSubmission, Outbox } from '../outbox/types.ts'
-import { decide, decideForError, type Decision, type PortalEffect } from './decide.ts'
+import { decideForError, type decide, type Decision, type PortalEffect } from './decide.ts'
 import type { PortalLimiter } from './portal-limiter.ts'
 import { errorClass, type LaneMetrics } from '../observability/metrics.ts'
-import type { ExtrasRoute, LaneOps } from './lane-ops.ts'
+import type { DeliveryTransport, LaneOps } from './transports/transport.ts'
+import { readStored, type Stored } from './stored-payload.ts'
+import { DELIVERY_ERROR_CODES } from '../errors.ts'
 
 /**
  * paused_not_found: every call answers ERROR_METHOD_NOT_FOUND (404) — a mistyped webhook path, a portal
@@ -20,7 +21,6 @@ import type { ExtrasRoute, LaneOps } from './lane-ops.ts'
 export type PortalState = 'ok' | 'paused_auth' | 'paused_not_found' | 'rate_limited' | 'unreachable'
 
 export interface LaneSettings {
-  originatorId: string
   batchSize: number
   leaseMs: number
   maxAttempts: number
@@ -28,11 +28,8 @@ export interface LaneSettings {
   retryBaseMs: number
   retryMaxMs: number
   authProbeMs: number
-  registerSonetEvent: boolean
   /** How long an idle lane sleeps before looking for new submissions (a wake() cuts it short). */
   idleMs: number
-  /** Submissions with extras and legacy portals go here first (src/delivery/extras-router.ts). */
-  extras?: ExtrasRoute
 }
 
 export interface LaneStatus {
@@ -52,6 +49,10 @@ export class PortalLane {
   #stopping = false
   #wake: (() => void) | undefined
   readonly #abort = new AbortController()
+  /** Transports a reload replaced, closed once the turn that may use them is over. */
+  readonly #retired: DeliveryTransport[] = []
+  /** Aborted when the limiter is replaced, so a wait for the old one moves to the new one. */
+  #swap = new AbortController()
   #pausedUntil = 0
   #claimedAt = 0
   /** When each claim was made: one kept waiting for its file links is older than the current tick's claim. */
@@ -60,8 +61,8 @@ export class PortalLane {
   constructor (
     readonly portalId: string,
     private readonly outbox: Outbox,
-    private client: BitrixClient,
-    private readonly bucket: PortalLimiter,
+    private transport: DeliveryTransport,
+    private bucket: PortalLimiter,
     private settings: LaneSettings,
     private readonly log: Logger,
     private readonly now: () => number,
@@ -79,11 +80,22 @@ export class PortalLane {
     this.#wake?.()
   }
 
-  /** A new config: new webhook or settings; a paused portal is tried again at once. */
-  reconfigure (client: BitrixClient, settings: LaneSettings): void {
-    const old = this.client
-    this.client = client
-    if (old !== client) void old.close().catch(() => {})
+  /**
+   * A new config: new transport, settings and, when the portal's rate limit changed, a new limiter
+   * (a call waiting for a token of the old one waits for the new one instead); a paused portal is
+   * tried again at once.
+   */
+  reconfigure (transport: DeliveryTransport, settings: LaneSettings, limiter?: PortalLimiter): void {
+    if (limiter !== undefined) {
+      this.bucket = limiter
+      const swapped = this.#swap
+      this.#swap = new AbortController()
+      swapped.abort()
+    }
+    const old = this.transport
+    this.transport = transport
+    // A claim under way may still call through the old one: it is closed when the turn ends.
+    if (old !== transport) this.#retired.push(old)
     this.settings = settings
     if (this.#paused()) this.#pausedUntil = 0
     this.wake()
@@ -106,11 +118,19 @@ export class PortalLane {
         // The store failed (disk, lock): nothing was lost, the lease will run out; try again soon.
         this.log.error({ err }, 'delivery loop error')
         await this.#idle(1000)
+      } finally {
+        this.#closeRetired()
       }
     }
+    this.#closeRetired()
     // Claims still waiting for file links outside the lane go back uncounted, due at once.
-    const waiting = this.settings.extras?.drain?.() ?? []
-    await Promise.all(waiting.map(async c => await this.outbox.release(c.id, c.leaseToken).catch(() => false)))
+    const waiting = this.transport.drain()
+    await Promise.all(waiting.map(async ({ c }) => await this.outbox.release(c.id, c.leaseToken).catch(() => false)))
+    await this.transport.close().catch(() => {})
+  }
+
+  #closeRetired (): void {
+    for (const t of this.#retired.splice(0)) void t.close().catch(() => {})
   }
 
   async #tick (): Promise<boolean> {
@@ -122,81 +142,38 @@ export class PortalLane {
     if (this.#paused()) {
       if (!await this.#probe()) return true
     }
-    // Claims whose file links were fetched meanwhile come first; they were claimed on an earlier turn.
-    const resumed = this.settings.extras?.resume?.() ?? []
+    // Claims whose file links were fetched meanwhile come first; they were claimed (and read) on an earlier turn.
+    const resumed = this.transport.resume()
     const room = this.settings.batchSize - resumed.length
     const fresh = room > 0 ? await this.outbox.claim({ limit: room, leaseMs: this.settings.leaseMs, portalId: this.portalId }) : []
-    let claimed = [...resumed, ...fresh]
-    if (claimed.length === 0) return false
+    if (resumed.length + fresh.length === 0) return false
     this.#claimedAt = this.now()
     for (const c of fresh) this.#claimTimes.set(c, this.#claimedAt)
-    this.log.debug({ submissionIds: claimed.map(c => c.id) }, 'submissions claimed')
+    this.log.debug({ submissionIds: [...resumed.map(s => s.c.id), ...fresh.map(c => c.id)] }, 'submissions claimed')
     if (this.#stopping) {
-      await Promise.all(claimed.map(c => this.outbox.release(c.id, c.leaseToken)))
+      await Promise.all([...resumed.map(s => s.c), ...fresh].map(c => this.outbox.release(c.id, c.leaseToken)))
       return true
     }
-    // ── Bitrix24 depth: extras (duplicates, deal, timeline, files…) and legacy portals take their own path.
-    if (this.settings.extras !== undefined) {
-      claimed = await this.settings.extras.take(claimed, this.#ops())
-      if (claimed.length === 0) return true
-    }
-    // ── end of the depth routing; what is left is plain and goes as one batch of crm.lead.add.
-    let toSend = claimed
-    const unknown = claimed.filter(c => c.outcomeUnknown)
-    if (unknown.length > 0) {
-      const found = await this.#call(claimed, () => this.client.findLeadsByOrigin(this.settings.originatorId, unknown.map(c => c.id)), 'crm.lead.list')
-      if (found === undefined) return true
-      toSend = claimed.filter(c => !found.has(c.id))
-      // Reports issued together share one group commit (one fsync) in the outbox.
-      await Promise.all(claimed.filter(c => found.has(c.id)).map(c => this.#delivered(c, found.get(c.id) ?? 0, true)))
-    }
-    if (toSend.length === 0) return true
-    await this.#sendBatch(toSend)
+    const claimed = [...resumed, ...await this.#read(fresh)]
+    if (claimed.length > 0) await this.transport.deliver(claimed, this.#ops())
     return true
   }
 
-  async #sendBatch (items: ClaimedSubmission[]): Promise<void> {
-    const keys = new Map(items.map((c, i) => [`s${i}`, c]))
-    const commands = [...keys].map(([key, c]) => ({
-      key,
-      method: 'crm.lead.add',
-      params: {
-        fields: { ...(c.payload.fields as Record<string, unknown>), ORIGINATOR_ID: this.settings.originatorId, ORIGIN_ID: c.id },
-        params: { REGISTER_SONET_EVENT: this.settings.registerSonetEvent ? 'Y' : 'N' }
-      }
-    }))
-    this.metrics?.batchSize.observe({ portal: this.portalId }, commands.length)
-    const reply = await this.#call(items, () => this.client.batch(commands, { halt: false }))
-    if (reply === undefined) return
-    let rateLimited = false
-    const reports: Array<Promise<void>> = []
-    for (const [key, c] of keys) {
-      const result = reply.results[key]
-      const error = reply.errors[key]
-      const leadId = typeof result === 'number' ? result : Number(result)
-      if (error === undefined && Number.isInteger(leadId) && leadId > 0) {
-        reports.push(this.#delivered(c, leadId, false))
-        continue
-      }
-      if (error === undefined) {
-        // Neither a result nor an error: the command's fate is not known; look it up next time.
-        reports.push(this.#settle(c, decide(this.#decideBase(c, 'bad_reply', 'RELAY_ERR_B24_BAD_REPLY', 'no result for this command', true))))
-        continue
-      }
-      // Each command is judged on its own: one bad lead does not fail the other 49.
-      const err = classifyCommandError(error, 'crm.lead.add')
-      if (err.kind === 'rate_limit') rateLimited = true
-      reports.push(this.#settle(c, decideForError(err, { attempts: c.attempts, createdAt: c.createdAt, now: this.now(),
-        ...this.#limits() })))
+  /** The stored payloads, read once; one this version cannot read is a dead letter. */
+  async #read (fresh: ClaimedSubmission[]): Promise<Stored[]> {
+    const out: Stored[] = []
+    for (const c of fresh) {
+      const s = readStored(c)
+      if ('error' in s) await this.#settle(c, { action: 'dead', error: { code: DELIVERY_ERROR_CODES.badPayload, message: s.error } })
+      else out.push(s)
     }
-    await Promise.all(reports)
-    if (rateLimited) this.bucket.penalize()
+    return out
   }
 
   /** Runs one portal call with a bucket token; on failure settles every item and returns undefined. */
   async #call<T> (items: ClaimedSubmission[], fn: () => Promise<T>, method = 'batch'): Promise<T | undefined> {
     try {
-      await this.bucket.take(1, this.#abort.signal)
+      await this.#take()
     } catch {
       await Promise.all(items.map(c => this.outbox.release(c.id, c.leaseToken)))
       return undefined
@@ -244,13 +221,27 @@ export class PortalLane {
   async #portalNotFound (method: string): Promise<boolean> {
     if (method === 'crm.lead.fields') return true
     try {
-      await this.bucket.take(1, this.#abort.signal)
-      await this.client.call('crm.lead.fields', {})
+      await this.#take()
+      await this.transport.probe()
     } catch (err) {
       return err instanceof BitrixError && err.kind === 'method_not_found'
     }
     this.log.warn({ method }, 'the portal answers, but not this method (ERROR_METHOD_NOT_FOUND); its submissions retry with backoff')
     return false
+  }
+
+  /** One limiter token; rejects only when the lane stops. */
+  async #take (): Promise<void> {
+    // Bounded by the reloads: each turn after the first follows a limiter swap.
+    for (;;) {
+      const swap = this.#swap.signal
+      try {
+        await this.bucket.take(1, AbortSignal.any([this.#abort.signal, swap]))
+        return
+      } catch (err) {
+        if (this.#abort.signal.aborted || !swap.aborted) throw err
+      }
+    }
   }
 
   #paused (): boolean {
@@ -262,24 +253,16 @@ export class PortalLane {
     return { maxAttempts: s.maxAttempts, maxAgeMs: s.maxAgeMs, retryBaseMs: s.retryBaseMs, retryMaxMs: s.retryMaxMs }
   }
 
-  #decideBase (c: ClaimedSubmission, kind: BitrixErrorKind, code: string, message: string, outcomeUnknown: boolean): Parameters<typeof decide>[0] {
-    return { kind, code, message, outcomeUnknown, attempts: c.attempts, createdAt: c.createdAt, now: this.now(),
-      ...this.#limits() }
-  }
-
-  /** What the extras path may use of this lane; see src/delivery/lane-ops.ts. */
+  /** What the transport may use of this lane; see src/delivery/transports/transport.ts. */
   #ops (): LaneOps {
     return {
       portalId: this.portalId,
-      client: this.client,
-      originatorId: this.settings.originatorId,
-      registerSonetEvent: this.settings.registerSonetEvent,
-      outbox: this.outbox,
       log: this.log,
       now: this.now,
       call: async (items, fn, method) => await this.#call(items, fn, method),
-      token: async () => await this.bucket.take(1, this.#abort.signal).then(() => true, () => false),
+      token: async () => await this.#take().then(() => true, () => false),
       penalize: () => this.bucket.penalize(),
+      batchSent: (commands) => this.metrics?.batchSize.observe({ portal: this.portalId }, commands),
       delivered: async (c, leadId, recovered, dealId) => await this.#delivered(c, leadId, recovered, dealId),
       settle: async (c, d) => await this.#settle(c, d),
       decideFor: (c, err) => decideForError(err, { attempts: c.attempts, createdAt: c.createdAt, now: this.now(), ...this.#limits() })
@@ -334,8 +317,8 @@ export class PortalLane {
   /** One cheap call to see whether a paused portal accepts the webhook again. */
   async #probe (): Promise<boolean> {
     try {
-      await this.bucket.take(1, this.#abort.signal)
-      await this.client.call('crm.lead.fields', {})
+      await this.#take()
+      await this.transport.probe()
       this.log.warn({ was: this.#status.state }, 'portal answers the webhook again; delivery resumes')
       this.#setState('ok', null)
       return true

@@ -1,6 +1,6 @@
 /**
- * Turns one claimed submission with extras into a Plan: the responsible user's turn in the
- * rotation, list labels as item ids, an existing contact / company bound (`duplicates: link`,
+ * Turns one claimed submission into a Plan; without extras that is its crm.lead.add alone. With
+ * them: the responsible user's turn in the rotation, list labels as item ids, an existing contact / company bound (`duplicates: link`,
  * `entity: deal`), the timeline text. `duplicates: merge` may end here: an open lead with the same
  * phone or e-mail gets the submission as a comment (once: the comment names the submission id and
  * is looked for before writing) and no new lead is made.
@@ -15,10 +15,11 @@ import type { Counters } from '../outbox/counters.ts'
 import type { ClaimedSubmission } from '../outbox/types.ts'
 import { contactFields, dealFields } from './deal-fields.ts'
 import type { FileGate, LinkSettings } from './file-gate.ts'
-import type { LaneOps } from './lane-ops.ts'
+import type { RestOps } from './transports/rest-ops.ts'
 import type { LoadedFile } from './file-gate.ts'
 import type { Plan } from './lead-plan.ts'
 import { noteUnknownLabels, resolveListLabels, type ListFieldCache } from './list-fields.ts'
+import type { Stored } from './stored-payload.ts'
 import { commentText, type SubmissionMeta } from './timeline-text.ts'
 
 export interface FormInfo {
@@ -32,18 +33,18 @@ export interface PrepareDeps {
   counters: Counters
   lists: ListFieldCache
   form: (formId: string) => FormInfo
-  /** entity lead: look up the converted deal in the same batch (portal crmMode auto / simple). */
-  findConvertedDeal: boolean
+  /**
+   * entity lead: look up the deal the portal converted it into, in the same batch. Simple mode
+   * converts every lead; in auto mode only submissions with extras ask (a plain one is a lead).
+   */
+  findConvertedDeal: (r: Stored) => boolean
   /** Where submissions wait for their file links, outside the lane (src/delivery/file-gate.ts). */
   gate: FileGate
   /** The lane's lease: a submission waits for its links at most half of it. */
   leaseMs: number
 }
 
-export interface Rich {
-  c: ClaimedSubmission
-  fields: LeadFields
-  extras: LeadExtras
+export interface Rich extends Stored {
   /** The files ready to attach, one per stored file (set by the file gate before anything is sent). */
   files?: LoadedFile[]
 }
@@ -60,7 +61,7 @@ const idsSchema = z.union([
 ])
 
 /** The lowest id each owner type has for these phones and e-mails, found in one batch of findbycomm commands. */
-async function findOwners (r: Rich, ops: LaneOps, owners: Array<'LEAD' | 'CONTACT' | 'COMPANY'>): Promise<Map<string, number[]> | undefined> {
+async function findOwners (r: Rich, ops: RestOps, owners: Array<'LEAD' | 'CONTACT' | 'COMPANY'>): Promise<Map<string, number[]> | undefined> {
   const byType: Array<[CommType, string[]]> = [['PHONE', values(r.fields, 'PHONE')], ['EMAIL', values(r.fields, 'EMAIL')]]
   const commands: BatchCommand[] = []
   for (const owner of owners) {
@@ -81,7 +82,7 @@ async function findOwners (r: Rich, ops: LaneOps, owners: Array<'LEAD' | 'CONTAC
   return found
 }
 
-async function metaOf (ops: LaneOps, id: string): Promise<SubmissionMeta | undefined> {
+async function metaOf (ops: RestOps, id: string): Promise<SubmissionMeta | undefined> {
   const rec = await ops.outbox.get(id)
   return (rec?.meta ?? undefined) as SubmissionMeta | undefined
 }
@@ -91,7 +92,7 @@ async function metaOf (ops: LaneOps, id: string): Promise<SubmissionMeta | undef
  * crm.tracking.trace.add, as the portal's docs say for records that already exist. A failure is
  * logged, never a reason to send the comment again.
  */
-async function linkTrace (r: Rich, leadId: number, ops: LaneOps): Promise<void> {
+async function linkTrace (r: Rich, leadId: number, ops: RestOps): Promise<void> {
   const trace = r.fields.TRACE
   if (typeof trace !== 'string' || !(await ops.token())) return
   try {
@@ -102,7 +103,7 @@ async function linkTrace (r: Rich, leadId: number, ops: LaneOps): Promise<void> 
 }
 
 /** `duplicates: merge` with an open lead: one comment on it, guarded by the submission id. */
-async function mergeInto (r: Rich, leadId: number, ops: LaneOps, deps: PrepareDeps): Promise<Prepared> {
+async function mergeInto (r: Rich, leadId: number, ops: RestOps, deps: PrepareDeps): Promise<Prepared> {
   const { c } = r
   const seen = await ops.call([c], async () => await commentTexts(ops.client.call, 'lead', leadId), 'crm.timeline.comment.list')
   if (seen === undefined) return { kind: 'done' }
@@ -124,7 +125,7 @@ async function mergeInto (r: Rich, leadId: number, ops: LaneOps, deps: PrepareDe
   return { kind: 'done' }
 }
 
-export async function prepare (r: Rich, ops: LaneOps, deps: PrepareDeps): Promise<Prepared> {
+export async function prepare (r: Rich, ops: RestOps, deps: PrepareDeps): Promise<Prepared> {
   const { c, extras } = r
   const info = deps.form(c.formId)
   let fields: LeadFields = { ...r.fields, ORIGINATOR_ID: ops.originatorId, ORIGIN_ID: c.id }
@@ -172,7 +173,7 @@ export async function prepare (r: Rich, ops: LaneOps, deps: PrepareDeps): Promis
     ...(isDeal && contactId === undefined ? { contact: contactFields(fields) } : {}),
     ...(timeline !== undefined ? { timeline } : {}),
     ...(extras.product !== undefined ? { product: extras.product } : {}),
-    findDeal: !isDeal && deps.findConvertedDeal
+    findDeal: !isDeal && deps.findConvertedDeal(r)
   }
   return { kind: 'plan', plan }
 }

@@ -1,15 +1,15 @@
 /**
- * The delivery worker: one lane per configured portal, each with its own Bitrix24 client and
- * leaky bucket. Runs inside the relay by default, or alone (`npm run worker`) on the same store.
+ * The delivery worker: one lane per configured portal, each with its own transport (REST webhook
+ * or legacy importer, src/delivery/transports/) and leaky bucket. Runs inside the relay by default,
+ * or alone (`npm run worker`) on the same store.
  */
 import type { Logger } from 'pino'
 import { own } from '../config/own.ts'
 import type { BitrixClient } from '../bitrix/client.ts'
-import { clientForPortal } from '../bitrix/portal-client.ts'
+import { clientForPortal, importerForPortal } from '../bitrix/portal-client.ts'
 import type { PortalConfig, RelayConfig } from '../config/schema.ts'
 import { memoryCounters, type Counters } from '../outbox/counters.ts'
 import type { Outbox } from '../outbox/types.ts'
-import { createExtrasRoute } from './extras-router.ts'
 import { FileGate } from './file-gate.ts'
 import { LinkDownloads } from './link-downloads.ts'
 import type { LinkFetchDeps } from './link-fetch.ts'
@@ -19,13 +19,16 @@ import { ListFieldCache } from './list-fields.ts'
 import type { PortalLimiter } from './portal-limiter.ts'
 import type { LaneMetrics } from '../observability/metrics.ts'
 import { PortalLane, type LaneSettings, type LaneStatus } from './portal-lane.ts'
+import { createLegacyImporterTransport } from './transports/legacy-importer.ts'
+import { createRestTransport } from './transports/rest.ts'
+import type { DeliveryTransport } from './transports/transport.ts'
 
 export interface WorkerDeps {
   outbox: Outbox
   config: () => RelayConfig
   logger: Logger
   now?: () => number
-  /** Tests and the emulator-backed demo may build clients differently (e.g. a shorter timeout). */
+  /** Tests and the emulator-backed demo may build REST clients differently (e.g. a shorter timeout). */
   clientFor?: (portalId: string, portal: PortalConfig) => BitrixClient
   idleMs?: number
   /**
@@ -47,7 +50,9 @@ export interface WorkerDeps {
 }
 
 export class DeliveryWorker {
-  readonly #lanes = new Map<string, { lane: PortalLane, done: Promise<void>, webhook: string }>()
+  readonly #lanes = new Map<string, { lane: PortalLane, done: Promise<void>, limits: string }>()
+  /** Lanes of portals a reload removed, still settling their last calls; stop() waits for them. */
+  readonly #leaving = new Set<Promise<void>>()
   readonly #log: Logger
   readonly #now: () => number
   readonly #counters: Counters
@@ -82,7 +87,11 @@ export class DeliveryWorker {
     else for (const { lane } of this.#lanes.values()) lane.wake()
   }
 
-  /** Applies a reloaded config: new portals get lanes, changed ones are reconfigured (and a paused one probed at once). */
+  /**
+   * Applies a reloaded config: new portals get lanes; changed ones get their new transport, settings
+   * and (when `rateLimit` or the transport changed) a new limiter, and a paused one is probed at once;
+   * removed ones are stopped, their claims given back to the outbox, where their submissions wait.
+   */
   reload (): void {
     if (this.#started) this.#sync()
   }
@@ -96,6 +105,7 @@ export class DeliveryWorker {
     await this.#housekeeping.stop()
     for (const { lane } of this.#lanes.values()) lane.stop()
     await Promise.all([...this.#lanes.values()].map(l => l.done))
+    await Promise.all([...this.#leaving])
     this.#lanes.clear()
     this.#downloads?.close()
     this.#downloads = undefined
@@ -106,33 +116,75 @@ export class DeliveryWorker {
   #sync (): void {
     const config = this.deps.config()
     for (const [portalId, portal] of Object.entries(config.portals)) {
-      const settings = this.#settings(config, portal, portalId)
+      const settings = this.#settings(config)
+      const limits = JSON.stringify([portal.transport, portal.rateLimit])
       const existing = this.#lanes.get(portalId)
       if (existing !== undefined) {
-        existing.lane.reconfigure(this.#client(portalId, portal), settings)
+        const limiter = existing.limits === limits ? undefined : this.#limiter(portalId, portal)
+        existing.limits = limits
+        existing.lane.reconfigure(this.#transport(portalId, portal, config), settings, limiter)
         continue
       }
-      // The legacy importer is a page, not REST: the portal's shared REST bucket does not count it.
-      const limiter = (portal.transport === 'legacy' ? undefined : this.deps.limiterFor?.(portalId, portal)) ??
-        new LeakyBucket({ burst: portal.rateLimit.burst, drainPerSecond: portal.rateLimit.drainPerSecond, headroom: portal.rateLimit.headroom })
-      const lane = new PortalLane(portalId, this.deps.outbox, this.#client(portalId, portal), limiter, settings,
-        this.#log.child({ portalId }), this.#now, this.deps.metrics)
+      const lane = new PortalLane(portalId, this.deps.outbox, this.#transport(portalId, portal, config), this.#limiter(portalId, portal),
+        settings, this.#log.child({ portalId }), this.#now, this.deps.metrics)
       const done = lane.run()
-      this.#lanes.set(portalId, { lane, done, webhook: portal.webhook })
+      this.#lanes.set(portalId, { lane, done, limits })
+    }
+    for (const [portalId, { lane, done }] of this.#lanes) {
+      if (Object.hasOwn(config.portals, portalId)) continue
+      // Gone from the config: the lane gives its claims back; its submissions stay queued for this id.
+      this.#lanes.delete(portalId)
+      lane.stop()
+      const leaving = done.finally(() => {
+        this.#leaving.delete(leaving)
+        // The gate was drained by the lane; a portal added back under this id starts afresh.
+        if (!this.#lanes.has(portalId)) { this.#gates.delete(portalId); this.#lists.delete(portalId) }
+      })
+      this.#leaving.add(leaving)
+      this.#log.warn({ portalId }, 'portal removed from the config: its lane is stopped, its submissions stay queued')
     }
   }
 
-  #client (portalId: string, portal: PortalConfig): BitrixClient {
-    if (this.deps.clientFor !== undefined) return this.deps.clientFor(portalId, portal)
-    return clientForPortal(portal, {
+  #limiter (portalId: string, portal: PortalConfig): PortalLimiter {
+    // The legacy importer is a page, not REST: the portal's shared REST bucket does not count it.
+    return (portal.transport === 'legacy' ? undefined : this.deps.limiterFor?.(portalId, portal)) ??
+      new LeakyBucket({ burst: portal.rateLimit.burst, drainPerSecond: portal.rateLimit.drainPerSecond,
+        headroom: portal.rateLimit.headroom })
+  }
+
+  #transport (portalId: string, portal: PortalConfig, config: RelayConfig): DeliveryTransport {
+    if (portal.transport === 'legacy') {
+      return createLegacyImporterTransport({ importer: importerForPortal(portal), counters: this.#counters })
+    }
+    const client = this.deps.clientFor?.(portalId, portal) ?? clientForPortal(portal, {
       onMoved: (newBase: string) => this.#log.warn({ portalId, newBase }, 'portal moved: update its webhook URL in the config')
+    })
+    const d = config.delivery
+    const mode = portal.crmMode
+    return createRestTransport({
+      client,
+      originatorId: d.originatorId,
+      registerSonetEvent: portal.registerSonetEvent,
+      outbox: this.deps.outbox,
+      counters: this.#counters,
+      lists: this.#listsOf(portalId, portal),
+      gate: this.#gateOf(portalId, config),
+      leaseMs: d.leaseMs,
+      // Simple mode turns every lead into a deal; in auto mode only submissions with extras look for one.
+      findConvertedDeal: r => mode === 'simple' || (mode !== 'classic' && r.hasExtras),
+      form: (formId) => {
+        const form = own(this.deps.config().forms, formId)
+        const files = form?.files
+        return { name: form?.name ?? formId, language: form?.language ?? 'ru',
+          ...(files !== undefined ? { links: { download: files.download, allowPrivateAddresses: files.allowPrivateAddresses,
+            ...(files.allowHosts !== undefined ? { allowHosts: files.allowHosts } : {}) } } : {}) }
+      }
     })
   }
 
-  #settings (config: RelayConfig, portal: PortalConfig, portalId: string): LaneSettings {
+  #settings (config: RelayConfig): LaneSettings {
     const d = config.delivery
     return {
-      originatorId: d.originatorId,
       batchSize: d.batchSize,
       leaseMs: d.leaseMs,
       maxAttempts: d.maxAttempts,
@@ -140,22 +192,7 @@ export class DeliveryWorker {
       retryBaseMs: d.retryBaseMs,
       retryMaxMs: d.retryMaxMs,
       authProbeMs: d.authProbeMs,
-      registerSonetEvent: portal.registerSonetEvent,
-      idleMs: this.deps.idleMs ?? 250,
-      extras: createExtrasRoute({
-        portal,
-        counters: this.#counters,
-        lists: this.#listsOf(portalId, portal),
-        gate: this.#gateOf(portalId, config),
-        leaseMs: d.leaseMs,
-        form: (formId) => {
-          const form = own(this.deps.config().forms, formId)
-          const files = form?.files
-          return { name: form?.name ?? formId, language: form?.language ?? 'ru',
-            ...(files !== undefined ? { links: { download: files.download, allowPrivateAddresses: files.allowPrivateAddresses,
-              ...(files.allowHosts !== undefined ? { allowHosts: files.allowHosts } : {}) } } : {}) }
-        }
-      })
+      idleMs: this.deps.idleMs ?? 250
     }
   }
 

@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createLegacyClient, legacyBitrixClient, legacyImportUrl, legacyOf, toLegacyFields } from '../../src/bitrix/legacy-client.ts'
+import { createLegacyClient, legacyImportUrl, toLegacyFields } from '../../src/bitrix/legacy-client.ts'
+import { createLegacyImporterTransport } from '../../src/delivery/transports/legacy-importer.ts'
+import { memoryCounters } from '../../src/outbox/counters.ts'
 import { BitrixError } from '../../src/bitrix/errors.ts'
 import { crmMode, describeCrmMode } from '../../src/bitrix/crm-mode.ts'
 import { createBitrixClient } from '../../src/bitrix/client.ts'
@@ -56,14 +58,16 @@ describe('legacy client against the emulated importer', () => {
     await client.close()
   })
 
-  it('as a lane client: only the auth probe is allowed; REST methods are refused', async () => {
+  it('as a lane transport: the probe is lead.get_fields, nothing is created, and nothing waits outside the lane', async () => {
     const legacy = createLegacyClient({ url: emu.url, login: 'u@x.ru', password: 's3cret!' })
-    const client = legacyBitrixClient(legacy)
-    expect(legacyOf(client)).toBe(legacy)
-    await expect(client.call('crm.lead.fields', {})).resolves.toEqual({ result: {} })
-    await expect(client.batch([], {})).rejects.toMatchObject({ code: 'RELAY_ERR_B24_USAGE' })
-    await expect(client.call('crm.lead.list', {})).rejects.toThrow(/needs the REST webhook/)
-    await client.close()
+    const transport = createLegacyImporterTransport({ importer: legacy, counters: memoryCounters() })
+    const before = emu.leads().length
+    await expect(transport.probe()).resolves.toBeUndefined()
+    expect(emu.leads()).toHaveLength(before)
+    expect(transport.resume()).toEqual([])
+    expect(transport.drain()).toEqual([])
+    expect(transport.describe()).toBe(legacy.describe())
+    await transport.close()
   })
 })
 

@@ -123,6 +123,16 @@ describe('a stored payload this version cannot read', () => {
     expect(rec).toMatchObject({ status: 'dead', lastError: { code: 'RELAY_ERR_BAD_PAYLOAD' } })
     expect(rig.emulator.stats().requests).toBe(0)
   })
+
+  it('without extras too: fields that are not lead fields are a dead letter, and nothing is sent', async () => {
+    const bad = [{ fields: 'TITLE=x' }, { fields: { TITLE: 'x', PHONE: [{ NUMBER: '1' }] } }, { extras: {} }]
+    const ids = await Promise.all(bad.map(async payload => (await rig.outbox.enqueue({ formId: 'f', portalId: 'default', payload })).id))
+    rig.worker.wake('default')
+    for (const id of ids) {
+      expect(await rig.settled(id)).toMatchObject({ status: 'dead', lastError: { code: 'RELAY_ERR_BAD_PAYLOAD' } })
+    }
+    expect(rig.emulator.stats().requests).toBe(0)
+  })
 })
 
 describe('products and list fields', () => {

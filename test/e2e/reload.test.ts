@@ -1,14 +1,23 @@
 /**
  * SIGHUP on a real relay process: a new form appears without a restart and without one request of
  * a steady stream failing; an invalid file is refused and the running config stays. The standalone
- * worker reloads too, and serves its delivery metrics while the relay reports it as external.
+ * worker reloads too, and serves its delivery metrics while the relay reports it as external. The
+ * delivery worker's reload: a removed portal's lane stops and gives its claim back; a new rate
+ * limit takes effect for a call already waiting.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import pino from 'pino'
 import { stringify } from 'yaml'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { buildConfig } from '../../src/config/load.ts'
+import type { RelayConfig } from '../../src/config/schema.ts'
+import { LeakyBucket } from '../../src/delivery/leaky-bucket.ts'
+import type { PortalLimiter } from '../../src/delivery/portal-limiter.ts'
+import { DeliveryWorker } from '../../src/delivery/worker.ts'
 import { startEmulator, type Emulator } from '../../src/emulator/index.ts'
+import { openSqliteOutbox, type SqliteOutbox } from '../../src/outbox/sqlite.ts'
 import { startRelayProcess, type RelayProcess } from '../helpers/relay-process.ts'
 import { waitFor } from '../helpers/wait-for.ts'
 
@@ -119,5 +128,91 @@ describe('standalone worker: METRICS_PORT and SIGHUP', () => {
     worker.child.kill('SIGHUP')
     await waitFor(() => worker.logs.slice(mark).some(l => l.includes('"msg":"config reloaded"')), { what: 'worker reload' })
     expect((await fetch(`${worker.url}/healthz`)).status).toBe(200)
+  })
+})
+
+describe('delivery worker reload', () => {
+  let emulator: Emulator
+  let outbox: SqliteOutbox
+  let worker: DeliveryWorker | undefined
+  let config: RelayConfig
+
+  beforeAll(async () => {
+    emulator = await startEmulator({ rateLimit: false })
+    outbox = await openSqliteOutbox({ path: ':memory:', durability: 'full' })
+  })
+  afterAll(async () => {
+    await worker?.stop()
+    await outbox.close()
+    await emulator.close()
+  })
+
+  const enqueue = async (portalId: string, title: string): Promise<string> =>
+    (await outbox.enqueue({ formId: 'f', portalId, payload: { fields: { TITLE: title } } })).id
+  const statusOf = async (id: string): Promise<string | undefined> => (await outbox.get(id))?.status
+
+  it('stops the lane of a removed portal: its claim goes back uncounted, and is delivered when the portal returns', async () => {
+    const both = { main: { webhook: emulator.webhookUrl }, gone: { webhook: emulator.webhookUrl } }
+    config = buildConfig({ portals: both, forms: {} })
+    // The first limiter of `gone` never gives a token: its lane holds a claim when the reload comes.
+    let waiting = false
+    let first = true
+    const never: PortalLimiter = {
+      take: async (_n, signal) => {
+        waiting = true
+        await new Promise((_resolve, reject) => { signal?.addEventListener('abort', () => { reject(signal.reason) }, { once: true }) })
+      },
+      penalize: () => {}
+    }
+    worker = new DeliveryWorker({
+      outbox, config: () => config, logger: pino({ level: 'silent' }), idleMs: 20,
+      limiterFor: (portalId, portal) => {
+        if (portalId === 'gone' && first) { first = false; return never }
+        const { burst, drainPerSecond, headroom } = portal.rateLimit
+        return new LeakyBucket({ burst, drainPerSecond, headroom })
+      }
+    })
+    worker.start()
+    const id = await enqueue('gone', 'kept')
+    worker.wake('gone')
+    await waitFor(() => waiting, { what: 'the lane of gone waiting for a token' })
+    expect(await statusOf(id)).toBe('leased')
+
+    config = buildConfig({ portals: { main: both.main }, forms: {} })
+    worker.reload()
+    await waitFor(async () => await statusOf(id) === 'pending', { what: 'the claim given back' })
+    expect(await outbox.get(id)).toMatchObject({ status: 'pending', attempts: 0 })
+    expect(worker.status().map(s => s.portalId)).toEqual(['main'])
+    const main = await enqueue('main', 'still delivered')
+    worker.wake()
+    await waitFor(async () => await statusOf(main) === 'delivered', { what: 'main delivering' })
+    expect(await statusOf(id)).toBe('pending')
+
+    config = buildConfig({ portals: both, forms: {} })
+    worker.reload()
+    await waitFor(async () => await statusOf(id) === 'delivered', { timeoutMs: 15_000, what: 'delivered after the portal came back' })
+    expect(emulator.leads().filter(l => l.fields.TITLE === 'kept')).toHaveLength(1)
+    await worker.stop()
+    worker = undefined
+  })
+
+  it('applies a new rateLimit to a lane whose call is waiting for a token', async () => {
+    // Two calls, then one token every 1,000 s: the third lead waits for the new limit, not for the clock.
+    const slow = { webhook: emulator.webhookUrl, rateLimit: { burst: 2, drainPerSecond: 0.001, headroom: 0 } }
+    config = buildConfig({ portals: { slow }, forms: {} })
+    worker = new DeliveryWorker({ outbox, config: () => config, logger: pino({ level: 'silent' }), idleMs: 20 })
+    worker.start()
+    for (const title of ['one', 'two']) {
+      const id = await enqueue('slow', title)
+      worker.wake()
+      await waitFor(async () => await statusOf(id) === 'delivered', { what: `lead ${title}` })
+    }
+    const third = await enqueue('slow', 'three')
+    worker.wake()
+    await waitFor(async () => await statusOf(third) === 'leased', { what: 'the third claimed' })
+    config = buildConfig({ portals: { slow: { ...slow, rateLimit: { burst: 50, drainPerSecond: 50, headroom: 0 } } }, forms: {} })
+    worker.reload()
+    await waitFor(async () => await statusOf(third) === 'delivered', { timeoutMs: 15_000, what: 'the third under the new limit' })
+    expect(await outbox.get(third)).toMatchObject({ attempts: 1 })
   })
 })
