@@ -28,7 +28,7 @@ async function main (): Promise<void> {
   collectDefaultMetrics({ register: registry, prefix: 'relay_' })
   const metrics = createMetrics(registry)
   // Redis mode also shares its connection (per-IP limits) and the portal limiters across instances.
-  const { outbox, redis, limiterFor } = await openStore(config.outbox.url, config.outbox.durability, logger)
+  const { outbox, redis, limiterFor } = await openStore(config.outbox.url, config.outbox.durability, logger, { writerThread: true })
   // Round-robin turns (ASSIGNED_BY_ID lists) live beside the outbox, shared by every instance.
   const counters = env.runWorker ? await openCounters(config.outbox.url) : undefined
   const worker = env.runWorker
