@@ -16,12 +16,17 @@ import type { OutboxLogger } from './types.ts'
 import type { WriterFailure, WriterMethod, WriterReply, WriterRequest } from './writer-protocol.ts'
 
 /** A private memory store lives in one connection, so it cannot be shared with a thread: it stays in-process. */
-export async function openThreadedSqliteOutbox (opts: SqliteOutboxOptions): Promise<SqliteOutbox> {
+export interface ThreadedSqliteOutbox extends SqliteOutbox {
+  /** Ends the writer thread as a crash of it would (fault drills); the next write starts a new one. */
+  killWriter?: () => Promise<void>
+}
+
+export async function openThreadedSqliteOutbox (opts: SqliteOutboxOptions): Promise<ThreadedSqliteOutbox> {
   if (opts.path === ':memory:' || opts.path.startsWith('file:')) return await openSqliteOutbox(opts)
   const reader = await openSqliteOutbox(opts) // creates and migrates the file first
   try {
     const writer = await WriterThread.start(opts)
-    return threadedOutbox(reader, writer)
+    return threadedOutbox(reader, writer, async () => await WriterThread.start(opts))
   } catch (err) {
     await reader.close()
     throw err
@@ -30,12 +35,22 @@ export async function openThreadedSqliteOutbox (opts: SqliteOutboxOptions): Prom
 
 const silent: OutboxLogger = { debug () {}, info () {}, warn () {}, error () {} }
 
-function threadedOutbox (reader: SqliteOutbox, writer: WriterThread): SqliteOutbox {
+function threadedOutbox (reader: SqliteOutbox, first: WriterThread, restart: () => Promise<WriterThread>): ThreadedSqliteOutbox {
   let closed = false
+  let writer = first
+  let restarting: Promise<WriterThread> | undefined
   const open = (): void => { if (closed) throw new StoreError('RELAY_ERR_STORE_CLOSED', 'The outbox is closed') }
+  // A thread that died (out of memory, a native fault) failed the writes it held, unacknowledged;
+  // the next write starts a new one rather than leaving the intake at 503 until a restart.
+  const restarted = async (): Promise<WriterThread> => {
+    restarting ??= restart().then(next => { writer = next; return next }).finally(() => { restarting = undefined })
+    return await restarting
+  }
+  // Sent in the same turn as called (no await before the call): writes reach the thread in call order, close() last.
   const write = async <T>(method: WriterMethod, args: unknown[]): Promise<T> => {
     open()
-    return await writer.call(method, args) as T
+    if (!writer.failed) return await writer.call(method, args) as T
+    return await (await restarted()).call(method, args) as T
   }
   return {
     enqueue: async sub => {
@@ -85,6 +100,7 @@ function threadedOutbox (reader: SqliteOutbox, writer: WriterThread): SqliteOutb
       }
     },
     connection: () => reader.connection(),
+    killWriter: async () => { await writer.kill() },
     debugStats: (): SqliteDebugStats => ({ ...reader.debugStats(), ...writer.counts })
   }
 }
@@ -99,6 +115,11 @@ class WriterThread {
   #sendTimer: NodeJS.Immediate | undefined
   #failure: StoreError | undefined
   #closing = false
+
+  /** True once the thread died or failed; it takes no more calls. */
+  get failed (): boolean {
+    return this.#failure !== undefined
+  }
   counts: WriteCounts = { groupCommits: 0, enqueued: 0, duplicates: 0 }
 
   private constructor (worker: Worker, log: OutboxLogger) {
@@ -173,6 +194,10 @@ class WriterThread {
         await this.#worker.terminate()
       }
     }
+  }
+
+  async kill (): Promise<void> {
+    await this.#worker.terminate()
   }
 
   #onReply (reply: WriterReply): void {

@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
-import { openThreadedSqliteOutbox } from '../../src/outbox/sqlite-threaded.ts'
+import { openThreadedSqliteOutbox, type ThreadedSqliteOutbox } from '../../src/outbox/sqlite-threaded.ts'
 import type { SqliteOutbox, SqliteOutboxOptions } from '../../src/outbox/sqlite.ts'
 import type { NewSubmission } from '../../src/outbox/types.ts'
 import { describeOutboxContract, type OutboxHarness } from './outbox.contract.ts'
@@ -54,6 +54,17 @@ describe('SQLite outbox on a writer thread', () => {
     const ids = await Promise.all(writes)
     const again = await h.open!()
     for (const { id } of ids) expect(await again.get(id)).toMatchObject({ id, status: 'pending' })
+  })
+
+  it('a writer thread that dies fails only the writes it held, and the next write starts a new one', async () => {
+    h = await threadedHarness()
+    const outbox = h.outbox as ThreadedSqliteOutbox
+    const before = await outbox.enqueue(sub({ dedupeKey: 'before' }))
+    await outbox.killWriter!()
+    const after = await outbox.enqueue(sub({ dedupeKey: 'after' }))
+    expect(await outbox.get(before.id)).toMatchObject({ status: 'pending' })
+    expect(await outbox.get(after.id)).toMatchObject({ status: 'pending' })
+    expect(await outbox.enqueue(sub({ dedupeKey: 'before' }))).toEqual({ id: before.id, duplicate: true })
   })
 
   it('refuses a payload that is not JSON on the caller side, without failing the writes beside it', async () => {
