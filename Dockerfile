@@ -33,4 +33,5 @@ EXPOSE 3000
 # Liveness only: a paused portal must not make the orchestrator restart a relay that still takes leads.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
-CMD ["node", "dist/src/server.js"]
+# A young generation of 3 × 8 MB instead of V8's 3 × 16 MB: the same CPU per request under load, tens of MB less memory.
+CMD ["node", "--max-semi-space-size=8", "dist/src/server.js"]
