@@ -136,7 +136,7 @@ class WriterThread {
       ...(source ? { eval: true } : {}),
       workerData: data,
       // Its heap holds one group of rows at a time; a small young generation keeps the thread's memory small.
-      resourceLimits: { maxYoungGenerationSizeMb: 8 },
+      resourceLimits: { maxYoungGenerationSizeMb: 4 },
       stdout: false,
       stderr: false
     })
