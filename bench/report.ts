@@ -1,4 +1,5 @@
 /** Writes bench/RESULTS.md: the machine, each figure as the median of the runs, comparisons as ratios, targets ✓/✗. */
+import { startFlags } from './lib/servers.ts'
 import type { Machine } from './lib/machine.ts'
 import type { RedisProbe } from './lib/redis.ts'
 import { median } from './lib/stats.ts'
@@ -104,7 +105,8 @@ function intakeSection (r: Results, targets: Target[]): string[] {
     `\`POST /f/default\` with a ${'urlencoded'} contact form (7 fields, Cyrillic text, every body unique so none is a double submit), ` +
     `${s.connections} connections, ${s.seconds} s measured after ${s.warmupSeconds} s of warm-up (JIT, and the relay's first burst of deliveries), ` +
     'each server started fresh in its own process. ' +
-    'The relay is the built `dist/src/server.js` with its delivery worker on, delivering to the emulator (rate limit on, 50 then 2/s) while the load runs. ' +
+    `The relay is the built \`dist/src/server.js\`, started with the Node flags of \`npm start\` (${startFlags().join(' ') || 'none'}), ` +
+    'with its delivery worker on, delivering to the emulator (rate limit on, 50 then 2/s) while the load runs. ' +
     'Latency is every response\'s time as autocannon measured it.', '']
   if (r.intake === undefined) {
     targets.push({ name: 'Intake (default durability) ≥ 50% of bare Fastify, req/s', measured: missing(r, 'intake'), ok: undefined },
