@@ -127,8 +127,9 @@ function intakeSection (r: Results, targets: Target[]): string[] {
   else out.push(`Redis outbox: the local Redis at ${r.redis.base.replace(/\/\/[^@/]*@/, '//')} (${r.redis.persistence}), keys under a prefix of the run's own, deleted afterwards.`, '')
   out.push('"Server CPU" is the share of one core the server process used during the measured window (from /proc): ' +
     'near 100% means the server was the limit; well below means it waited (on fsync, or for a core the machine did not give it). ' +
-    'The relay with SQLite writes on a thread of its own (the writer thread), and V8 collects garbage on helper threads, so it can pass 100%. ' +
-    '"CPU per request" is that CPU time, all threads, divided by the requests answered; it varies less with what else the machine runs than requests/s do.', '')
+    'The relay with SQLite writes on a thread of its own (the writer thread), and V8 collects garbage on helper threads, ' +
+    'so it can pass 100%. "CPU per request" is that CPU time, all threads, divided by the requests answered; ' +
+    'it varies less with what else the machine runs than requests/s do.', '')
   const full = r.intake.get('relay-full') ?? []
   const ratio = median(ratios(full.map(x => x.rps), bare.map(x => x.rps)))
   const p99 = median(full.map(x => x.p99))
@@ -142,7 +143,8 @@ function intakeSection (r: Results, targets: Target[]): string[] {
       `${s.connections} ÷ requests per second (Little's law): ${int(median(full.map(x => x.rps)))} req/s means about ` +
       `${ms(s.connections / median(full.map(x => x.rps)) * 1000)} ms. A p99 under 10 ms at ${s.connections} connections needs well over ` +
       `${int(s.connections / 0.01)} req/s.`,
-      `- What a flood costs: at ${int(cpuRelay)} µs per submission, 1,000 posts per second take about ${pct(cpuRelay / 1000)} of one core ` +
+      `- What a flood costs: at ${int(cpuRelay)} µs per submission, 1,000 posts per second take about ` +
+      `${pct(cpuRelay / 1000)} of one core ` +
       `(every one fsynced before its answer), and one core's worth of CPU takes about ${int(1e6 / cpuRelay)} posts per second.`, '')
   }
   targets.push({ name: 'Intake (default durability) ≥ 50% of bare Fastify, req/s', measured: pct(ratio), ok: Number.isFinite(ratio) ? ratio >= 0.5 : undefined })

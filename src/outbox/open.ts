@@ -31,7 +31,9 @@ export interface StoreOptions {
   writerThread?: boolean
 }
 
-export async function openStore (url: string, durability: 'full' | 'relaxed', logger: Logger, opts: StoreOptions = {}): Promise<OpenedStore> {
+export async function openStore (
+  url: string, durability: 'full' | 'relaxed', logger: Logger, opts: StoreOptions = {}
+): Promise<OpenedStore> {
   const log = logger.child({ component: 'outbox' })
   if (url.startsWith('sqlite:')) {
     const path = url.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '')

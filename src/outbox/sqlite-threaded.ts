@@ -147,7 +147,8 @@ class WriterThread {
 
   async #ready (): Promise<void> {
     await new Promise<void>((resolve, reject) => {
-      const onExit = (code: number): void => reject(new StoreError('RELAY_ERR_STORE', `The outbox writer thread exited (${code}) before it opened`))
+      const onExit = (code: number): void =>
+        reject(new StoreError('RELAY_ERR_STORE', `The outbox writer thread exited (${code}) before it opened`))
       this.#worker.once('exit', onExit)
       this.#worker.once('error', reject)
       this.#worker.once('message', (reply: WriterReply) => {
@@ -158,7 +159,8 @@ class WriterThread {
       })
     })
     this.#worker.on('message', (reply: WriterReply) => this.#onReply(reply))
-    this.#worker.on('error', err => this.#fail(new StoreError('RELAY_ERR_STORE', `The outbox writer thread failed: ${err.message}`, { cause: err })))
+    this.#worker.on('error', err =>
+      this.#fail(new StoreError('RELAY_ERR_STORE', `The outbox writer thread failed: ${err.message}`, { cause: err })))
     this.#worker.on('exit', code => {
       if (!this.#closing) this.#fail(new StoreError('RELAY_ERR_STORE', `The outbox writer thread exited (${code})`))
     })

@@ -53,7 +53,8 @@ port.on('message', (batch: WriterRequest[]) => {
   const writer = outbox
   if (writer === undefined) {
     const error = { code: 'RELAY_ERR_STORE', message: 'The outbox writer did not open' }
-    port.postMessage({ answers: batch.map(req => ({ id: req.id, error })), counts: { groupCommits: 0, enqueued: 0, duplicates: 0 } } satisfies WriterReply)
+    const counts = { groupCommits: 0, enqueued: 0, duplicates: 0 }
+    port.postMessage({ answers: batch.map(req => ({ id: req.id, error })), counts } satisfies WriterReply)
     return
   }
   // The main thread ends this thread once close() has answered.
