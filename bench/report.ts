@@ -127,7 +127,7 @@ function intakeSection (r: Results, targets: Target[]): string[] {
   else out.push(`Redis outbox: the local Redis at ${r.redis.base.replace(/\/\/[^@/]*@/, '//')} (${r.redis.persistence}), keys under a prefix of the run's own, deleted afterwards.`, '')
   out.push('"Server CPU" is the share of one core the server process used during the measured window (from /proc): ' +
     'near 100% means the server was the limit; well below means it waited (on fsync, or for a core the machine did not give it). ' +
-    'The relay with SQLite writes on a thread of its own (the writer thread), and V8 collects garbage on helper threads, ' +
+    'The relay with SQLite writes on a thread of its own (the writer thread), and V8 collects garbage on background threads, ' +
     'so it can pass 100%. "CPU per request" is that CPU time, all threads, divided by the requests answered; ' +
     'it varies less with what else the machine runs than requests/s do.', '')
   const full = r.intake.get('relay-full') ?? []
