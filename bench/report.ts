@@ -1,4 +1,5 @@
 /** Writes bench/RESULTS.md: the machine, each figure as the median of the runs, comparisons as ratios, targets ✓/✗. */
+import { startFlags } from './lib/servers.ts'
 import type { Machine } from './lib/machine.ts'
 import type { RedisProbe } from './lib/redis.ts'
 import { median } from './lib/stats.ts'
@@ -104,7 +105,8 @@ function intakeSection (r: Results, targets: Target[]): string[] {
     `\`POST /f/default\` with a ${'urlencoded'} contact form (7 fields, Cyrillic text, every body unique so none is a double submit), ` +
     `${s.connections} connections, ${s.seconds} s measured after ${s.warmupSeconds} s of warm-up (JIT, and the relay's first burst of deliveries), ` +
     'each server started fresh in its own process. ' +
-    'The relay is the built `dist/src/server.js` with its delivery worker on, delivering to the emulator (rate limit on, 50 then 2/s) while the load runs. ' +
+    `The relay is the built \`dist/src/server.js\`, started with the Node flags of \`npm start\` (${startFlags().join(' ') || 'none'}), ` +
+    'with its delivery worker on, delivering to the emulator (rate limit on, 50 then 2/s) while the load runs. ' +
     'Latency is every response\'s time as autocannon measured it.', '']
   if (r.intake === undefined) {
     targets.push({ name: 'Intake (default durability) ≥ 50% of bare Fastify, req/s', measured: missing(r, 'intake'), ok: undefined },
@@ -125,7 +127,9 @@ function intakeSection (r: Results, targets: Target[]): string[] {
   else out.push(`Redis outbox: the local Redis at ${r.redis.base.replace(/\/\/[^@/]*@/, '//')} (${r.redis.persistence}), keys under a prefix of the run's own, deleted afterwards.`, '')
   out.push('"Server CPU" is the share of one core the server process used during the measured window (from /proc): ' +
     'near 100% means the server was the limit; well below means it waited (on fsync, or for a core the machine did not give it). ' +
-    '"CPU per request" is that CPU time divided by the requests answered; it varies less with what else the machine runs than requests/s do.', '')
+    'The relay with SQLite writes on a thread of its own (the writer thread), and V8 collects garbage on background threads, ' +
+    'so it can pass 100%. "CPU per request" is that CPU time, all threads, divided by the requests answered; ' +
+    'it varies less with what else the machine runs than requests/s do.', '')
   const full = r.intake.get('relay-full') ?? []
   const ratio = median(ratios(full.map(x => x.rps), bare.map(x => x.rps)))
   const p99 = median(full.map(x => x.p99))
@@ -138,7 +142,10 @@ function intakeSection (r: Results, targets: Target[]): string[] {
       `- ${s.connections} connections that each wait for their answer keep ${s.connections} requests in flight, so the mean latency is about ` +
       `${s.connections} ÷ requests per second (Little's law): ${int(median(full.map(x => x.rps)))} req/s means about ` +
       `${ms(s.connections / median(full.map(x => x.rps)) * 1000)} ms. A p99 under 10 ms at ${s.connections} connections needs well over ` +
-      `${int(s.connections / 0.01)} req/s.`, '')
+      `${int(s.connections / 0.01)} req/s.`,
+      `- What a flood costs: at ${int(cpuRelay)} µs per submission, 1,000 posts per second take about ` +
+      `${pct(cpuRelay / 1000)} of one core ` +
+      `(every one fsynced before its answer), and one core's worth of CPU takes about ${int(1e6 / cpuRelay)} posts per second.`, '')
   }
   targets.push({ name: 'Intake (default durability) ≥ 50% of bare Fastify, req/s', measured: pct(ratio), ok: Number.isFinite(ratio) ? ratio >= 0.5 : undefined })
   targets.push({ name: `Intake p99 < 10 ms at ${s.connections} connections (default durability)`, measured: `${ms(p99)} ms`, ok: Number.isFinite(p99) ? p99 < 10 : undefined })

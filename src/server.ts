@@ -16,7 +16,7 @@ import { openSqliteSpamStore, spamStorePath } from './security/spam-store-sqlite
 runProcess(async ({ env, logger, metrics, config, onClose, onReload, listen }) => {
   const initial = config()
   // Redis mode also shares its connection (per-IP limits) and the portal limiters across instances.
-  const { outbox, redis, keyPrefix, limiterFor } = await openStore(initial.outbox.url, initial.outbox.durability, logger)
+  const { outbox, redis, keyPrefix, limiterFor } = await openStore(initial.outbox.url, initial.outbox.durability, logger, { writerThread: true })
   // Round-robin turns (ASSIGNED_BY_ID lists) live beside the outbox, shared by every instance.
   const counters = env.runWorker ? await openCounters(initial.outbox.url) : undefined
   const worker = env.runWorker

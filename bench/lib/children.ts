@@ -30,6 +30,8 @@ export interface SpawnOptions {
   name: string
   /** A .js file under dist/, relative to the repository root. */
   entry: string
+  /** Node flags before the entry (the relay gets those of `npm start`). */
+  nodeArgs?: string[]
   env: Record<string, string>
   logFile: string
   /** The `msg` of the JSON line that says the child is ready; it must carry `port` unless `port` is given. */
@@ -68,7 +70,7 @@ export async function spawnChild (opts: SpawnOptions): Promise<Child> {
   const fd = openSync(opts.logFile, 'a')
   const from = fstatSync(fd).size
   const spawnedAt = Date.now()
-  const child = spawn(process.execPath, [opts.entry], {
+  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), opts.entry], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', ...opts.env },
     stdio: ['ignore', fd, fd]

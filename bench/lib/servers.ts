@@ -1,8 +1,8 @@
 /** Starts the three servers the benchmarks compare: the relay (built entry), bare Fastify and the naive relay. */
-import { mkdirSync, writeFileSync } from 'node:fs'
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { spawnChild, type Child } from './children.ts'
-import { ENTRIES } from './paths.ts'
+import { ENTRIES, ROOT } from './paths.ts'
 
 export interface RelayOptions {
   /** A folder of its own: config, log and (for SQLite) the database. */
@@ -29,6 +29,7 @@ export async function startRelay (opts: RelayOptions, name = 'relay'): Promise<C
   return await spawnChild({
     name,
     entry: ENTRIES.relay,
+    nodeArgs: startFlags(),
     env: {
       HOST: '127.0.0.1',
       PORT: '0',
@@ -43,6 +44,13 @@ export async function startRelay (opts: RelayOptions, name = 'relay'): Promise<C
     logFile: join(opts.dir, `${name}.log`),
     readyMsg: 'relay ready'
   })
+}
+
+/** The Node flags `npm start` gives the relay (package.json), so the benchmark runs it as users do. */
+export function startFlags (): string[] {
+  const scripts = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts
+  const start = scripts.start ?? ''
+  return start.replace(/^node\s+/, '').split(/\s+/).filter(arg => arg.startsWith('--'))
 }
 
 export async function startBare (dir: string): Promise<Child> {

@@ -64,7 +64,7 @@ export async function acceptSubmission (deps: AcceptDeps, input: SubmissionInput
   const mapped = mapSubmission({
     formId: input.formId,
     form,
-    dictionaries: mergeDictionaries(portal?.dictionaries ?? {}),
+    dictionaries: dictionariesOf(portal),
     values: input.values,
     referer: input.referer,
     invalidValues: invalidValuesFor(form, input.userAgent),
@@ -99,6 +99,18 @@ export async function acceptSubmission (deps: AcceptDeps, input: SubmissionInput
     ...(mapped.dropped.length > 0 ? { dropped: mapped.dropped } : {}),
     ...(mapped.kept.length > 0 ? { kept: mapped.kept } : {})
   }
+}
+
+// Built once per portal config object (a reload brings new ones), not once per submission.
+const dictionaries = new WeakMap<object, ReturnType<typeof mergeDictionaries>>()
+function dictionariesOf (portal: RelayConfig['portals'][string] | undefined): ReturnType<typeof mergeDictionaries> {
+  if (portal === undefined) return mergeDictionaries({})
+  let merged = dictionaries.get(portal)
+  if (merged === undefined) {
+    merged = mergeDictionaries(portal.dictionaries ?? {})
+    dictionaries.set(portal, merged)
+  }
+  return merged
 }
 
 export interface DedupeKey {

@@ -18,20 +18,29 @@ export interface CharsetHints {
 
 const BAD_PERCENT = /%(?![0-9a-fA-F]{2})/
 
-/** Percent-decoding to bytes (not text): the charset decides what the bytes mean afterwards. */
+/**
+ * Percent-decoding to bytes (not text): the charset decides what the bytes mean afterwards. `+` is
+ * a space and `%2B` a plus. The caller has checked that every `%` has two hex digits; reading them
+ * as char codes keeps a Cyrillic body (six characters per letter) free of a string per escape.
+ */
 function percentDecode (latin1: string): Buffer {
   const out = Buffer.allocUnsafe(latin1.length)
   let n = 0
   for (let i = 0; i < latin1.length; i++) {
     const ch = latin1.charCodeAt(i)
     if (ch === 0x25 /* % */) {
-      out[n++] = parseInt(latin1.slice(i + 1, i + 3), 16)
+      out[n++] = hexDigit(latin1.charCodeAt(i + 1)) * 16 + hexDigit(latin1.charCodeAt(i + 2))
       i += 2
     } else {
-      out[n++] = ch
+      out[n++] = ch === 0x2b /* + */ ? 0x20 : ch
     }
   }
   return out.subarray(0, n)
+}
+
+/** 0-9, a-f, A-F to its value (the caller checked it is one of them). */
+function hexDigit (code: number): number {
+  return code <= 0x39 ? code - 0x30 : (code | 0x20) - 0x57
 }
 
 function pickCharset (hints: CharsetHints, charsetField?: string): string {
@@ -49,10 +58,8 @@ export function decodeUrlencoded (bytes: Buffer, hints: CharsetHints, limits: Va
     if (part === '') continue
     if (BAD_PERCENT.test(part)) throw new MalformedUrlencodedError('a "%" is not followed by two hex digits')
     const eq = part.indexOf('=')
-    const rawKey = (eq === -1 ? part : part.slice(0, eq)).replace(/\+/g, ' ')
-    const rawValue = (eq === -1 ? '' : part.slice(eq + 1)).replace(/\+/g, ' ')
-    const key = percentDecode(rawKey)
-    const value = percentDecode(rawValue)
+    const key = percentDecode(eq === -1 ? part : part.slice(0, eq))
+    const value = percentDecode(eq === -1 ? '' : part.slice(eq + 1))
     if (key.toString('latin1') === '_charset_') charsetField = value.toString('latin1')
     pairs.push([key, value])
   }

@@ -8,13 +8,11 @@ import type { Messages } from './messages.ts'
  * Patterns exist for generated names such as Contact Form 7's `tel-123` and `menu-456`.
  */
 export function createKeyLookup<T> (config: Readonly<Record<string, T>>, submitted: readonly string[]): (name: string) => T | undefined {
+  const { entries, patterns } = compiledKeys(config)
   const exactlySubmitted = new Set(submitted)
   const byLowerCase = new Map<string, T>()
-  const patterns: Array<[string, T]> = []
-  for (const [key, value] of Object.entries(config)) {
-    const lower = key.toLowerCase()
-    if (key.includes('*')) patterns.push([key, value])
-    else if (!exactlySubmitted.has(key) && !byLowerCase.has(lower)) byLowerCase.set(lower, value)
+  for (const [key, lower, value] of entries) {
+    if (!exactlySubmitted.has(key) && !byLowerCase.has(lower)) byLowerCase.set(lower, value)
   }
   return (name) => {
     if (Object.hasOwn(config, name)) return config[name]
@@ -22,6 +20,23 @@ export function createKeyLookup<T> (config: Readonly<Record<string, T>>, submitt
     if (found !== undefined || patterns.length === 0) return found
     return patterns.find(([pattern]) => matchesKeyPattern(pattern, name))?.[1]
   }
+}
+
+interface CompiledKeys<T> { entries: Array<[string, string, T]>, patterns: Array<[string, T]> }
+// Per config object: a reload brings new objects, so nothing goes stale and nothing is sorted out per request.
+const compiled = new WeakMap<object, CompiledKeys<unknown>>()
+
+function compiledKeys<T> (config: Readonly<Record<string, T>>): CompiledKeys<T> {
+  let keys = compiled.get(config) as CompiledKeys<T> | undefined
+  if (keys === undefined) {
+    keys = { entries: [], patterns: [] }
+    for (const [key, value] of Object.entries(config)) {
+      if (key.includes('*')) keys.patterns.push([key, value])
+      else keys.entries.push([key, key.toLowerCase(), value])
+    }
+    compiled.set(config, keys)
+  }
+  return keys
 }
 
 /**

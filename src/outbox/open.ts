@@ -7,6 +7,7 @@ import type { PortalConfig } from '../config/schema.ts'
 import type { PortalLimiter } from '../delivery/portal-limiter.ts'
 import { ConfigError } from '../errors.ts'
 import { openSqliteOutbox } from './sqlite.ts'
+import { openThreadedSqliteOutbox } from './sqlite-threaded.ts'
 import type { Outbox } from './types.ts'
 
 /** The outbox and, in Redis mode, what every instance on that Redis shares with it. */
@@ -24,12 +25,23 @@ export interface OpenedStore {
   limiterFor?: (portalId: string, portal: PortalConfig) => PortalLimiter
 }
 
-export async function openStore (url: string, durability: 'full' | 'relaxed', logger: Logger): Promise<OpenedStore> {
+export interface StoreOptions {
+  /**
+   * SQLite: perform the writes on a writer thread (./sqlite-threaded.ts), so the fsync of a group
+   * commit never stops this event loop. The intake server wants it; one-shot tools do not.
+   */
+  writerThread?: boolean
+}
+
+export async function openStore (
+  url: string, durability: 'full' | 'relaxed', logger: Logger, opts: StoreOptions = {}
+): Promise<OpenedStore> {
   const log = logger.child({ component: 'outbox' })
   if (url.startsWith('sqlite:')) {
     const path = url.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '')
     if (path !== ':memory:' && path !== '') ensureFolder(path)
-    return { outbox: await openSqliteOutbox({ path: path === '' ? ':memory:' : path, durability, logger: log }) }
+    const open = opts.writerThread === true ? openThreadedSqliteOutbox : openSqliteOutbox
+    return { outbox: await open({ path: path === '' ? ':memory:' : path, durability, logger: log }) }
   }
   if (url.startsWith('redis://') || url.startsWith('rediss://')) {
     // Loaded only in Redis mode: BullMQ and ioredis cost start-up time and memory the default store does not need.

@@ -51,6 +51,15 @@ export interface SqliteOutbox extends Outbox {
   connection: () => Database.Database
 }
 
+/** What the writer thread (./writer-thread.ts) needs beyond the Outbox: a submission prepared by the caller, and cheap counters. */
+export interface SqliteWriter extends SqliteOutbox {
+  enqueuePrepared: (item: PreparedSubmission) => Promise<EnqueueResult>
+  /** The counters of debugStats() without its PRAGMA reads, cheap enough to send with every answer. */
+  writeCounts: () => WriteCounts
+}
+
+export type WriteCounts = Pick<SqliteDebugStats, 'groupCommits' | 'enqueued' | 'duplicates'>
+
 type Report = Exclude<AttemptOutcome, 'in_flight'>
 
 const PRUNE_EVERY_MS = 60_000
@@ -62,7 +71,7 @@ const WAL_LIMIT_BYTES = 64 * 1024 * 1024
 const silent: OutboxLogger = { debug () {}, info () {}, warn () {}, error () {} }
 
 /** Opens (creating and migrating if needed) the outbox file. Several handles, in several processes, may share it. */
-export async function openSqliteOutbox (opts: SqliteOutboxOptions): Promise<SqliteOutbox> {
+export async function openSqliteOutbox (opts: SqliteOutboxOptions): Promise<SqliteWriter> {
   const log = opts.logger ?? silent
   let db: Database.Database | undefined
   try {
@@ -108,7 +117,7 @@ function enableIncrementalVacuum (db: Database.Database, log: OutboxLogger): voi
   }
 }
 
-class SqliteOutboxHandle implements SqliteOutbox {
+class SqliteOutboxHandle implements SqliteWriter {
   readonly #db: Database.Database
   readonly #st: Statements
   readonly #log: OutboxLogger
@@ -126,7 +135,11 @@ class SqliteOutboxHandle implements SqliteOutbox {
 
   async enqueue (sub: NewSubmission): Promise<EnqueueResult> {
     this.#assertOpen()
-    const item = prepareSubmission(sub)
+    return await this.enqueuePrepared(prepareSubmission(sub))
+  }
+
+  async enqueuePrepared (item: PreparedSubmission): Promise<EnqueueResult> {
+    this.#assertOpen()
     const result = await this.#write('enqueue', () => this.#insert(item))
     result.duplicate ? this.#counters.duplicates++ : this.#counters.enqueued++
     return result
@@ -270,6 +283,10 @@ class SqliteOutboxHandle implements SqliteOutbox {
   connection (): Database.Database {
     this.#assertOpen()
     return this.#db
+  }
+
+  writeCounts (): WriteCounts {
+    return { groupCommits: this.#group.commits, ...this.#counters }
   }
 
   debugStats (): SqliteDebugStats {

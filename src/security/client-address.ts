@@ -28,8 +28,16 @@ export function bareAddress (value: string | undefined): string | undefined {
 
 /** The client's bare address: the forwarded one when it parses, else the TCP peer. */
 export function clientAddress (request: FastifyRequest): string {
-  return bareAddress(request.ip) ?? bareAddress(request.socket?.remoteAddress) ?? 'unknown'
+  // Asked by the limits, the sender scope and the stored meta: parsed once per request.
+  let address = seen.get(request)
+  if (address === undefined) {
+    address = bareAddress(request.ip) ?? bareAddress(request.socket?.remoteAddress) ?? 'unknown'
+    seen.set(request, address)
+  }
+  return address
 }
+
+const seen = new WeakMap<FastifyRequest, string>()
 
 /**
  * The bucket a client address falls in: IPv4 as it is, IPv6 by its first `ipv6Prefix` bits. One

@@ -90,6 +90,7 @@ export async function createRateLimitCheck (app: FastifyInstance, deps: RateLimi
       allowListSource = entries
       allowList = compileAllowList(entries)
     }
+    if (entries.length === 0) return false // the usual case: no address to parse, no list to search
     const ip = clientAddress(request)
     if (isIP(ip) === 0 || !allowList.check(ip, isIPv6(ip) ? 'ipv6' : 'ipv4')) return false
     if (!proxied(request)) return true
