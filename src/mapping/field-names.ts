@@ -39,16 +39,16 @@ function compiledKeys<T> (config: Readonly<Record<string, T>>): CompiledKeys<T> 
   return keys
 }
 
-/**
- * Does `name` match the pattern key (`tel-*`: `*` is any run of characters, case ignored)? The
- * greedy wildcard match with one backtrack point: O(pattern × name) at worst, where a regex with
- * several `.*` would be polynomial in the visitor's field name.
- */
 /** `tel-*` as a matcher; every other character stands for itself. */
 export function keyPattern (key: string): { test: (name: string) => boolean } {
   return { test: (name) => matchesKeyPattern(key, name) }
 }
 
+/**
+ * Does `name` match the pattern key (`tel-*`: `*` is any run of characters, case ignored)? The
+ * greedy wildcard match with one backtrack point: O(pattern × name) at worst, where a regex with
+ * several `.*` would be polynomial in the visitor's field name.
+ */
 export function matchesKeyPattern (pattern: string, name: string): boolean {
   const p = pattern.toLowerCase()
   const s = name.toLowerCase()

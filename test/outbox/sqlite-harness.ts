@@ -11,13 +11,19 @@ export interface SqliteFileHarness extends OutboxHarness {
   path: string
 }
 
-/** A fresh file in its own temp folder; `open()` adds handles on it, `cleanup()` closes them all and removes the folder. */
-export async function sqliteFileHarness (opts: Partial<SqliteOutboxOptions> = {}): Promise<SqliteFileHarness> {
+/**
+ * A fresh file in its own temp folder; `open()` adds handles on it, `cleanup()` closes them all and
+ * removes the folder. `openWith` is the adapter's opener (in-process by default, or the writer thread's).
+ */
+export async function sqliteFileHarness (
+  opts: Partial<SqliteOutboxOptions> = {},
+  openWith: (options: SqliteOutboxOptions) => Promise<SqliteOutbox> = openSqliteOutbox
+): Promise<SqliteFileHarness> {
   const dir = await mkdtemp(join(tmpdir(), 'outbox-'))
   const path = join(dir, 'outbox.db')
   const handles: SqliteOutbox[] = []
   const open = async (more: Partial<SqliteOutboxOptions> = {}): Promise<SqliteOutbox> => {
-    const handle = await openSqliteOutbox({ path, durability: 'full', ...opts, ...more })
+    const handle = await openWith({ path, durability: 'full', ...opts, ...more })
     handles.push(handle)
     return handle
   }

@@ -1,32 +1,13 @@
 /** The SQLite outbox with its writes on a writer thread: the same contract as in-process, plus what the thread adds. */
-import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { openThreadedSqliteOutbox, type ThreadedSqliteOutbox } from '../../src/outbox/sqlite-threaded.ts'
 import type { SqliteOutbox, SqliteOutboxOptions } from '../../src/outbox/sqlite.ts'
 import type { NewSubmission } from '../../src/outbox/types.ts'
-import { describeOutboxContract, type OutboxHarness } from './outbox.contract.ts'
+import { describeOutboxContract } from './outbox.contract.ts'
+import { sqliteFileHarness, type SqliteFileHarness } from './sqlite-harness.ts'
 
-async function threadedHarness (opts: Partial<SqliteOutboxOptions> = {}): Promise<OutboxHarness & { outbox: SqliteOutbox, path: string }> {
-  const dir = await mkdtemp(join(tmpdir(), 'outbox-threaded-'))
-  const path = join(dir, 'outbox.db')
-  const handles: SqliteOutbox[] = []
-  const open = async (): Promise<SqliteOutbox> => {
-    const handle = await openThreadedSqliteOutbox({ path, durability: 'full', ...opts }) as SqliteOutbox
-    handles.push(handle)
-    return handle
-  }
-  return {
-    outbox: await open(),
-    open,
-    path,
-    cleanup: async () => {
-      await Promise.all(handles.map(h => h.close()))
-      await rm(dir, { recursive: true, force: true })
-    }
-  }
-}
+const openThreaded = async (options: SqliteOutboxOptions): Promise<SqliteOutbox> => await openThreadedSqliteOutbox(options) as SqliteOutbox
+const threadedHarness = async (opts: Partial<SqliteOutboxOptions> = {}): Promise<SqliteFileHarness> => await sqliteFileHarness(opts, openThreaded)
 
 describeOutboxContract('sqlite file on a writer thread, durability full', () => threadedHarness())
 describeOutboxContract('sqlite file on a writer thread, durability relaxed', () => threadedHarness({ durability: 'relaxed' }))
