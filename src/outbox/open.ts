@@ -4,7 +4,7 @@ import { dirname, isAbsolute } from 'node:path'
 import type { Redis } from 'ioredis'
 import type { Logger } from 'pino'
 import type { PortalConfig } from '../config/schema.ts'
-import type { PortalLimiter } from '../delivery/portal-limiter.ts'
+import type { PortalLimiter } from '../delivery/lane/portal-limiter.ts'
 import { ConfigError } from '../errors.ts'
 import { openSqliteOutbox } from './sqlite.ts'
 import { openThreadedSqliteOutbox } from './sqlite-threaded.ts'
@@ -45,7 +45,7 @@ export async function openStore (
   }
   if (url.startsWith('redis://') || url.startsWith('rediss://')) {
     // Loaded only in Redis mode: BullMQ and ioredis cost start-up time and memory the default store does not need.
-    const [{ openBullOutbox }, { RedisPortalLimiter }] = await Promise.all([import('./bullmq.ts'), import('../delivery/redis-limiter.ts')])
+    const [{ openBullOutbox }, { RedisPortalLimiter }] = await Promise.all([import('./bullmq.ts'), import('../delivery/lane/redis-limiter.ts')])
     const outbox = await openBullOutbox({ url, durability, logger: log })
     const limiterLog = logger.child({ component: 'rate-limiter' })
     return {
