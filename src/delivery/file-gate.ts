@@ -6,7 +6,7 @@
  * is at most half a lease. One gate per portal, kept across config reloads.
  */
 import type { Logger } from 'pino'
-import type { FileRules, StoredFile } from '../bitrix/lead-extras.ts'
+import type { FileRules, StoredFile } from '../domain/stored-file.ts'
 import { FILE_LINK_CODES } from '../errors.ts'
 import { budgetOf, type LinkDownloads } from './link-downloads.ts'
 import type { Rich } from './rich-prepare.ts'
