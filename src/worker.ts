@@ -2,7 +2,7 @@
 import { startAlerts } from './alerts/start.ts'
 import { DeliveryWorker } from './delivery/worker.ts'
 import { buildMetricsApp } from './http/routes/metrics.ts'
-import { openCounters } from './outbox/counters.ts'
+import { openCounters } from './outbox/open-counters.ts'
 import { openStore } from './outbox/open.ts'
 import { runProcess } from './process/boot.ts'
 
