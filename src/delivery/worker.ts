@@ -33,7 +33,7 @@ export interface WorkerDeps {
   idleMs?: number
   /**
    * The rate limiter of a portal's lane. Default: an in-process leaky bucket per lane. Several
-   * relays on one portal pass limiters that share the bucket (Redis mode: see src/outbox/open.ts).
+   * relays on one portal pass limiters that share the bucket (Redis mode: src/process/shared-limiters.ts).
    */
   limiterFor?: (portalId: string, portal: PortalConfig) => PortalLimiter
   /** Delivery outcomes, retries, call latency and batch sizes (src/observability/metrics.ts). */
