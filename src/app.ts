@@ -24,7 +24,7 @@ import { slowBodyGuard } from './security/slow-body.ts'
 import { signInThrottle } from './security/sign-in-throttle.ts'
 import { BadUrlError } from './errors.ts'
 import type { SpamStore } from './security/spam-store.ts'
-import { openSqliteSpamStore } from './security/spam-store-sqlite.ts'
+import { memorySpamStore } from './security/spam-store-memory.ts'
 import { createStoreFloor } from './intake/store-floor.ts'
 
 export interface AppDeps {
@@ -103,7 +103,7 @@ export async function buildApp (deps: AppDeps): Promise<FastifyInstance> {
   // Before any route: CORS answers preflights per form; HTML answers get helmet's headers.
   await corsPerForm(app, { config: deps.config })
   await htmlSecurityHeaders(app)
-  const spamStore = deps.spamStore ?? openSqliteSpamStore(':memory:')
+  const spamStore = deps.spamStore ?? memorySpamStore()
   if (deps.spamStore === undefined) app.addHook('onClose', async () => spamStore.close())
   const metrics = deps.metrics
 
