@@ -20,7 +20,8 @@ async function scenario (store: SpamStore): Promise<unknown[]> {
     })
   }
   await store.add({ id: 'ID0', formId: 'a', reason: 'honeypot', receivedAt: 1000, values: { n: 'again' } })
-  out.push(await store.list(), await store.list({ formId: 'a' }), await store.list({ before: 1003, limit: 2 }), await store.list({ limit: 0 }))
+  out.push(await store.list(), await store.list({ formId: 'a' }))
+  out.push(await store.list({ before: 1003, limit: 2 }), await store.list({ limit: 0 }))
   const three = await store.get('ID3')
   out.push(three, Object.getPrototypeOf(three?.values), await store.get('nope'), await store.counts())
   out.push(await store.prune(1002), await store.counts())
