@@ -10,7 +10,7 @@ import { maskWebhook } from './mask.ts'
 import { assertMethodName } from './method-name.ts'
 import { successEnvelopeSchema, type LeadFieldInfo, type StatusItem } from './schemas.ts'
 import { postJson } from './transport.ts'
-import type { LeadFields } from './types.ts'
+import type { LeadFields } from '../domain/lead-fields.ts'
 
 export interface BitrixClientOptions {
   /** The webhook base, https://portal/rest/<user id>/<secret>/ (a missing trailing slash is added). */

@@ -1,6 +1,6 @@
 /** The CRM methods the relay uses: add a lead, find leads by origin, read field and status metadata. */
 import { z } from 'zod'
-import type { LeadFields } from './types.ts'
+import type { LeadFields } from '../domain/lead-fields.ts'
 import type { CallFn } from './call.ts'
 import { idSchema, leadFieldsSchema, leadOriginItemSchema, statusItemSchema, type LeadFieldInfo, type StatusItem } from './schemas.ts'
 

@@ -8,7 +8,7 @@ import { Agent, request, type Dispatcher } from 'undici'
 import { classifyNetworkError } from './classify.ts'
 import { BitrixError } from './errors.ts'
 import { legacyReplySchema, parsePhpJs, type LegacyReply } from './legacy-reply.ts'
-import type { LeadFields, MultiFieldValue } from './types.ts'
+import type { LeadFields, MultiFieldValue } from '../domain/lead-fields.ts'
 
 export const LEGACY_IMPORT_PATH = 'crm/configs/import/lead.php'
 const MAX_REPLY_BYTES = 1024 * 1024

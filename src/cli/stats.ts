@@ -1,16 +1,14 @@
 /** `b24-form-relay stats`: what waits, what failed, and how old the oldest waiting submission is. */
 import pino from 'pino'
-import { openOutbox } from '../outbox/open.ts'
-import { adminFor } from '../outbox/sqlite-admin.ts'
+import { openStore } from '../outbox/open.ts'
 import { cliConfig, EXIT, type CliIo } from './io.ts'
 
 export async function runStats (io: CliIo, opts: { config?: string, json?: boolean }): Promise<number> {
   const config = cliConfig(io, opts.config)
-  const outbox = await openOutbox(config.outbox.url, config.outbox.durability, pino({ level: 'silent' }))
+  const { outbox, admin } = await openStore(config.outbox.url, config.outbox.durability, pino({ level: 'silent' }))
   try {
     const now = (io.now ?? Date.now)()
     const stats = await outbox.stats(now)
-    const admin = adminFor(outbox)
     const day = admin === undefined
       ? undefined
       : await admin.activity({ from: now - 24 * 3_600_000, to: now, bucketMs: 3_600_000 })

@@ -4,7 +4,7 @@
  * most `maxWaiting` submissions waiting. Delivery never awaits a fetch: it asks `status`, gets the
  * results once every link is settled, and is called back (`onDone`) when they are.
  */
-import type { FileRules } from '../bitrix/lead-extras.ts'
+import type { FileRules } from '../domain/stored-file.ts'
 import { FILE_LINK_CODES } from '../errors.ts'
 import { fetchLink, LINK_DEFAULTS, type LinkFetchDeps, type LinkResult } from './link-fetch.ts'
 

@@ -9,7 +9,7 @@
  */
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns'
 import { Agent, request } from 'undici'
-import { guessType, type FileRules } from '../bitrix/lead-extras.ts'
+import { guessType, type FileRules } from '../domain/stored-file.ts'
 import { FILE_LINK_CODES } from '../errors.ts'
 import { checkFileContent } from '../security/file-content.ts'
 import { hostAllowed, isPublicAddress, literalAddress } from '../security/link-address.ts'

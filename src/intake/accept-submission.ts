@@ -12,7 +12,7 @@ import { createHash } from 'node:crypto'
 import { own } from '../config/own.ts'
 import type { RelayConfig } from '../config/schema.ts'
 import { IdempotencyMismatchError, StoreUnavailableError, UnknownFormError, ValidationError } from '../errors.ts'
-import type { StoredFile } from '../bitrix/lead-extras.ts'
+import type { StoredFile } from '../domain/stored-file.ts'
 import { mapExtras } from '../mapping/extras.ts'
 import { mapSubmission, mergeDictionaries, type DroppedValue } from '../mapping/index.ts'
 import { invalidValuesFor } from '../mapping/invalid-values.ts'
@@ -71,7 +71,7 @@ export async function acceptSubmission (deps: AcceptDeps, input: SubmissionInput
     now: new Date(nowMs)
   })
   if (Object.keys(mapped.errors).length > 0) throw new ValidationError(mapped.errors)
-  // Duplicates, entity, timeline, rotation, list fields, product row, files: see src/bitrix/lead-extras.ts.
+  // Duplicates, entity, timeline, rotation, list fields, product row, files: see src/domain/lead-extras.ts.
   const extras = mapExtras({ form, values: input.values, fields: mapped.fields, ...(input.files !== undefined ? { files: input.files } : {}) })
   const key = dedupeKey(input)
   let result: Accepted & { mismatch?: boolean }

@@ -7,7 +7,7 @@
 import pino, { type DestinationStream, type Logger } from 'pino'
 import pretty from 'pino-pretty'
 import { maskSecrets } from '../bitrix/mask.ts'
-import { emailSpans, phoneSpans, replaceSpans } from '../security/contact-spans.ts'
+import { emailSpans, phoneSpans, replaceSpans } from '../text/contact-spans.ts'
 
 export const REDACT_PATHS = [
   'req.headers.authorization',

@@ -7,18 +7,11 @@ import type {
 import { StoreError, storeFailure } from './errors.ts'
 import type { SqliteOutbox } from './sqlite.ts'
 import { toSummary, type SubmissionRow } from './sqlite-statements.ts'
-import type { Outbox, SubmissionSummary } from './types.ts'
+import type { SubmissionSummary } from './types.ts'
 
 const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ'
 const ERASE_PAGE = 500
 const KINDS: readonly ActivityKind[] = ['received', 'delivered', 'failed', 'dead']
-
-/** The admin port for an outbox that has one (SQLite); undefined for backends without it. */
-export function adminFor (outbox: Outbox): SubmissionAdmin | undefined {
-  return typeof (outbox as Partial<SqliteOutbox>).connection === 'function'
-    ? createSqliteAdmin(outbox as SqliteOutbox)
-    : undefined
-}
 
 /**
  * The 10-character time prefix of the ULIDs made at `ms`. An id's time is never earlier than its

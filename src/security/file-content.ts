@@ -14,7 +14,7 @@
  * One pass over the bytes: linear, bounded by the form's maxBytes.
  */
 import { fileTypeFromBuffer } from 'file-type'
-import { fileTypeAllowed } from '../bitrix/lead-extras.ts'
+import { fileTypeAllowed } from '../domain/stored-file.ts'
 
 export type ContentVerdict = { ok: true } | { ok: false, reason: string }
 
