@@ -13,7 +13,6 @@ import { own } from './own.ts'
 
 /** A form id: the key under `forms:` and the `:formId` of /f/:formId. */
 export const FORM_ID_PATTERN = /^[\w-]{1,64}$/
-export const formIdSchema = z.string().regex(FORM_ID_PATTERN, 'form ids are letters, digits, _ and -')
 
 /** An http(s) URL is allowed on plain http only for a loopback host (a portal or emulator on this machine). */
 const secureOrLoopback = (url: URL): boolean =>
@@ -371,7 +370,7 @@ function checkExtras (config: { portals: Record<string, PortalConfig>, forms: Re
 
 export const configSchema = z.object({
   portals: z.record(z.string(), portalSchema).default({}),
-  forms: z.record(formIdSchema, formSchema).default({}),
+  forms: z.record(z.string().regex(FORM_ID_PATTERN, 'form ids are letters, digits, _ and -'), formSchema).default({}),
   limits: limitsSchema.default(limitsSchema.parse({})),
   outbox: outboxSchema.default(outboxSchema.parse({})),
   delivery: deliverySchema.default(DELIVERY_DEFAULTS),
