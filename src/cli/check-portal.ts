@@ -108,8 +108,12 @@ async function checkDictionaries (portalId: string, portal: PortalConfig, writte
     visitorChecked.add(name)
     const missing = relayLists[name].filter(v => !live.has(v))
     if (missing.length > 0) {
-      findings.push({ portal: portalId, level: 'warn', key: `portals.${portalId}.dictionaries.${name}`,
-        message: `the relay accepts ${missing.join(', ')} from visitors, but the portal has no such ${entity}; set this dictionary to the portal's values (${[...live].join(', ')})` })
+      findings.push({
+        portal: portalId,
+        level: 'warn',
+        key: `portals.${portalId}.dictionaries.${name}`,
+        message: `the relay accepts ${missing.join(', ')} from visitors, but the portal has no such ${entity}; set this dictionary to the portal's values (${[...live].join(', ')})`
+      })
     }
   }
   return findings
@@ -124,8 +128,7 @@ async function modeFinding (at: string, portal: PortalConfig, forms: Array<[stri
   try {
     mode = await crmMode(client)
   } catch (err) {
-    return {
-      level: 'warn', key: `${at}.crmMode`, message: `could not read the CRM mode (crm.settings.mode.get): ${(err as Error).message}` }
+    return { level: 'warn', key: `${at}.crmMode`, message: `could not read the CRM mode (crm.settings.mode.get): ${(err as Error).message}` }
   }
   const key = `${at}.crmMode`
   if (mode === 1) {

@@ -65,7 +65,7 @@
     d.landing_url = location.href
     if (ref) d.referrer = ref
     d.landing_time = new Date(now).toISOString()
-    var rec = { v: 1, t: now, exp: now + days * 864e5, d: d }
+    var rec = { v: 1, t: now, exp: now + days * 864e5, d }
     save(rec)
     return rec
   }
@@ -173,7 +173,7 @@
   }
 
   function emit (form, type, detail) {
-    form.dispatchEvent(new CustomEvent('b24relay:' + type, { bubbles: true, detail: detail }))
+    form.dispatchEvent(new CustomEvent('b24relay:' + type, { bubbles: true, detail }))
   }
 
   function done (form, data) {

@@ -27,10 +27,13 @@ export function registerInspectRoutes (app: FastifyInstance, state: PortalState)
   app.get('/_emulator/contacts', async () => state.crm.list('contact'))
   app.get('/_emulator/companies', async () => state.crm.list('company'))
   app.get('/_emulator/deals', async () => state.crm.list('deal'))
-  app.get('/_emulator/comments', async () => [...state.crm.comments.values()].map(c => ({ ...c, FILES: c.FILES.map(id => {
-    const f = state.crm.files.get(id)
-    return { id, name: f?.name, size: f?.size }
-  }) })))
+  app.get('/_emulator/comments', async () => [...state.crm.comments.values()].map(c => ({
+    ...c,
+    FILES: c.FILES.map(id => {
+      const f = state.crm.files.get(id)
+      return { id, name: f?.name, size: f?.size }
+    })
+  })))
   app.get<{ Params: { id: string } }>('/_emulator/files/:id', async (request, reply) => {
     const file = state.crm.files.get(Number(request.params.id))
     if (file === undefined) return reply.code(404).send({ error: 'NOT_FOUND', error_description: 'No such file' })

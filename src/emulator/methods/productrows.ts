@@ -41,8 +41,13 @@ function getRows (params: Params, state: PortalState, type: Owner): unknown[] {
   const id = requireEntityId(params)
   if (owner(state, type, id) === undefined) throw crmError('Not found')
   return (state.crm.productRows.get(`${type}:${id}`) ?? []).map(r => ({
-    ID: String(r.ID), OWNER_ID: String(r.OWNER_ID), OWNER_TYPE: r.OWNER_TYPE, PRODUCT_ID: r.PRODUCT_ID,
-    PRODUCT_NAME: r.PRODUCT_NAME, PRICE: r.PRICE, QUANTITY: r.QUANTITY
+    ID: String(r.ID),
+    OWNER_ID: String(r.OWNER_ID),
+    OWNER_TYPE: r.OWNER_TYPE,
+    PRODUCT_ID: r.PRODUCT_ID,
+    PRODUCT_NAME: r.PRODUCT_NAME,
+    PRICE: r.PRICE,
+    QUANTITY: r.QUANTITY
   }))
 }
 
