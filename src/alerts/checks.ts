@@ -51,7 +51,7 @@ export const diskLow: AlertCheck = {
       ? [{
           key: 'disk-low',
           summary: `Free disk space at the store is ${megabytes(freeDiskBytes)} (threshold ${megabytes(minFreeDiskBytes)}); ` +
-          'when it runs out, new submissions are refused.'
+            'when it runs out, new submissions are refused.'
         }]
       : []
 }
