@@ -17,8 +17,18 @@
   var visitedOn = script.getAttribute('data-visited') !== 'off'
   var ru = /^ru/i.test(document.documentElement.lang || navigator.language || '')
   var TEXT = ru
-    ? { ok: 'Спасибо! Заявка отправлена.', fail: 'Не удалось отправить заявку. Попробуйте ещё раз.', required: 'Заполните это поле', invalid_email: 'Неверный адрес e-mail' }
-    : { ok: 'Thank you! Your request has been sent.', fail: 'The request was not sent. Please try again.', required: 'This field is required', invalid_email: 'Not a valid e-mail address' }
+    ? {
+        ok: 'Спасибо! Заявка отправлена.',
+        fail: 'Не удалось отправить заявку. Попробуйте ещё раз.',
+        required: 'Заполните это поле',
+        invalid_email: 'Неверный адрес e-mail'
+      }
+    : {
+        ok: 'Thank you! Your request has been sent.',
+        fail: 'The request was not sent. Please try again.',
+        required: 'This field is required',
+        invalid_email: 'Not a valid e-mail address'
+      }
 
   function cookie (name) {
     var m = document.cookie.match(new RegExp('(?:^|;\\s*)' + name + '=([^;]*)'))

@@ -53,7 +53,11 @@ function getRows (params: Params, state: PortalState, type: Owner): unknown[] {
 
 export const productrowsMethods: MethodFamily = registry => {
   for (const [entity, type] of [['lead', 'L'], ['deal', 'D']] as const) {
-    registry.add(`crm.${entity}.productrows.set`, { scope: 'crm', handler: (params, { state }) => ({ result: setRows(params, state, type) }) })
-    registry.add(`crm.${entity}.productrows.get`, { scope: 'crm', handler: (params, { state }) => ({ result: getRows(params, state, type) }) })
+    registry.add(`crm.${entity}.productrows.set`, {
+      scope: 'crm', handler: (params, { state }) => ({ result: setRows(params, state, type) })
+    })
+    registry.add(`crm.${entity}.productrows.get`, {
+      scope: 'crm', handler: (params, { state }) => ({ result: getRows(params, state, type) })
+    })
   }
 }
