@@ -20,13 +20,15 @@ export async function runStats (io: CliIo, opts: { config?: string, json?: boole
       return EXIT.ok
     }
     const age = stats.oldestPendingAt === null ? '-' : `${Math.round((now - stats.oldestPendingAt) / 1000)} s`
-    io.out(`pending ${stats.pending}  leased ${stats.leased}  due ${stats.due}  dead ${stats.dead}  delivered ${stats.delivered}  oldest waiting ${age}`)
+    io.out(`pending ${stats.pending}  leased ${stats.leased}  due ${stats.due}  dead ${stats.dead}  ` +
+      `delivered ${stats.delivered}  oldest waiting ${age}`)
     if (stats.held > 0) io.out(`held during a flood ${stats.held} (release or discard: POST /admin/held/release | discard, or /status)`)
     for (const [portal, p] of Object.entries(stats.byPortal)) {
       io.out(`  portal ${portal}: pending ${p.pending}  leased ${p.leased}  dead ${p.dead}`)
     }
     if (last24h !== undefined) {
-      io.out(`last 24 h: received ${last24h.received ?? 0}  delivered ${last24h.delivered ?? 0}  failed attempts ${last24h.failed ?? 0}  dead-lettered ${last24h.dead ?? 0}`)
+      io.out(`last 24 h: received ${last24h.received ?? 0}  delivered ${last24h.delivered ?? 0}  ` +
+        `failed attempts ${last24h.failed ?? 0}  dead-lettered ${last24h.dead ?? 0}`)
     }
     return EXIT.ok
   } finally {
