@@ -6,10 +6,10 @@ import { cliConfig, EXIT, type CliIo } from './io.ts'
 
 export async function runStats (io: CliIo, opts: { config?: string, json?: boolean }): Promise<number> {
   const config = cliConfig(io, opts.config)
-  const outbox = await openOutbox(config.outbox.url, config.outbox.durability, pino({ level: 'silent' }))
+  const outbox = await openOutbox(config.outbox.url, config.outbox.durability, pino({ level: 'silent' }), io.now !== undefined ? { clock: io.now } : {})
   try {
     const now = (io.now ?? Date.now)()
-    const stats = await outbox.stats(now)
+    const stats = await outbox.stats()
     const admin = adminFor(outbox)
     const day = admin === undefined
       ? undefined

@@ -31,6 +31,8 @@ export interface StoreOptions {
    * commit never stops this event loop. The intake server wants it; one-shot tools do not.
    */
   writerThread?: boolean
+  /** The outbox's clock (see the Outbox port); default Date.now. */
+  clock?: () => number
 }
 
 export async function openStore (
@@ -41,12 +43,12 @@ export async function openStore (
     const path = url.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '')
     if (path !== ':memory:' && path !== '') ensureFolder(path)
     const open = opts.writerThread === true ? openThreadedSqliteOutbox : openSqliteOutbox
-    return { outbox: await open({ path: path === '' ? ':memory:' : path, durability, logger: log }) }
+    return { outbox: await open({ path: path === '' ? ':memory:' : path, durability, logger: log, ...clockOf(opts) }) }
   }
   if (url.startsWith('redis://') || url.startsWith('rediss://')) {
     // Loaded only in Redis mode: BullMQ and ioredis cost start-up time and memory the default store does not need.
     const [{ openBullOutbox }, { RedisPortalLimiter }] = await Promise.all([import('./bullmq.ts'), import('../delivery/redis-limiter.ts')])
-    const outbox = await openBullOutbox({ url, durability, logger: log })
+    const outbox = await openBullOutbox({ url, durability, logger: log, ...clockOf(opts) })
     const limiterLog = logger.child({ component: 'rate-limiter' })
     return {
       outbox,
@@ -59,6 +61,10 @@ export async function openStore (
     }
   }
   throw new ConfigError(`outbox.url: "${url.replace(/\/\/[^@/]*@/, '//***@')}" is not supported; use sqlite:<path> or redis://host:6379/0`)
+}
+
+function clockOf (opts: StoreOptions): { clock?: () => number } {
+  return opts.clock !== undefined ? { clock: opts.clock } : {}
 }
 
 /**
@@ -78,6 +84,8 @@ function ensureFolder (path: string): void {
 }
 
 /** The outbox alone, for callers that need nothing shared (the demo, benchmarks). */
-export async function openOutbox (url: string, durability: 'full' | 'relaxed', logger: Logger): Promise<Outbox> {
-  return (await openStore(url, durability, logger)).outbox
+export async function openOutbox (
+  url: string, durability: 'full' | 'relaxed', logger: Logger, opts: StoreOptions = {}
+): Promise<Outbox> {
+  return (await openStore(url, durability, logger, opts)).outbox
 }
