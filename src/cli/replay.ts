@@ -12,7 +12,8 @@ export interface ReplayOptions {
 
 export async function runReplay (io: CliIo, opts: ReplayOptions): Promise<number> {
   const config = cliConfig(io, opts.config)
-  const outbox = await openOutbox(config.outbox.url, config.outbox.durability, pino({ level: 'silent' }), io.now !== undefined ? { clock: io.now } : {})
+  const clock = io.now !== undefined ? { clock: io.now } : {}
+  const outbox = await openOutbox(config.outbox.url, config.outbox.durability, pino({ level: 'silent' }), clock)
   try {
     if (opts.ids.length > 0) {
       let failed = 0

@@ -6,7 +6,8 @@ import { cliConfig, EXIT, type CliIo } from './io.ts'
 
 export async function runStats (io: CliIo, opts: { config?: string, json?: boolean }): Promise<number> {
   const config = cliConfig(io, opts.config)
-  const outbox = await openOutbox(config.outbox.url, config.outbox.durability, pino({ level: 'silent' }), io.now !== undefined ? { clock: io.now } : {})
+  const clock = io.now !== undefined ? { clock: io.now } : {}
+  const outbox = await openOutbox(config.outbox.url, config.outbox.durability, pino({ level: 'silent' }), clock)
   try {
     const now = (io.now ?? Date.now)()
     const stats = await outbox.stats()

@@ -17,8 +17,8 @@ import { connectRedis } from './redis-connection.ts'
 import { parseRedisUrl } from './redis-keys.ts'
 import { checkPersistence, type RedisPersistence } from './redis-persistence.ts'
 import type {
-  ClaimOptions, ClaimedSubmission, EnqueueResult, HeldSelection, ListDeadOptions, NewSubmission, Outbox, OutboxClock, OutboxLogger, OutboxStats,
-  PurgeOptions, PurgeResult, StoredError, StoreUsage, SubmissionRecord, SubmissionSummary
+  ClaimOptions, ClaimedSubmission, EnqueueResult, HeldSelection, ListDeadOptions, NewSubmission, Outbox, OutboxClock, OutboxLogger,
+  OutboxStats, PurgeOptions, PurgeResult, StoredError, StoreUsage, SubmissionRecord, SubmissionSummary
 } from './types.ts'
 
 export interface BullOutboxOptions {

@@ -64,7 +64,8 @@ async function rig (flood: Record<string, unknown>): Promise<Rig> {
     upkeepDone: async () => {
       const purgedAt = async (at: number): Promise<void> => {
         const deliveredBefore = at - config.retention.deliveredMs
-        await waitFor(() => watch.purges.some(p => p.deliveredBefore === deliveredBefore), { what: 'a purge at the relay\'s current time' })
+        await waitFor(() => watch.purges.some(p => p.deliveredBefore === deliveredBefore),
+          { what: 'a purge at the relay\'s current time' })
       }
       await purgedAt(clock)
       // One pass runs at a time: a purge in a later pass means the release check of this one has finished.

@@ -70,7 +70,8 @@ async function rig (limits: Record<string, unknown> = {}): Promise<Rig> {
     advance: ms => { clock += ms },
     purgedNow: async () => {
       const deliveredBefore = clock - config.retention.deliveredMs
-      await waitFor(() => watch.purges.some(p => p.deliveredBefore === deliveredBefore), { what: 'a purge at the relay\'s current time' })
+      await waitFor(() => watch.purges.some(p => p.deliveredBefore === deliveredBefore),
+        { what: 'a purge at the relay\'s current time' })
     },
     setFree: bytes => { free = bytes },
     post: async (body, form = 'contact') => {

@@ -1,4 +1,4 @@
-/** The Redis outbox on BullMQ: the shared contract (on the wall clock) on the machine's Redis, then what only this adapter has (BullMQ's own states, key layout, URL). */
+/** The Redis outbox on BullMQ: the shared contract (wall clock) on the machine's Redis, then what only this adapter has (BullMQ's own states, key layout, URL). */
 import { Queue } from 'bullmq'
 import { Redis } from 'ioredis'
 import pino from 'pino'
