@@ -185,7 +185,7 @@ function drainSection (r: Results, targets: Target[]): string[] {
   out.push('', `Relay against theory: ${sec(median(d.map(x => x.relay.seconds)))} s for ${sec(theory)} s, ${over >= 0 ? '+' : ''}${(over * 100).toFixed(1)}%. ` +
     `The relay keeps one slot of the bucket free (headroom 1), so it starts with ${s.burst - 1} calls, not ${s.burst}.`)
   const perLead = Math.max(0, s.backlog - s.burst) / s.drainPerSecond
-  out.push('', `For scale (computed, not measured): a relay that makes one call per lead and never loses one must pace itself to the same bucket, ` +
+  out.push('', 'For scale (computed, not measured): a relay that makes one call per lead and never loses one must pace itself to the same bucket, ' +
     `${int(s.backlog)} calls = ${int(perLead)} s.`, '')
   targets.push({ name: 'Drain within 10% of the leaky bucket\'s time', measured: `${(over * 100).toFixed(1)}% (${sec(median(d.map(x => x.relay.seconds)))} s for ${sec(theory)} s)`, ok: Number.isFinite(over) ? Math.abs(over) <= 0.1 : undefined })
   out.push(...redisDrainLines(d, s.backlog, theory, targets))
@@ -267,7 +267,7 @@ function memorySection (r: Results, targets: Target[]): string[] {
   if (r.start !== undefined) {
     const ready = r.start.map(x => x.readyMs)
     const m = median(ready)
-    out.push(`Start: from spawning \`node dist/src/server.js\` (fresh SQLite file: open, migrate, listen, start the worker) to its "relay ready" log line: ` +
+    out.push('Start: from spawning `node dist/src/server.js` (fresh SQLite file: open, migrate, listen, start the worker) to its "relay ready" log line: ' +
       `**${int(m)} ms** (median of ${ready.length}; all: ${ready.map(int).join(', ')} ms). By then the process had used ` +
       `${int(median(r.start.map(x => x.cpuMs)))} ms of CPU time on all its threads (V8 compiles and collects garbage on helper threads, ` +
       'so this can exceed the wall time).', '')

@@ -50,8 +50,12 @@ describe('AlertMonitor', () => {
     memory = recorder()
     current = { ...settings }
     monitor = new AlertMonitor({
-      checks: ALERT_CHECKS, settings: () => current, notifiers: () => [memory], snapshot: async () => ({ ...snap, now }),
-      logger: pino({ level: 'silent' }), now: () => now
+      checks: ALERT_CHECKS,
+      settings: () => current,
+      notifiers: () => [memory],
+      snapshot: async () => ({ ...snap, now }),
+      logger: pino({ level: 'silent' }),
+      now: () => now
     })
   })
 

@@ -156,8 +156,17 @@ describe('leadFields and statusList', () => {
         SOURCE_ID: { type: 'crm_status', isRequired: false, isReadOnly: false, isImmutable: false, isMultiple: false, isDynamic: false, statusType: 'SOURCE', title: 'Source' },
         PHONE: { type: 'crm_multifield', isRequired: false, isReadOnly: false, isImmutable: false, isMultiple: true, isDynamic: false, title: 'Phone' },
         UF_CRM_1711610801: {
-          type: 'enumeration', isRequired: false, isReadOnly: false, isImmutable: false, isMultiple: false, isDynamic: true, title: 'UF_CRM_1711610801',
-          listLabel: 'Budget', formLabel: 'Budget', filterLabel: 'Budget', settings: { DISPLAY: 'LIST' },
+          type: 'enumeration',
+          isRequired: false,
+          isReadOnly: false,
+          isImmutable: false,
+          isMultiple: false,
+          isDynamic: true,
+          title: 'UF_CRM_1711610801',
+          listLabel: 'Budget',
+          formLabel: 'Budget',
+          filterLabel: 'Budget',
+          settings: { DISPLAY: 'LIST' },
           items: [{ ID: '44', VALUE: 'Small' }, { ID: 45, VALUE: 'Large' }]
         }
       },

@@ -21,8 +21,15 @@ describe('config: Bitrix24 depth keys', () => {
   it('files: link fetching is off, private addresses refused and the pool small by default; allowHosts are host names', () => {
     const files = { download: true, allowHosts: ['Files.Example.com', '*.cdn.example.com'] }
     const config = buildConfig({ forms: { f: { portal: 'default', files } } }, HOOK)
-    expect(config.forms.f!.files).toMatchObject({ download: true, allowPrivateAddresses: false, downloadTimeoutMs: 15000, downloadBudgetMs: 30000,
-      minBytesPerSecond: 1024, slowGraceMs: 5000, allowHosts: ['files.example.com', '*.cdn.example.com'] })
+    expect(config.forms.f!.files).toMatchObject({
+      download: true,
+      allowPrivateAddresses: false,
+      downloadTimeoutMs: 15000,
+      downloadBudgetMs: 30000,
+      minBytesPerSecond: 1024,
+      slowGraceMs: 5000,
+      allowHosts: ['files.example.com', '*.cdn.example.com']
+    })
     expect(config.delivery).toMatchObject({ fileDownloads: 4, fileDownloadQueue: 100 })
     expect(buildConfig({ forms: { f: { portal: 'default', files: {} } } }, HOOK).forms.f!.files!.download).toBe(false)
     expect(() => buildConfig({ forms: { f: { portal: 'default', files: { allowHosts: ['http://x.example/'] } } } }, HOOK))

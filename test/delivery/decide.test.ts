@@ -3,8 +3,16 @@ import { decide, type DecideInput } from '../../src/delivery/decide.ts'
 
 const NOW = 1_700_000_000_000
 const base: DecideInput = {
-  kind: 'server', code: 'RELAY_ERR_B24_SERVER', message: 'boom', outcomeUnknown: true,
-  attempts: 1, createdAt: NOW - 1000, now: NOW, maxAttempts: 5, maxAgeMs: 3_600_000, random: () => 0.5
+  kind: 'server',
+  code: 'RELAY_ERR_B24_SERVER',
+  message: 'boom',
+  outcomeUnknown: true,
+  attempts: 1,
+  createdAt: NOW - 1000,
+  now: NOW,
+  maxAttempts: 5,
+  maxAgeMs: 3_600_000,
+  random: () => 0.5
 }
 
 describe('decide', () => {

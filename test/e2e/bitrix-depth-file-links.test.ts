@@ -268,7 +268,8 @@ describe('file links: only public addresses, the lane never waits, content check
     const ok = await rig.post('upload', {
       'your-name': 'Y',
       doc: { filename: 'note.txt', content: Buffer.from('Добрый день').toString('base64') },
-      pdf: { filename: 'a.pdf', content: PDF.toString('base64') } })
+      pdf: { filename: 'a.pdf', content: PDF.toString('base64') }
+    })
     expect((await rig.settled(ok)).status).toBe('delivered')
     expect(rig.emulator.files().map(f => f.name)).toEqual(['note.txt', 'a.pdf'])
     rig.emulator.reset()

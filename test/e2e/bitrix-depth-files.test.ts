@@ -45,8 +45,12 @@ describe('files', () => {
         forms: {
           upload: { portal: 'default', fields: { name: 'NAME' }, files: { maxBytes: 1000, maxFiles: 2, types: ['application/pdf', 'image/*'], target: 'UF_CRM_DOCS' } },
           // The site is this machine: fetching from it needs the opt-in (test/e2e/bitrix-depth-file-links.test.ts shows the default).
-          comment: { name: 'CF7', portal: 'default', fields: { 'your-name': 'NAME' },
-            files: { maxBytes: 1000, types: ['.txt', '.pdf'], fields: ['your-file'], download: true, allowPrivateAddresses: true } },
+          comment: {
+            name: 'CF7',
+            portal: 'default',
+            fields: { 'your-name': 'NAME' },
+            files: { maxBytes: 1000, types: ['.txt', '.pdf'], fields: ['your-file'], download: true, allowPrivateAddresses: true }
+          },
           noFiles: { portal: 'default', fields: { name: 'NAME' } }
         }
       }, { B24_WEBHOOK_URL: emu.webhookUrl })

@@ -51,8 +51,14 @@ export async function startRig (opts: RigOptions): Promise<Rig> {
   const logger = pino({ level: 'debug', redact: { paths: ['password', '*.password', 'webhook', '*.webhook'], censor: '[redacted]' } }, sink)
   const outbox = opts.outbox ?? await openSqliteOutbox({ path: ':memory:', durability: 'full' })
   const makeWorker = (counters?: Counters): DeliveryWorker =>
-    new DeliveryWorker({ outbox, config: () => config, logger, idleMs: 20, ...(counters !== undefined ? { counters } : {}),
-      ...(opts.linkFetch !== undefined ? { linkFetch: opts.linkFetch } : {}) })
+    new DeliveryWorker({
+      outbox,
+      config: () => config,
+      logger,
+      idleMs: 20,
+      ...(counters !== undefined ? { counters } : {}),
+      ...(opts.linkFetch !== undefined ? { linkFetch: opts.linkFetch } : {})
+    })
   let worker = makeWorker(opts.counters)
   const app: FastifyInstance = await buildApp({ config: () => config, outbox, logger, onAccepted: id => worker.wake(id) })
   await app.listen({ port: 0, host: '127.0.0.1' })

@@ -29,8 +29,12 @@ async function rig (flood: Record<string, unknown>): Promise<Rig> {
   const config: RelayConfig = buildConfig({
     forms: {
       contact: {
-        portal: 'default', language: 'en', fields: { name: 'NAME', phone: 'PHONE_MOBILE' }, minFillMs: 0,
-        successUrl: 'https://shop.example/thanks', errorUrl: 'https://shop.example/error'
+        portal: 'default',
+        language: 'en',
+        fields: { name: 'NAME', phone: 'PHONE_MOBILE' },
+        minFillMs: 0,
+        successUrl: 'https://shop.example/thanks',
+        errorUrl: 'https://shop.example/error'
       }
     },
     rateLimit: { perIp: { max: 3, timeWindow: 60_000 }, perForm: { max: 50, timeWindow: 60_000 } },
@@ -43,7 +47,13 @@ async function rig (flood: Record<string, unknown>): Promise<Rig> {
   const now = (): number => clock
   const worker = new DeliveryWorker({ outbox, config: () => config, logger, now, idleMs: 20, housekeepingMs: 50 })
   const app: FastifyInstance = await buildApp({
-    config: () => config, outbox, logger, now, trustProxy: ['127.0.0.1'], adminToken: ADMIN_TOKEN, onAccepted: id => worker.wake(id),
+    config: () => config,
+    outbox,
+    logger,
+    now,
+    trustProxy: ['127.0.0.1'],
+    adminToken: ADMIN_TOKEN,
+    onAccepted: id => worker.wake(id),
     metrics: createMetrics(new Registry())
   })
   await app.listen({ port: 0, host: '127.0.0.1' })
@@ -94,7 +104,8 @@ describe('a per-form flood', () => {
 
     // A real visitor with a plain HTML form, right in the flood.
     const res = await fetch(`${r.base}/f/contact`, {
-      method: 'POST', redirect: 'manual',
+      method: 'POST',
+      redirect: 'manual',
       headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-forwarded-for': '203.0.113.77' },
       body: 'name=Real+Visitor&phone=%2B79001234567'
     })

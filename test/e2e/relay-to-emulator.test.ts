@@ -78,10 +78,17 @@ describe('relay → emulator, end to end', () => {
 
   it('multifields, UTM from the product URL, the product URL without utm tags, unmapped fields in COMMENTS (JSON body)', async () => {
     const id = await post('/f/shop', JSON.stringify({
-      'your-name': 'Анна', 'your-phone': '8 (912) 345-67-89', 'your-email': 'anna@example.ru', skype: 'anna.s', site: 'https://anna.example',
-      'your-subject': 'Диван', budget: '1 500,50', currency: 'rub',
+      'your-name': 'Анна',
+      'your-phone': '8 (912) 345-67-89',
+      'your-email': 'anna@example.ru',
+      skype: 'anna.s',
+      site: 'https://anna.example',
+      'your-subject': 'Диван',
+      budget: '1 500,50',
+      currency: 'rub',
       product_url: 'https://shop.example/sofa?id=5&utm_source=google&utm_medium=cpc&utm_campaign=spring',
-      delivery: 'Курьер', 'your-message': '<b>Срочно</b>'
+      delivery: 'Курьер',
+      'your-message': '<b>Срочно</b>'
     }), 'application/json')
     const f = await delivered(id)
     expect(f.TITLE).toBe('Заявка с сайта: Диван')

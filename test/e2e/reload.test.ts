@@ -165,7 +165,10 @@ describe('delivery worker reload', () => {
       penalize: () => {}
     }
     worker = new DeliveryWorker({
-      outbox, config: () => config, logger: pino({ level: 'silent' }), idleMs: 20,
+      outbox,
+      config: () => config,
+      logger: pino({ level: 'silent' }),
+      idleMs: 20,
       limiterFor: (portalId, portal) => {
         if (portalId === 'gone' && first) { first = false; return never }
         const { burst, drainPerSecond, headroom } = portal.rateLimit

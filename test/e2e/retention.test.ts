@@ -27,7 +27,10 @@ const ADMIN_TOKEN = 'retention-admin-token-0123456789'
 const PDF = Buffer.from('%PDF-1.4\n% a test document that is long enough to notice\n')
 
 interface Rig {
-  base: string, outbox: SqliteOutbox, emulator: Emulator, path: string
+  base: string,
+  outbox: SqliteOutbox,
+  emulator: Emulator,
+  path: string
   advance: (ms: number) => void
   setFree: (bytes: number) => void
   post: (body: Record<string, unknown>, form?: string) => Promise<{ status: number, id?: string, code?: string }>
@@ -54,15 +57,24 @@ async function rig (limits: Record<string, unknown> = {}): Promise<Rig> {
   const now = (): number => clock
   const worker = new DeliveryWorker({ outbox, config: () => config, logger, now, idleMs: 20, housekeepingMs: 50 })
   const app: FastifyInstance = await buildApp({
-    config: () => config, outbox, logger, now, adminToken: ADMIN_TOKEN, metrics: createMetrics(new Registry()),
-    freeDiskBytes: async () => free, onAccepted: id => worker.wake(id)
+    config: () => config,
+    outbox,
+    logger,
+    now,
+    adminToken: ADMIN_TOKEN,
+    metrics: createMetrics(new Registry()),
+    freeDiskBytes: async () => free,
+    onAccepted: id => worker.wake(id)
   })
   await app.listen({ port: 0, host: '127.0.0.1' })
   const address = app.server.address()
   const base = `http://127.0.0.1:${typeof address === 'object' && address !== null ? address.port : 0}`
   worker.start()
   return {
-    base, outbox, emulator, path,
+    base,
+    outbox,
+    emulator,
+    path,
     advance: ms => { clock += ms },
     setFree: bytes => { free = bytes },
     post: async (body, form = 'contact') => {

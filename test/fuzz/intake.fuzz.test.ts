@@ -133,10 +133,12 @@ describe('intake fuzzing', () => {
         : Buffer.from(`${r.key}=${r.value}&name=Anna&phone=%2B79001234567`, 'latin1')
       const contentType = r.kind === 'json' ? 'application/json' : 'application/x-www-form-urlencoded'
       const res = await pool.request({
-        path: r.path + r.query, method: r.method as 'POST' | 'GET',
+        path: r.path + r.query,
+        method: r.method as 'POST' | 'GET',
         headers: { 'content-type': contentType, accept: 'application/json' },
         ...(r.method === 'POST' ? { body } : {}),
-        headersTimeout: 20_000, bodyTimeout: 20_000
+        headersTimeout: 20_000,
+        bodyTimeout: 20_000
       })
       const raw = await res.body.text()
       statuses.set(res.statusCode, (statuses.get(res.statusCode) ?? 0) + 1)

@@ -157,11 +157,21 @@ describe('admin API', () => {
     const { outbox } = plain
     // A store that offers only the Outbox port (like the Redis one).
     const portOnly = {
-      enqueue: outbox.enqueue.bind(outbox), claim: outbox.claim.bind(outbox), complete: outbox.complete.bind(outbox),
-      retryLater: outbox.retryLater.bind(outbox), release: outbox.release.bind(outbox), deadLetter: outbox.deadLetter.bind(outbox),
-      get: outbox.get.bind(outbox), listDead: outbox.listDead.bind(outbox), requeueDead: outbox.requeueDead.bind(outbox),
-      stats: outbox.stats.bind(outbox), close: outbox.close.bind(outbox), releaseHeld: outbox.releaseHeld.bind(outbox),
-      discardHeld: outbox.discardHeld.bind(outbox), purge: outbox.purge.bind(outbox), usage: outbox.usage.bind(outbox)
+      enqueue: outbox.enqueue.bind(outbox),
+      claim: outbox.claim.bind(outbox),
+      complete: outbox.complete.bind(outbox),
+      retryLater: outbox.retryLater.bind(outbox),
+      release: outbox.release.bind(outbox),
+      deadLetter: outbox.deadLetter.bind(outbox),
+      get: outbox.get.bind(outbox),
+      listDead: outbox.listDead.bind(outbox),
+      requeueDead: outbox.requeueDead.bind(outbox),
+      stats: outbox.stats.bind(outbox),
+      close: outbox.close.bind(outbox),
+      releaseHeld: outbox.releaseHeld.bind(outbox),
+      discardHeld: outbox.discardHeld.bind(outbox),
+      purge: outbox.purge.bind(outbox),
+      usage: outbox.usage.bind(outbox)
     }
     const { buildApp } = await import('../../src/app.ts')
     const app = await buildApp({ config: () => plain.config, outbox: portOnly, adminToken: ADMIN_TOKEN })

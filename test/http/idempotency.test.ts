@@ -29,7 +29,9 @@ describe('Idempotency-Key and double submits, scoped per sender', () => {
     const res = await fetch(`${t.url}/f/${opts.form ?? 'order'}`, {
       method: 'POST',
       headers: {
-        'content-type': 'application/json', accept: 'application/json', 'x-forwarded-for': opts.from,
+        'content-type': 'application/json',
+        accept: 'application/json',
+        'x-forwarded-for': opts.from,
         ...(opts.key !== undefined ? { 'idempotency-key': opts.key } : {}),
         ...(opts.secret === true ? { 'x-relay-secret': SECRET } : {})
       },

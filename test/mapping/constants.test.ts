@@ -7,8 +7,14 @@ describe('mapSubmission: form constants', () => {
       defaults: { SOURCE_ID: 'WEB', STATUS_ID: 'NEW', ASSIGNED_BY_ID: '7', CURRENCY_ID: 'RUB', OPPORTUNITY: '10 000', UF_CRM_SITE: 'romashka-agro.ru', UF_CRM_PRIORITY: 3, UF_CRM_AGREED: true }
     }, { name: 'Ольга' })
     expect(fields).toMatchObject({
-      SOURCE_ID: 'WEB', STATUS_ID: 'NEW', ASSIGNED_BY_ID: 7, CURRENCY_ID: 'RUB', OPPORTUNITY: 10000,
-      UF_CRM_SITE: 'romashka-agro.ru', UF_CRM_PRIORITY: 3, UF_CRM_AGREED: 'Y'
+      SOURCE_ID: 'WEB',
+      STATUS_ID: 'NEW',
+      ASSIGNED_BY_ID: 7,
+      CURRENCY_ID: 'RUB',
+      OPPORTUNITY: 10000,
+      UF_CRM_SITE: 'romashka-agro.ru',
+      UF_CRM_PRIORITY: 3,
+      UF_CRM_AGREED: 'Y'
     })
   })
 

@@ -16,8 +16,12 @@ function capture (maskPii?: boolean): { lines: string[], log: ReturnType<typeof 
 describe('createLogger', () => {
   it('redacts secrets by path and by key at any depth', () => {
     const { lines, log } = capture()
-    log.info({ webhook: 'https://p.example/rest/1/hook-code-1/', form: { secret: 'form-secret-1', captcha: { secret: 'cap-secret-1' } },
-      deep: { a: { b: { hmacSecret: 'hmac-1', adminToken: 'admin-1', password: 'pw-1' } } }, req: { headers: { authorization: 'Bearer tok-1' } } }, 'config')
+    log.info({
+      webhook: 'https://p.example/rest/1/hook-code-1/',
+      form: { secret: 'form-secret-1', captcha: { secret: 'cap-secret-1' } },
+      deep: { a: { b: { hmacSecret: 'hmac-1', adminToken: 'admin-1', password: 'pw-1' } } },
+      req: { headers: { authorization: 'Bearer tok-1' } }
+    }, 'config')
     const text = lines.join('')
     for (const secret of ['hook-code-1', 'form-secret-1', 'cap-secret-1', 'hmac-1', 'admin-1', 'pw-1', 'tok-1']) expect(text).not.toContain(secret)
     expect(text).toContain('[redacted]')

@@ -54,9 +54,14 @@ describe('no secret or visitor contact leaks into answers or logs', () => {
         failing: { webhook: emulators.failing.webhookUrl }
       },
       forms: {
-        shop: { portal: 'default', language: 'en', fields: { 'your-name': 'NAME', 'your-phone': 'PHONE_MOBILE', 'your-email': 'EMAIL_HOME' },
-          origins: ['https://shop.example'], errorUrl: 'https://shop.example/oops',
-          captcha: { provider: 'turnstile', secret: CAPTCHA_SECRET, verifyUrl: `${fake.url}/turnstile` } },
+        shop: {
+          portal: 'default',
+          language: 'en',
+          fields: { 'your-name': 'NAME', 'your-phone': 'PHONE_MOBILE', 'your-email': 'EMAIL_HOME' },
+          origins: ['https://shop.example'],
+          errorUrl: 'https://shop.example/oops',
+          captcha: { provider: 'turnstile', secret: CAPTCHA_SECRET, verifyUrl: `${fake.url}/turnstile` }
+        },
         plain: { portal: 'default', fields: { 'your-name': 'NAME', 'your-phone': 'PHONE_MOBILE', 'your-email': 'EMAIL_HOME' } },
         cf7: { portal: 'default', fields: { 'your-name': 'NAME', 'your-phone': 'PHONE_MOBILE', 'your-email': 'EMAIL_HOME' }, secret: FORM_SECRET, hmacSecret: HMAC_SECRET },
         paused: { portal: 'revoked', fields: { 'your-phone': 'PHONE_MOBILE', 'your-email': 'EMAIL_HOME' } },

@@ -98,7 +98,7 @@ describe('rate limits behind a trusted proxy', () => {
   afterAll(async () => t.close())
 
   it('counts each visitor named by the trusted proxy separately', async () => {
-    const one = [], two = []
+    const one = []; const two = []
     for (let i = 0; i < 3; i++) one.push((await post(t, 'a', { ip: '10.0.0.1', xff: '192.0.2.1' })).statusCode)
     for (let i = 0; i < 3; i++) two.push((await post(t, 'a', { ip: '10.0.0.1', xff: '192.0.2.2' })).statusCode)
     expect(one).toEqual([202, 202, 429])
