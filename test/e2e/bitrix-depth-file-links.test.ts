@@ -179,7 +179,8 @@ describe('file links: only public addresses, the lane never waits, content check
     expect(refused.map(l => l.code)).toEqual(links.map(() => 'RELAY_ERR_LINK_REFUSED'))
   })
 
-  it('with a file field as target, an upload goes to the field and a refused link is named in a comment with the neutral note', async () => {
+  it('with a file field as target, an upload goes to the field and a refused link is named in a comment ' +
+    'with the neutral note', async () => {
     const id = await rig.post('field', {
       'your-name': 'F', doc: { filename: 'a.pdf', content: PDF.toString('base64') }, 'your-file': `http://127.0.0.1:${internal.port}/x.pdf`
     })
@@ -387,6 +388,7 @@ describe('file links: DNS rebinding', () => {
     expect(rec.status).toBe('delivered')
     expect(targetHits).toBe(0)
     expect(rig.emulator.files()).toHaveLength(0)
-    expect(logsOf(rig, id).find(l => l.msg === 'file link not attached')).toMatchObject({ code: 'RELAY_ERR_LINK_FAILED', reason: 'HTTP 302' })
+    expect(logsOf(rig, id).find(l => l.msg === 'file link not attached'))
+      .toMatchObject({ code: 'RELAY_ERR_LINK_FAILED', reason: 'HTTP 302' })
   })
 })

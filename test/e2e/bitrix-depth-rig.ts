@@ -48,7 +48,10 @@ export async function startRig (opts: RigOptions): Promise<Rig> {
   let config = opts.config(emulator)
   const logs: string[] = []
   const sink = new Writable({ write (chunk, _enc, done) { logs.push(String(chunk)); done() } })
-  const logger = pino({ level: 'debug', redact: { paths: ['password', '*.password', 'webhook', '*.webhook'], censor: '[redacted]' } }, sink)
+  const logger = pino(
+    { level: 'debug', redact: { paths: ['password', '*.password', 'webhook', '*.webhook'], censor: '[redacted]' } },
+    sink
+  )
   const outbox = opts.outbox ?? await openSqliteOutbox({ path: ':memory:', durability: 'full' })
   const makeWorker = (counters?: Counters): DeliveryWorker =>
     new DeliveryWorker({
@@ -78,7 +81,11 @@ export async function startRig (opts: RigOptions): Promise<Rig> {
       const res = await fetch(`${base}/f/${formId}`, {
         method: 'POST',
         body: json ? JSON.stringify(body) : body,
-        headers: { 'content-type': json ? 'application/json' : 'application/x-www-form-urlencoded', accept: 'application/json', ...headers }
+        headers: {
+          'content-type': json ? 'application/json' : 'application/x-www-form-urlencoded',
+          accept: 'application/json',
+          ...headers
+        }
       })
       const answer = await res.json() as { id?: string, error?: { code: string } }
       if (res.status !== 202 || answer.id === undefined) throw new Error(`intake answered ${res.status}: ${JSON.stringify(answer)}`)

@@ -65,7 +65,10 @@ describe('portal outages the relay must survive', () => {
       expect(ready.json().portals.default.lastError.message).toMatch(/webhook URL/)
 
       emu.setFaults({})
-      await waitFor(async () => (await o.stats()).delivered === 12, { timeoutMs: 20_000, what: 'all 12 delivered once the portal answers' })
+      await waitFor(async () => (await o.stats()).delivered === 12, {
+        timeoutMs: 20_000,
+        what: 'all 12 delivered once the portal answers'
+      })
       expect(w.status()[0]?.state).toBe('ok')
       expect(emu.leads().map(l => l.fields.ORIGIN_ID).sort()).toEqual([...ids].sort())
       expect((await app.inject({ url: '/readyz' })).statusCode).toBe(200)

@@ -83,7 +83,9 @@ async function rig (limits: Record<string, unknown> = {}): Promise<Rig> {
       })
       const json = await res.json() as { id?: string, error?: { code: string } }
       return {
-        status: res.status, ...(json.id !== undefined ? { id: json.id } : {}), ...(json.error !== undefined ? { code: json.error.code } : {})
+        status: res.status,
+        ...(json.id !== undefined ? { id: json.id } : {}),
+        ...(json.error !== undefined ? { code: json.error.code } : {})
       }
     },
     close: async () => {
