@@ -77,7 +77,11 @@ export const TIME = {
 /**
  * Fake portals and clients that are closed after each test: call once at the top of a test file.
  */
-export function trackedPortals (): { portal: (handler: Handler) => Promise<FakePortal>, client: (opts: BitrixClientOptions) => BitrixClient, track: (close: () => Promise<void>) => void } {
+export function trackedPortals (): {
+  portal: (handler: Handler) => Promise<FakePortal>
+  client: (opts: BitrixClientOptions) => BitrixClient
+  track: (close: () => Promise<void>) => void
+} {
   const cleanup: Array<() => Promise<void>> = []
   afterEach(async () => {
     while (cleanup.length > 0) await cleanup.pop()?.()

@@ -16,7 +16,8 @@ describe('emulator: /_emulator inspection and control routes', () => {
       expect(leads[0]).toMatchObject({ ID: 1, fields: { TITLE: 'seen', ORIGIN_ID: 'o1' } })
     }
     expect(await getJson(`${emu.url}/_emulator/leads/1`)).toMatchObject({ ID: 1 })
-    expect(await getJson(`${emu.url}/_emulator/stats`)).toEqual({ requests: 1, queryLimitExceeded: 0, byMethod: { 'crm.lead.add': 1 }, faultsInjected: {} })
+    expect(await getJson(`${emu.url}/_emulator/stats`))
+      .toEqual({ requests: 1, queryLimitExceeded: 0, byMethod: { 'crm.lead.add': 1 }, faultsInjected: {} })
   })
 
   it('sets faults, revokes and restores the webhook, changes scopes and resets', async () => {
@@ -76,7 +77,8 @@ describe('optionsFromEnv', () => {
       EMULATOR_DELAY_MS: '100-300',
       EMULATOR_SEED: '3'
     })
-    expect(opts).toMatchObject({ port: 0, host: '0.0.0.0', secret: 'abc', userId: 9, burst: 250, drainPerSecond: 5, rateLimit: false, logger: true })
+    expect(opts)
+      .toMatchObject({ port: 0, host: '0.0.0.0', secret: 'abc', userId: 9, burst: 250, drainPerSecond: 5, rateLimit: false, logger: true })
     expect(opts.faults).toEqual({
       status503: 0.1,
       status500: 0.05,
