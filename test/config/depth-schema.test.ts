@@ -13,8 +13,10 @@ describe('config: Bitrix24 depth keys', () => {
 
   it('files: limits with defaults; a target must be a UF_CRM_ field', () => {
     const config = buildConfig({ forms: { f: { portal: 'default', files: { target: 'uf_crm_docs' } } } }, HOOK)
-    expect(config.forms.f!.files).toMatchObject({ maxBytes: 5 * 1024 * 1024, maxFiles: 5, target: 'UF_CRM_DOCS', download: false, fields: [] })
-    expect(() => buildConfig({ forms: { f: { portal: 'default', files: { target: 'DOCS' } } } }, HOOK)).toThrow(/forms\.f\.files\.target: must be a UF_CRM_… field/)
+    expect(config.forms.f!.files)
+      .toMatchObject({ maxBytes: 5 * 1024 * 1024, maxFiles: 5, target: 'UF_CRM_DOCS', download: false, fields: [] })
+    expect(() => buildConfig({ forms: { f: { portal: 'default', files: { target: 'DOCS' } } } }, HOOK))
+      .toThrow(/forms\.f\.files\.target: must be a UF_CRM_… field/)
     expect(() => buildConfig({ forms: { f: { portal: 'default', duplicates: 'sometimes' } } }, HOOK)).toThrow(/forms\.f\.duplicates/)
   })
 
