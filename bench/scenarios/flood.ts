@@ -58,6 +58,7 @@ export async function floodScenario (ctx: FloodContext): Promise<FloodRun> {
   let storeBytesMax = 0
   let sampling = true
   const sampler = (async () => {
+    // eslint-disable-next-line no-unmodified-loop-condition -- cleared by the scenario while this loop awaits
     while (sampling) {
       try {
         const ready = await (await fetch(`${relay.url}/readyz`)).json() as { space?: { storeBytes: number | null } }

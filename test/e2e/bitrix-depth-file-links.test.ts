@@ -73,6 +73,7 @@ async function slowSite (): Promise<SlowSite> {
     req.socket.once('close', () => { state.open-- })
     res.writeHead(200, { 'content-type': 'application/pdf' })
     let sent = 0
+    // eslint-disable-next-line prefer-const -- finish() can run before the interval exists; a const would still be in its dead zone
     let timer: NodeJS.Timeout | undefined
     const finish = (): void => { clearInterval(timer); waiting.delete(finish); res.end(PDF.subarray(sent)) }
     if (released) { finish(); return }

@@ -65,6 +65,7 @@ describe('config reload on SIGHUP', () => {
     let stop = false
     // Four clients posting back to back (bounded: at most 2,000 requests) while the config changes.
     const clients = Array.from({ length: 4 }, async (_, c) => {
+      // eslint-disable-next-line no-unmodified-loop-condition -- set by the test while the clients await
       for (let i = 0; i < 500 && !stop; i++) statuses.push(await post('a', c * 1000 + i))
     })
     await waitFor(() => statuses.length >= 20, { what: 'traffic before the reload' })

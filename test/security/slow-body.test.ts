@@ -43,6 +43,7 @@ async function dribble (port: number, head: string, rest: string, everyMs: numbe
   await new Promise<void>((resolve) => socket.once('connect', () => resolve()))
   socket.write(head)
   let sent = 0
+  // eslint-disable-next-line no-unmodified-loop-condition -- set by the socket's close listener while the loop awaits
   for (; sent < rest.length && !closed; sent++) {
     await new Promise((resolve) => setTimeout(resolve, everyMs))
     if (!closed) socket.write(rest.charAt(sent))
