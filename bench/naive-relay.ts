@@ -49,4 +49,4 @@ const address = app.server.address()
 process.stdout.write(JSON.stringify({
   msg: 'naive ready', time: Date.now(), port: typeof address === 'object' && address !== null ? address.port : 0
 }) + '\n')
-process.once('SIGTERM', () => { void app.close().then(async () => { await client.close(); process.exit(0) }) })
+process.once('SIGTERM', async () => { await app.close(); await client.close(); process.exit(0) })

@@ -34,7 +34,11 @@ const { values } = parseArgs({
 
 const settings = values.quick === true ? QUICK : FULL
 const only = new Set((values.only ?? SCENARIOS.join(',')).split(',').map(s => s.trim()))
-for (const name of only) if (!(SCENARIOS as readonly string[]).includes(name)) throw new Error(`--only: unknown scenario "${name}" (known: ${SCENARIOS.join(', ')})`)
+for (const name of only) {
+  if (!(SCENARIOS as readonly string[]).includes(name)) {
+    throw new Error(`--only: unknown scenario "${name}" (known: ${SCENARIOS.join(', ')})`)
+  }
+}
 const outFile = resolve(values.out ?? (settings.mode === 'full' ? join(ROOT, 'bench', 'RESULTS.md') : join(TMP, 'RESULTS-quick.md')))
 const dir = join(TMP, `run-${new Date().toISOString().replace(/[:.]/g, '-')}`)
 const progress = (line: string): void => { process.stderr.write(`[bench] ${line}\n`) }
@@ -76,7 +80,10 @@ async function main (): Promise<number> {
       await emulator.stop()
     }
   }
-  await attempt('drain', async () => { results.drain = await drainScenario({ dir, settings, redisUrl: redis.ok ? redis.base : undefined, progress }) })
+  await attempt(
+    'drain',
+    async () => { results.drain = await drainScenario({ dir, settings, redisUrl: redis.ok ? redis.base : undefined, progress }) }
+  )
   await attempt('spike', async () => { results.spike = await spikeScenario({ dir, settings, progress }) })
   await attempt('flood', async () => { results.flood = await floodScenario({ dir, settings, progress }) })
 

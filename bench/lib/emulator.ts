@@ -41,7 +41,11 @@ export class EmulatorProcess {
   /** Another app on the same portal uses up the limit: calls until the portal answers QUERY_LIMIT_EXCEEDED. */
   async fillBucket (burst: number): Promise<void> {
     for (let i = 0; i < burst + 10; i++) {
-      const res = await fetch(this.webhook + 'crm.lead.fields', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })
+      const res = await fetch(this.webhook + 'crm.lead.fields', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{}'
+      })
       const text = await res.text()
       if (res.status === 503 && text.includes('QUERY_LIMIT_EXCEEDED')) return
     }
@@ -53,7 +57,10 @@ export class EmulatorProcess {
   }
 
   async #control (method: 'GET' | 'POST', path: string): Promise<unknown> {
-    const res = await fetch(this.child.url + path, { method, ...(method === 'POST' ? { headers: { 'content-type': 'application/json' }, body: '{}' } : {}) })
+    const res = await fetch(this.child.url + path, {
+      method,
+      ...(method === 'POST' ? { headers: { 'content-type': 'application/json' }, body: '{}' } : {})
+    })
     if (!res.ok) throw new Error(`emulator ${method} ${path}: HTTP ${res.status}`)
     return await res.json()
   }

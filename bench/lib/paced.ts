@@ -47,5 +47,14 @@ export async function runPaced (opts: PacedOptions): Promise<LoadResult> {
   await Promise.all(inFlight)
   const seconds = (performance.now() - start) / 1000
   await pool.close()
-  return { rps: ok / seconds, latency: latencySummary(times), sent: opts.total, ok, non2xx: times.length - ok, errors, seconds, statusCodes }
+  return {
+    rps: ok / seconds,
+    latency: latencySummary(times),
+    sent: opts.total,
+    ok,
+    non2xx: times.length - ok,
+    errors,
+    seconds,
+    statusCodes
+  }
 }

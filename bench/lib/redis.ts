@@ -32,7 +32,11 @@ export async function probeRedisOutbox (base: string): Promise<RedisProbe> {
     await redis.connect()
     const [, appendonly] = await redis.config('GET', 'appendonly') as [string, string]
     const [, appendfsync] = await redis.config('GET', 'appendfsync') as [string, string]
-    return { ok: true, base, persistence: appendonly === 'yes' ? `appendonly yes, appendfsync ${appendfsync}` : 'appendonly no (snapshots only)' }
+    return {
+      ok: true,
+      base,
+      persistence: appendonly === 'yes' ? `appendonly yes, appendfsync ${appendfsync}` : 'appendonly no (snapshots only)'
+    }
   } finally {
     redis.disconnect()
   }

@@ -18,5 +18,10 @@ export interface Latencies { p50: number, p99: number, max: number, count: numbe
 
 export function latencySummary (values: number[]): Latencies {
   const sorted = Float64Array.from(values).sort()
-  return { p50: percentile(sorted, 50), p99: percentile(sorted, 99), max: sorted.length > 0 ? sorted[sorted.length - 1] as number : Number.NaN, count: sorted.length }
+  return {
+    p50: percentile(sorted, 50),
+    p99: percentile(sorted, 99),
+    max: sorted.length > 0 ? sorted[sorted.length - 1] as number : Number.NaN,
+    count: sorted.length
+  }
 }

@@ -59,14 +59,23 @@ export async function drainScenario (ctx: DrainContext): Promise<DrainRun[]> {
       const theorySeconds = drainTheorySeconds(s.backlog, s, ctx.settings.batchSize)
       const relay = await relayDrain(ctx, emulator, join(ctx.dir, `drain-${run}`), theorySeconds)
       const naive = await naiveDrain(ctx, emulator, join(ctx.dir, `drain-${run}`))
-      const redis = ctx.redisUrl === undefined ? undefined : await redisDrain(ctx, emulator, join(ctx.dir, `drain-redis-${run}`), theorySeconds, run)
+      const redis = ctx.redisUrl === undefined
+        ? undefined
+        : await redisDrain(
+          ctx,
+          emulator,
+          join(ctx.dir, `drain-redis-${run}`),
+          theorySeconds,
+          run
+        )
       runs.push({ theorySeconds, relay, naive, ...(redis === undefined ? {} : { redis }) })
       if (redis !== undefined) {
         ctx.progress(`drain run ${run}, two relays on Redis: ${redis.seconds.toFixed(2)} s, ${redis.delivered} delivered ` +
           `(${redis.perRelay.join(' + ')}), ${redis.queryLimitExceeded} QUERY_LIMIT_EXCEEDED`)
       }
       ctx.progress(`drain run ${run}: relay ${relay.seconds.toFixed(2)} s (theory ${theorySeconds} s), ${relay.delivered} delivered, ` +
-        `${relay.queryLimitExceeded} QUERY_LIMIT_EXCEEDED; naive ${naive.seconds.toFixed(2)} s, ${naive.delivered} delivered, ${naive.lost} lost`)
+        `${relay.queryLimitExceeded} QUERY_LIMIT_EXCEEDED; naive ${naive.seconds.toFixed(2)} s, ${naive.delivered} delivered,` +
+        ` ${naive.lost} lost`)
     }
   } finally {
     await emulator.stop()
@@ -82,7 +91,9 @@ async function relayDrain (ctx: DrainContext, emulator: EmulatorProcess, dir: st
   const loader = await startRelay({ dir, webhook: emulator.webhook, durability: 'full', worker: false, bucket }, 'relay-intake')
   try {
     const load = await runLoad({ url: `${loader.url}/f/default`, connections: s.connections, amount: s.backlog })
-    if (load.ok !== s.backlog) throw new Error(`backlog: ${load.ok} of ${s.backlog} submissions accepted (${JSON.stringify(load.statusCodes)})`)
+    if (load.ok !== s.backlog) {
+      throw new Error(`backlog: ${load.ok} of ${s.backlog} submissions accepted (${JSON.stringify(load.statusCodes)})`)
+    }
   } finally {
     await loader.stop()
   }
@@ -92,7 +103,9 @@ async function relayDrain (ctx: DrainContext, emulator: EmulatorProcess, dir: st
     const cpu0 = cpuSeconds(relay.pid)
     const deadline = Date.now() + (theorySeconds * 3 + 30) * 1000
     while ((await emulator.status()).leads < s.backlog) {
-      if (Date.now() > deadline) throw new Error(`drain: only ${(await emulator.status()).leads} of ${s.backlog} leads after ${theorySeconds * 3 + 30} s`)
+      if (Date.now() > deadline) {
+        throw new Error(`drain: only ${(await emulator.status()).leads} of ${s.backlog} leads after ${theorySeconds * 3 + 30} s`)
+      }
       if (relay.exited()) throw new Error(`drain: ${relay.exitReport() ?? 'the relay exited'}`)
       await sleep(200)
     }
@@ -126,19 +139,29 @@ async function redisDrain (
   const outboxUrl = redisRunUrl(ctx.redisUrl!, name)
   await emulator.reset()
   try {
-    const loader = await startRelay({ dir: join(dir, 'intake'), webhook: emulator.webhook, outboxUrl, durability: 'full', worker: false, bucket }, 'relay-intake')
+    const loader = await startRelay(
+      { dir: join(dir, 'intake'), webhook: emulator.webhook, outboxUrl, durability: 'full', worker: false, bucket },
+      'relay-intake'
+    )
     try {
       const load = await runLoad({ url: `${loader.url}/f/default`, connections: s.connections, amount: s.backlog })
-      if (load.ok !== s.backlog) throw new Error(`redis backlog: ${load.ok} of ${s.backlog} submissions accepted (${JSON.stringify(load.statusCodes)})`)
+      if (load.ok !== s.backlog) {
+        throw new Error(`redis backlog: ${load.ok} of ${s.backlog} submissions accepted (${JSON.stringify(load.statusCodes)})`)
+      }
     } finally {
       await loader.stop()
     }
     const relays = await Promise.all(['a', 'b'].map(async n =>
-      await startRelay({ dir: join(dir, n), webhook: emulator.webhook, outboxUrl, durability: 'full', worker: true, bucket }, `relay-redis-${n}`)))
+      await startRelay(
+        { dir: join(dir, n), webhook: emulator.webhook, outboxUrl, durability: 'full', worker: true, bucket },
+        `relay-redis-${n}`
+      )))
     try {
       const deadline = Date.now() + (theorySeconds * 3 + 30) * 1000
       while ((await emulator.status()).leads < s.backlog) {
-        if (Date.now() > deadline) throw new Error(`redis drain: only ${(await emulator.status()).leads} of ${s.backlog} leads after ${theorySeconds * 3 + 30} s`)
+        if (Date.now() > deadline) {
+          throw new Error(`redis drain: only ${(await emulator.status()).leads} of ${s.backlog} leads after ${theorySeconds * 3 + 30} s`)
+        }
         for (const r of relays) if (r.exited()) throw new Error(`redis drain: ${r.exitReport() ?? 'a relay exited'}`)
         await sleep(200)
       }

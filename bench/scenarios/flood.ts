@@ -47,13 +47,18 @@ export async function floodScenario (ctx: FloodContext): Promise<FloodRun> {
   const dir = join(ctx.dir, 'flood')
   const emulator = await EmulatorProcess.start(ctx.dir, { burst: 50, drainPerSecond: 2 }, 'emulator-flood')
   const relay = await startRelay({
-    dir, webhook: emulator.webhook, durability: 'full', worker: true, bucket: { burst: 50, drainPerSecond: 2 },
+    dir,
+    webhook: emulator.webhook,
+    durability: 'full',
+    worker: true,
+    bucket: { burst: 50, drainPerSecond: 2 },
     config: { limits: { storeBytes: f.storeBytes } },
     env: { TRUST_PROXY: '127.0.0.1', ADMIN_TOKEN }
   })
   let storeBytesMax = 0
   let sampling = true
   const sampler = (async () => {
+    // eslint-disable-next-line no-unmodified-loop-condition -- cleared by the scenario while this loop awaits
     while (sampling) {
       try {
         const ready = await (await fetch(`${relay.url}/readyz`)).json() as { space?: { storeBytes: number | null } }

@@ -84,7 +84,9 @@ export async function intakeScenario (ctx: IntakeContext): Promise<Map<IntakeTar
       try {
         await sleep(1000)
         const rssIdleMb = rssMb(server.pid)
-        if (intake.warmupSeconds > 0) await runLoad({ url: `${server.url}/f/default`, connections: intake.connections, duration: intake.warmupSeconds })
+        if (intake.warmupSeconds > 0) {
+          await runLoad({ url: `${server.url}/f/default`, connections: intake.connections, duration: intake.warmupSeconds })
+        }
         const sampler = sampleRss(server.pid)
         const cpu0 = cpuSeconds(server.pid)
         const load = await runLoad({ url: `${server.url}/f/default`, connections: intake.connections, duration: intake.seconds })
@@ -107,7 +109,8 @@ export async function intakeScenario (ctx: IntakeContext): Promise<Map<IntakeTar
         }
         out.set(target.key, [...(out.get(target.key) ?? []), result])
         ctx.progress(`intake ${target.key} run ${run}: ${Math.round(result.rps)} req/s, p50 ${result.p50.toFixed(2)} ms, ` +
-          `p99 ${result.p99.toFixed(2)} ms, failed ${result.failed}, cpu ${(cpu * 100).toFixed(0)}% (${Math.round(result.cpuPerRequestUs)} µs/req), rss ${rssIdleMb.toFixed(0)}→${rss.peak.toFixed(0)} MB`)
+          `p99 ${result.p99.toFixed(2)} ms, failed ${result.failed}, cpu ${(cpu * 100).toFixed(0)}% ` +
+          `(${Math.round(result.cpuPerRequestUs)} µs/req), rss ${rssIdleMb.toFixed(0)}→${rss.peak.toFixed(0)} MB`)
       } finally {
         await server.stop()
         await target.cleanup?.(run)

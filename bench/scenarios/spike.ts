@@ -62,12 +62,18 @@ export async function spikeScenario (ctx: SpikeContext): Promise<SpikeRun[]> {
         const relaySide = await awaitDelivery(ctx, portalA, relay, relayLoad, startedAt)
         const result: SpikeRun = {
           relay: relaySide,
-          naive: { ...latencyOf(naiveLoad), accepted: naiveLoad.ok, delivered: naiveLeads, duplicates: 0, lost: s.submissions - naiveLeads }
+          naive: {
+            ...latencyOf(naiveLoad),
+            accepted: naiveLoad.ok,
+            delivered: naiveLeads,
+            duplicates: 0,
+            lost: s.submissions - naiveLeads
+          }
         }
         runs.push(result)
-        ctx.progress(`spike run ${run}: relay p99 ${result.relay.p99.toFixed(2)} ms, ${result.relay.delivered} delivered, ${result.relay.lost} lost, ` +
-          `all delivered after ${result.relay.secondsToDeliverAll.toFixed(1)} s; naive p99 ${result.naive.p99.toFixed(2)} ms, ` +
-          `${result.naive.delivered} delivered, ${result.naive.lost} lost`)
+        ctx.progress(`spike run ${run}: relay p99 ${result.relay.p99.toFixed(2)} ms, ${result.relay.delivered} delivered,` +
+          ` ${result.relay.lost} lost, all delivered after ${result.relay.secondsToDeliverAll.toFixed(1)} s; naive ` +
+          `p99 ${result.naive.p99.toFixed(2)} ms, ${result.naive.delivered} delivered, ${result.naive.lost} lost`)
       } finally {
         await naive.stop()
         await relay.stop()
@@ -82,7 +88,12 @@ export async function spikeScenario (ctx: SpikeContext): Promise<SpikeRun[]> {
 
 async function spikeLoad (ctx: SpikeContext, url: string): Promise<LoadResult> {
   const s = ctx.settings.spike
-  return await runPaced({ url: `${url}/f/default`, connections: s.connections, total: s.submissions, perSecond: s.submissions / s.seconds })
+  return await runPaced({
+    url: `${url}/f/default`,
+    connections: s.connections,
+    total: s.submissions,
+    perSecond: s.submissions / s.seconds
+  })
 }
 
 function latencyOf (load: LoadResult): Pick<SpikeSide, 'p50' | 'p99' | 'max'> {
@@ -90,7 +101,9 @@ function latencyOf (load: LoadResult): Pick<SpikeSide, 'p50' | 'p99' | 'max'> {
 }
 
 /** Accepted means stored: wait (bounded) until every accepted submission is a lead, then count. */
-async function awaitDelivery (ctx: SpikeContext, portal: EmulatorProcess, relay: Child, load: LoadResult, startedAt: number): Promise<SpikeRun['relay']> {
+async function awaitDelivery (
+  ctx: SpikeContext, portal: EmulatorProcess, relay: Child, load: LoadResult, startedAt: number
+): Promise<SpikeRun['relay']> {
   const s = ctx.settings.spike
   const boundSeconds = Math.ceil(load.ok / ctx.settings.batchSize) / s.drainPerSecond * 3 + 30
   const deadline = Date.now() + boundSeconds * 1000

@@ -23,7 +23,14 @@ export async function startupScenario (ctx: StartupContext): Promise<StartupRun[
   const runs: StartupRun[] = []
   for (let i = 1; i <= ctx.settings.startRuns; i++) {
     const relay = await startRelay({
-      dir: join(ctx.dir, `start-${i}`), webhook: ctx.emulator.webhook, durability: 'full', worker: true, bucket: { burst: 50, drainPerSecond: 2 }
+      dir: join(ctx.dir, `start-${i}`),
+      webhook: ctx.emulator.webhook,
+      durability: 'full',
+      worker: true,
+      bucket: {
+        burst: 50,
+        drainPerSecond: 2
+      }
     })
     const run = { readyMs: relay.readyAt - relay.spawnedAt, cpuMs: cpuSeconds(relay.pid) * 1000 }
     runs.push(run)

@@ -13,4 +13,4 @@ const address = app.server.address()
 process.stdout.write(JSON.stringify({
   msg: 'bare ready', time: Date.now(), port: typeof address === 'object' && address !== null ? address.port : 0
 }) + '\n')
-process.once('SIGTERM', () => { void app.close().then(() => process.exit(0)) })
+process.once('SIGTERM', async () => { await app.close(); process.exit(0) })

@@ -8,4 +8,4 @@ const emulator = await startEmulator({ host: '127.0.0.1', port: 0, burst, drainP
 process.stdout.write(JSON.stringify({
   msg: 'emulator ready', time: Date.now(), port: Number(new URL(emulator.url).port), webhook: emulator.webhookUrl
 }) + '\n')
-process.once('SIGTERM', () => { void emulator.close().then(() => process.exit(0)) })
+process.once('SIGTERM', async () => { await emulator.close(); process.exit(0) })

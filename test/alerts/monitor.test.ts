@@ -17,7 +17,18 @@ const settings: MonitorSettings = {
 }
 
 function stats (over: Partial<OutboxStats> = {}): OutboxStats {
-  return { pending: 0, leased: 0, delivered: 0, dead: 0, held: 0, newestHeldAt: null, due: 0, oldestPendingAt: null, byPortal: {}, ...over }
+  return {
+    pending: 0,
+    leased: 0,
+    delivered: 0,
+    dead: 0,
+    held: 0,
+    newestHeldAt: null,
+    due: 0,
+    oldestPendingAt: null,
+    byPortal: {},
+    ...over
+  }
 }
 function lane (portalId: string, state: LaneStatus['state']): LaneStatus {
   const message = 'The webhook of anna@example.com 8 900 123-45-67 was refused'
@@ -50,8 +61,12 @@ describe('AlertMonitor', () => {
     memory = recorder()
     current = { ...settings }
     monitor = new AlertMonitor({
-      checks: ALERT_CHECKS, settings: () => current, notifiers: () => [memory], snapshot: async () => ({ ...snap, now }),
-      logger: pino({ level: 'silent' }), now: () => now
+      checks: ALERT_CHECKS,
+      settings: () => current,
+      notifiers: () => [memory],
+      snapshot: async () => ({ ...snap, now }),
+      logger: pino({ level: 'silent' }),
+      now: () => now
     })
   })
 
@@ -99,7 +114,13 @@ describe('AlertMonitor', () => {
   })
 
   it('dead letters, an old queue, low disk and held submissions are problems of their own', async () => {
-    snap.stats = stats({ pending: 3, dead: 2, held: 5, oldestPendingAt: now - 20 * 60_000, byPortal: { main: { pending: 3, leased: 0, dead: 2 } } })
+    snap.stats = stats({
+      pending: 3,
+      dead: 2,
+      held: 5,
+      oldestPendingAt: now - 20 * 60_000,
+      byPortal: { main: { pending: 3, leased: 0, dead: 2 } }
+    })
     snap.freeDiskBytes = 50
     await monitor.check()
     expect(memory.notices.map(n => n.key).sort()).toEqual(['dead-letters:main', 'disk-low', 'held-flood', 'queue-age'])

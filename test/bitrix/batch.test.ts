@@ -12,7 +12,8 @@ describe('buildBatchCommand', () => {
 
   it('percent-encodes values (RFC 3986) and the special characters of keys', () => {
     expect(buildBatchCommand('crm.lead.add', { fields: { TITLE: 'Tom & Jerry = 100% (new)+', COMMENTS: 'Привет [b]x[/b]' } }))
-      .toBe('crm.lead.add?fields[TITLE]=Tom%20%26%20Jerry%20%3D%20100%25%20%28new%29%2B&fields[COMMENTS]=%D0%9F%D1%80%D0%B8%D0%B2%D0%B5%D1%82%20%5Bb%5Dx%5B%2Fb%5D')
+      .toBe('crm.lead.add?fields[TITLE]=Tom%20%26%20Jerry%20%3D%20100%25%20%28new%29%2B&' +
+        'fields[COMMENTS]=%D0%9F%D1%80%D0%B8%D0%B2%D0%B5%D1%82%20%5Bb%5Dx%5B%2Fb%5D')
     expect(buildBatchCommand('crm.lead.list', { filter: { '=ORIGINATOR_ID': 'relay', '@ORIGIN_ID': ['a', 'b'] }, select: ['ID'] }))
       .toBe('crm.lead.list?filter[%3DORIGINATOR_ID]=relay&filter[%40ORIGIN_ID][0]=a&filter[%40ORIGIN_ID][1]=b&select[0]=ID')
   })
@@ -32,7 +33,8 @@ describe('buildBatchPayload', () => {
   const cmd = (key: string) => ({ key, method: 'crm.lead.add', params: { fields: { TITLE: key } } })
 
   it('keys commands and sets halt as 0/1', () => {
-    expect(buildBatchPayload([cmd('a'), cmd('b')], false)).toEqual({ halt: 0, cmd: { a: 'crm.lead.add?fields[TITLE]=a', b: 'crm.lead.add?fields[TITLE]=b' } })
+    expect(buildBatchPayload([cmd('a'), cmd('b')], false))
+      .toEqual({ halt: 0, cmd: { a: 'crm.lead.add?fields[TITLE]=a', b: 'crm.lead.add?fields[TITLE]=b' } })
     expect(buildBatchPayload([cmd('a')], true).halt).toBe(1)
   })
 

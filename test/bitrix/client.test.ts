@@ -34,7 +34,10 @@ describe('call / addLead', () => {
   it('POSTs JSON to <webhook><method> and returns the new lead id', async () => {
     const p = await portal((_req, res) => sendJson(res, 200, { result: 3465, time: TIME }))
     const c = client({ webhook: p.webhook, userAgent: 'relay-test/1' })
-    const id = await c.addLead({ TITLE: 'Site form', NAME: 'Ann', PHONE: [{ VALUE: '+15550100', VALUE_TYPE: 'WORK' }] }, { registerSonetEvent: true })
+    const id = await c.addLead(
+      { TITLE: 'Site form', NAME: 'Ann', PHONE: [{ VALUE: '+15550100', VALUE_TYPE: 'WORK' }] },
+      { registerSonetEvent: true }
+    )
     expect(id).toBe(3465)
     expect(p.requests).toHaveLength(1)
     const req = p.requests[0]!
@@ -83,23 +86,45 @@ describe('call / addLead', () => {
   it('reports an add whose result is not an id as a bad reply with unknown outcome', async () => {
     const p = await portal((_req, res) => sendJson(res, 200, { result: false }))
     const err = await failure(client({ webhook: p.webhook }).addLead({ TITLE: 'x' }))
-    expect(err).toMatchObject({ kind: 'bad_reply', code: 'RELAY_ERR_B24_BAD_REPLY', outcomeUnknown: true, retryable: true, status: 200, method: 'crm.lead.add' })
+    expect(err).toMatchObject({
+      kind: 'bad_reply',
+      code: 'RELAY_ERR_B24_BAD_REPLY',
+      outcomeUnknown: true,
+      retryable: true,
+      status: 200,
+      method: 'crm.lead.add'
+    })
   })
 
   it('throws a classified error for QUERY_LIMIT_EXCEEDED', async () => {
     const p = await portal((_req, res) => sendJson(res, 503, { error: 'QUERY_LIMIT_EXCEEDED', error_description: 'Too many requests' }))
     const err = await failure(client({ webhook: p.webhook }).addLead({ TITLE: 'x' }))
-    expect(err).toMatchObject({ kind: 'rate_limit', code: 'RELAY_ERR_B24_RATE_LIMIT', status: 503, retryable: true, outcomeUnknown: false, b24Error: 'QUERY_LIMIT_EXCEEDED', b24Description: 'Too many requests' })
+    expect(err).toMatchObject({
+      kind: 'rate_limit',
+      code: 'RELAY_ERR_B24_RATE_LIMIT',
+      status: 503,
+      retryable: true,
+      outcomeUnknown: false,
+      b24Error: 'QUERY_LIMIT_EXCEEDED',
+      b24Description: 'Too many requests'
+    })
   })
 
   it('carries resetAt for OPERATION_TIME_LIMIT', async () => {
-    const p = await portal((_req, res) => sendJson(res, 429, { error: 'OPERATION_TIME_LIMIT', error_description: 'Method is blocked', time: { ...TIME, operating: 480.2 } }))
+    const p = await portal((_req, res) => sendJson(res, 429, {
+      error: 'OPERATION_TIME_LIMIT',
+      error_description: 'Method is blocked',
+      time: { ...TIME, operating: 480.2 }
+    }))
     const err = await failure(client({ webhook: p.webhook }).addLead({ TITLE: 'x' }))
     expect(err).toMatchObject({ kind: 'operation_limit', resetAt: 1705765533000, retryable: true })
   })
 
   it('maps a revoked webhook to auth, without the secret in the message', async () => {
-    const p = await portal((_req, res) => sendJson(res, 401, { error: 'INVALID_CREDENTIALS', error_description: 'Invalid request credentials' }))
+    const p = await portal((_req, res) => sendJson(res, 401, {
+      error: 'INVALID_CREDENTIALS',
+      error_description: 'Invalid request credentials'
+    }))
     const err = await failure(client({ webhook: p.webhook }).addLead({ TITLE: 'x' }))
     expect(err).toMatchObject({ kind: 'auth', code: 'RELAY_ERR_B24_AUTH', retryable: false, status: 401 })
   })
@@ -107,7 +132,13 @@ describe('call / addLead', () => {
   it('maps a crm validation error (empty code) to validation', async () => {
     const p = await portal((_req, res) => sendJson(res, 400, { error: '', error_description: 'The field "Title" is required.<br />' }))
     const err = await failure(client({ webhook: p.webhook }).addLead({ TITLE: '' }))
-    expect(err).toMatchObject({ kind: 'validation', retryable: false, outcomeUnknown: false, b24Error: '', b24Description: 'The field "Title" is required.<br />' })
+    expect(err).toMatchObject({
+      kind: 'validation',
+      retryable: false,
+      outcomeUnknown: false,
+      b24Error: '',
+      b24Description: 'The field "Title" is required.<br />'
+    })
   })
 
   it('reports malformed JSON on 200 as a bad reply that may have been executed', async () => {
@@ -249,7 +280,9 @@ describe('portal moved (302)', () => {
       res.end()
     })
     const moved: string[] = []
-    const err = await failure(client({ webhook: `${p.origin}/hop0/rest/1/${SECRET}/`, onMoved: (b) => moved.push(b) }).addLead({ TITLE: 'x' }))
+    const err = await failure(
+      client({ webhook: `${p.origin}/hop0/rest/1/${SECRET}/`, onMoved: (b) => moved.push(b) }).addLead({ TITLE: 'x' })
+    )
     expect(err).toMatchObject({ kind: 'moved', code: 'RELAY_ERR_B24_MOVED', retryable: false, outcomeUnknown: false, status: 302 })
     expect(err.location).toContain('/hop4/rest/1/***/')
     expect(p.requests).toHaveLength(4)
@@ -263,7 +296,10 @@ describe('portal moved (302)', () => {
   })
 
   it('remembers the new base when the new portal answers with a REST error', async () => {
-    const target = await portal((_req, res) => sendJson(res, 401, { error: 'INVALID_CREDENTIALS', error_description: 'Invalid request credentials' }))
+    const target = await portal((_req, res) => sendJson(res, 401, {
+      error: 'INVALID_CREDENTIALS',
+      error_description: 'Invalid request credentials'
+    }))
     const old = await portal((req, res) => { res.writeHead(301, { location: target.origin + req.path }); res.end() })
     const moved: string[] = []
     const err = await failure(client({ webhook: old.webhook, onMoved: (b) => moved.push(b) }).addLead({ TITLE: 'x' }))
@@ -272,7 +308,10 @@ describe('portal moved (302)', () => {
   })
 
   it('does not remember a redirect target that is not a portal', async () => {
-    const target = await portal((_req, res) => { res.writeHead(200, { 'content-type': 'text/html' }); res.end('<html><title>Parked domain</title></html>') })
+    const target = await portal((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/html' })
+      res.end('<html><title>Parked domain</title></html>')
+    })
     const old = await portal((req, res) => { res.writeHead(302, { location: target.origin + req.path }); res.end() })
     const moved: string[] = []
     const c = client({ webhook: old.webhook, onMoved: (b) => moved.push(b) })

@@ -18,7 +18,11 @@ describe('batch', () => {
       time: TIME
     }))
     const reply = await client({ webhook: p.webhook }).batch([
-      { key: 'a', method: 'crm.lead.add', params: { fields: { TITLE: 'A', PHONE: [{ VALUE: '1', VALUE_TYPE: 'WORK' }] }, params: { REGISTER_SONET_EVENT: 'Y' } } },
+      {
+        key: 'a',
+        method: 'crm.lead.add',
+        params: { fields: { TITLE: 'A', PHONE: [{ VALUE: '1', VALUE_TYPE: 'WORK' }] }, params: { REGISTER_SONET_EVENT: 'Y' } }
+      },
       { key: 'b', method: 'crm.lead.add', params: { fields: { TITLE: 'B' } } },
       { key: 'c', method: 'crm.lead.add', params: { fields: { TITLE: 'C' } } },
       { key: 'list', method: 'crm.lead.list', params: { select: ['ID'] } }
@@ -40,7 +44,10 @@ describe('batch', () => {
   })
 
   it('tolerates [] for every empty map', async () => {
-    const p = await portal((_req, res) => sendJson(res, 200, { result: { result: { a: 5 }, result_error: [], result_total: [], result_next: [], result_time: [] }, time: TIME }))
+    const p = await portal((_req, res) => sendJson(res, 200, {
+      result: { result: { a: 5 }, result_error: [], result_total: [], result_next: [], result_time: [] },
+      time: TIME
+    }))
     const reply = await client({ webhook: p.webhook }).batch([{ key: 'a', method: 'crm.lead.add', params: {} }])
     expect(reply).toEqual({ results: { a: 5 }, errors: {}, totals: {}, nexts: {} })
     expect(p.requests[0]!.json.halt).toBe(0)
@@ -48,7 +55,10 @@ describe('batch', () => {
 
   it('reads a list-shaped result (numeric keys)', async () => {
     const p = await portal((_req, res) => sendJson(res, 200, { result: { result: [7, 8], result_error: [] } }))
-    const reply = await client({ webhook: p.webhook }).batch([{ key: '0', method: 'crm.lead.add', params: {} }, { key: '1', method: 'crm.lead.add', params: {} }])
+    const reply = await client({ webhook: p.webhook }).batch([
+      { key: '0', method: 'crm.lead.add', params: {} },
+      { key: '1', method: 'crm.lead.add', params: {} }
+    ])
     expect(reply.results).toEqual({ 0: 7, 1: 8 })
   })
 
@@ -115,7 +125,8 @@ describe('findLeadsByOrigin', () => {
     expect(first.select).toEqual(expect.arrayContaining(['ID', 'ORIGIN_ID']))
     expect(first.start).toBe(0)
     // 121 distinct ids (duplicates and "" dropped): chunk 1 holds 110 rows over three pages, then 50 and 21 ids.
-    expect(p.requests.map((r) => [r.json.filter['@ORIGIN_ID'].length, r.json.start])).toEqual([[50, 0], [50, 50], [50, 100], [50, 0], [21, 0]])
+    expect(p.requests.map((r) => [r.json.filter['@ORIGIN_ID'].length, r.json.start]))
+      .toEqual([[50, 0], [50, 50], [50, 100], [50, 0], [21, 0]])
   })
 
   it('ignores rows a portal returns for other originators or ids', async () => {
@@ -152,12 +163,46 @@ describe('leadFields and statusList', () => {
     const p = await portal((_req, res) => sendJson(res, 200, {
       result: {
         ID: { type: 'integer', isRequired: false, isReadOnly: true, isImmutable: false, isMultiple: false, isDynamic: false, title: 'ID' },
-        TITLE: { type: 'string', isRequired: true, isReadOnly: false, isImmutable: false, isMultiple: false, isDynamic: false, title: 'Lead Name' },
-        SOURCE_ID: { type: 'crm_status', isRequired: false, isReadOnly: false, isImmutable: false, isMultiple: false, isDynamic: false, statusType: 'SOURCE', title: 'Source' },
-        PHONE: { type: 'crm_multifield', isRequired: false, isReadOnly: false, isImmutable: false, isMultiple: true, isDynamic: false, title: 'Phone' },
+        TITLE: {
+          type: 'string',
+          isRequired: true,
+          isReadOnly: false,
+          isImmutable: false,
+          isMultiple: false,
+          isDynamic: false,
+          title: 'Lead Name'
+        },
+        SOURCE_ID: {
+          type: 'crm_status',
+          isRequired: false,
+          isReadOnly: false,
+          isImmutable: false,
+          isMultiple: false,
+          isDynamic: false,
+          statusType: 'SOURCE',
+          title: 'Source'
+        },
+        PHONE: {
+          type: 'crm_multifield',
+          isRequired: false,
+          isReadOnly: false,
+          isImmutable: false,
+          isMultiple: true,
+          isDynamic: false,
+          title: 'Phone'
+        },
         UF_CRM_1711610801: {
-          type: 'enumeration', isRequired: false, isReadOnly: false, isImmutable: false, isMultiple: false, isDynamic: true, title: 'UF_CRM_1711610801',
-          listLabel: 'Budget', formLabel: 'Budget', filterLabel: 'Budget', settings: { DISPLAY: 'LIST' },
+          type: 'enumeration',
+          isRequired: false,
+          isReadOnly: false,
+          isImmutable: false,
+          isMultiple: false,
+          isDynamic: true,
+          title: 'UF_CRM_1711610801',
+          listLabel: 'Budget',
+          formLabel: 'Budget',
+          filterLabel: 'Budget',
+          settings: { DISPLAY: 'LIST' },
           items: [{ ID: '44', VALUE: 'Small' }, { ID: 45, VALUE: 'Large' }]
         }
       },
@@ -176,7 +221,19 @@ describe('leadFields and statusList', () => {
   it('reads crm.status.list for one entity', async () => {
     const p = await portal((_req, res) => sendJson(res, 200, {
       result: [
-        { ID: '1', ENTITY_ID: 'SOURCE', STATUS_ID: 'CALL', NAME: 'Call', NAME_INIT: 'Call', SORT: '10', SYSTEM: 'Y', CATEGORY_ID: null, COLOR: null, SEMANTICS: null, EXTRA: { SEMANTICS: 'process' } },
+        {
+          ID: '1',
+          ENTITY_ID: 'SOURCE',
+          STATUS_ID: 'CALL',
+          NAME: 'Call',
+          NAME_INIT: 'Call',
+          SORT: '10',
+          SYSTEM: 'Y',
+          CATEGORY_ID: null,
+          COLOR: null,
+          SEMANTICS: null,
+          EXTRA: { SEMANTICS: 'process' }
+        },
         { ID: '2', ENTITY_ID: 'SOURCE', STATUS_ID: 'WEB', NAME: 'Website', NAME_INIT: 'Website', SORT: '30', SYSTEM: 'Y' }
       ],
       total: 2,

@@ -64,14 +64,24 @@ export async function startFakePortal (handler: Handler): Promise<FakePortal> {
 
 /** Bodies as documented for a live portal (reference sections 2, 3, 7, 9). */
 export const TIME = {
-  start: 1705764932.998683, finish: 1705764937.173995, duration: 4.1753120422363, processing: 3.3076529502869,
-  date_start: '2024-01-20T18:35:32+01:00', date_finish: '2024-01-20T18:35:37+01:00', operating_reset_at: 1705765533, operating: 3.3076241016388
+  start: 1705764932.998683,
+  finish: 1705764937.173995,
+  duration: 4.1753120422363,
+  processing: 3.3076529502869,
+  date_start: '2024-01-20T18:35:32+01:00',
+  date_finish: '2024-01-20T18:35:37+01:00',
+  operating_reset_at: 1705765533,
+  operating: 3.3076241016388
 }
 
 /**
  * Fake portals and clients that are closed after each test: call once at the top of a test file.
  */
-export function trackedPortals (): { portal: (handler: Handler) => Promise<FakePortal>, client: (opts: BitrixClientOptions) => BitrixClient, track: (close: () => Promise<void>) => void } {
+export function trackedPortals (): {
+  portal: (handler: Handler) => Promise<FakePortal>
+  client: (opts: BitrixClientOptions) => BitrixClient
+  track: (close: () => Promise<void>) => void
+} {
   const cleanup: Array<() => Promise<void>> = []
   afterEach(async () => {
     while (cleanup.length > 0) await cleanup.pop()?.()

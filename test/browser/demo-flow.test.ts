@@ -30,7 +30,8 @@ describe('demo shop → relay → emulated Bitrix24, in Chromium', () => {
   const leadNamed = async (name: string): Promise<StoredLead> =>
     waitFor(() => demo.emulator.leads().find((lead) => lead.fields.NAME === name), { timeoutMs: 15_000, what: `a lead for ${name}` })
 
-  const values = (list: unknown): string[] => (list as Array<{ VALUE: string, VALUE_TYPE: string }>).map((v) => `${v.VALUE_TYPE}:${v.VALUE}`)
+  const values = (list: unknown): string[] =>
+    (list as Array<{ VALUE: string, VALUE_TYPE: string }>).map((v) => `${v.VALUE_TYPE}:${v.VALUE}`)
 
   /** The relay holds forms sent faster than minFillMs (2 s by default) as spam: wait as long as a person would. */
   const waitLikeAPerson = async (page: Page, form: string): Promise<void> => {

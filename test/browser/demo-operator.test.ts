@@ -28,7 +28,8 @@ describe('demo: break and mend the portal from the leads page', () => {
 
   const post = async (name: string): Promise<void> => {
     const res = await fetch(`${demo.relayUrl}/f/default`, {
-      method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
       body: `name=${encodeURIComponent(name)}&phone=%2B7 900 123-45-67`
     })
     expect(res.status).toBe(202)

@@ -22,15 +22,20 @@ interface Site { server: Server, port: number, close: () => Promise<void> }
 async function startSite (relay: () => string): Promise<Site> {
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://x')
-    const html = (body: string): void => { res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }); res.end(`<!doctype html><meta charset="utf-8">${body}`) }
+    const html = (body: string): void => {
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' })
+      res.end(`<!doctype html><meta charset="utf-8">${body}`)
+    }
     if (url.pathname === '/fetch.html') {
       return html(`<title>fetch</title><script>
         window.result = (async () => {
           const json = new URLSearchParams(location.search).get('mode') === 'json'
           try {
             const res = await fetch('${relay()}/f/shop', json
-              ? { method: 'POST', headers: { 'Content-Type': 'application/json', Accept: 'application/json' }, body: JSON.stringify({ name: 'Fetch ' + location.port }) }
-              : { method: 'POST', headers: { Accept: 'application/json' }, body: new URLSearchParams({ name: 'Simple ' + location.port }) })
+              ? { method: 'POST', headers: { 'Content-Type': 'application/json', Accept: 'application/json' }, ` +
+                `body: JSON.stringify({ name: 'Fetch ' + location.port }) }
+              : { method: 'POST', headers: { Accept: 'application/json' }, ` +
+                `body: new URLSearchParams({ name: 'Simple ' + location.port }) })
             return { status: res.status, body: await res.json() }
           } catch (err) {
             return { blocked: true, error: String(err) }
@@ -50,7 +55,11 @@ async function startSite (relay: () => string): Promise<Site> {
   })
   await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
   const { port } = server.address() as AddressInfo
-  return { server, port, close: async () => { server.closeAllConnections(); await new Promise<void>(resolve => server.close(() => resolve())) } }
+  return {
+    server,
+    port,
+    close: async () => { server.closeAllConnections(); await new Promise<void>(resolve => server.close(() => resolve())) }
+  }
 }
 
 describe('browser: CORS, origin refusal and the plain form flow', () => {
@@ -82,7 +91,10 @@ describe('browser: CORS, origin refusal and the plain form flow', () => {
     await other?.close()
   })
 
-  async function fetchFrom (origin: string, mode: 'json' | 'simple'): Promise<{ status?: number, body?: { ok: boolean, id?: string }, blocked?: boolean }> {
+  async function fetchFrom (
+    origin: string,
+    mode: 'json' | 'simple'
+  ): Promise<{ status?: number, body?: { ok: boolean, id?: string }, blocked?: boolean }> {
     const page = await browser.newPage()
     try {
       await page.goto(`${origin}/fetch.html?mode=${mode}`)
@@ -152,7 +164,10 @@ describe('browser: CORS, origin refusal and the plain form flow', () => {
     try {
       const before = await stored()
       await page.goto(`http://127.0.0.1:${other.port}/form.html`)
-      const [response] = await Promise.all([page.waitForResponse(r => r.url() === `${relayUrl}/f/shop`), page.click('button[type=submit]')])
+      const [response] = await Promise.all([
+        page.waitForResponse(r => r.url() === `${relayUrl}/f/shop`),
+        page.click('button[type=submit]')
+      ])
       expect(response.status()).toBe(403)
       expect(response.headers()['x-relay-error']).toBe('RELAY_ERR_ORIGIN_NOT_ALLOWED')
       expect(await stored()).toBe(before)

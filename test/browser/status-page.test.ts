@@ -33,7 +33,10 @@ describe('status page in Chromium', () => {
       raw: {
         portals: { main: { webhook: emulator.webhookUrl } },
         // "broken" does not fill the portal's mandatory field: the portal refuses its leads with a message.
-        forms: { shop: { portal: 'main', fields: { name: 'NAME', city: 'UF_CRM_CITY' } }, broken: { portal: 'main', fields: { name: 'NAME' } } }
+        forms: {
+          shop: { portal: 'main', fields: { name: 'NAME', city: 'UF_CRM_CITY' } },
+          broken: { portal: 'main', fields: { name: 'NAME' } }
+        }
       },
       env: {},
       worker: {},
@@ -89,7 +92,10 @@ describe('status page in Chromium', () => {
     expect(await page.textContent('[data-figure="pending"]')).toBe('4') // the four old ones wait for a portal that is not configured
     const totals = await page.$$eval('figure.chart', figures => figures.map(f => ({
       title: f.querySelector('figcaption')?.textContent ?? '',
-      series: Object.fromEntries([...f.querySelectorAll('g.series')].map(g => [g.getAttribute('data-series'), Number(g.getAttribute('data-total'))])),
+      series: Object.fromEntries([...f.querySelectorAll('g.series')].map(g => [
+        g.getAttribute('data-series'),
+        Number(g.getAttribute('data-total'))
+      ])),
       points: f.querySelectorAll('polyline')[0]?.getAttribute('points')?.split(' ').length ?? 0
     })))
     expect(totals).toEqual([

@@ -30,7 +30,10 @@ describe('b24-form-relay check', () => {
     dir.remove()
   })
 
-  const config = (form: Record<string, unknown>, portal: Record<string, unknown> = {}): string => dir.config(`c${Math.random().toString(36).slice(2)}.yaml`, {
+  const config = (
+    form: Record<string, unknown>,
+    portal: Record<string, unknown> = {}
+  ): string => dir.config(`c${Math.random().toString(36).slice(2)}.yaml`, {
     portals: { main: { webhook: emulator.webhookUrl, ...portal } },
     forms: { contact: { portal: 'main', ...form } },
     outbox: { url: `sqlite:${dir.path}/relay.db` }
@@ -73,7 +76,8 @@ describe('b24-form-relay check', () => {
     const file = config({ fields: { name: 'NAME', city: 'UF_CRM_CTIY' } })
     const run = await cli(['check', '--config', file])
     expect(run.code).toBe(1)
-    expect(run.out).toContain('[error] forms.contact.fields.city: UF_CRM_CTIY does not exist on the portal (did you mean UF_CRM_CITY?); Bitrix24 would drop it silently')
+    expect(run.out).toContain('[error] forms.contact.fields.city: UF_CRM_CTIY does not exist on the portal (did you mean UF_CRM_CITY?); ' +
+      'Bitrix24 would drop it silently')
     expect(run.out).toContain('1 error(s)')
   })
 
@@ -105,8 +109,10 @@ describe('b24-form-relay check', () => {
     const report = JSON.parse(run.out) as { ok: boolean, findings: Array<{ level: string, key: string, message: string }> }
     expect(report.ok).toBe(false)
     const at = (key: string): { level: string, message: string } | undefined => report.findings.find(f => f.key === key)
-    expect(at('forms.contact.defaults.SOURCE_ID')).toEqual(expect.objectContaining({ level: 'error', message: "'PARTNER_SITE' is not in the portal's SOURCE list (WEB, CALL)" }))
-    expect(at('forms.contact.fields.contract')).toEqual(expect.objectContaining({ level: 'error', message: 'UF_CRM_CONTRACT is a file field; it cannot hold text from a form' }))
+    expect(at('forms.contact.defaults.SOURCE_ID'))
+      .toEqual(expect.objectContaining({ level: 'error', message: "'PARTNER_SITE' is not in the portal's SOURCE list (WEB, CALL)" }))
+    expect(at('forms.contact.fields.contract'))
+      .toEqual(expect.objectContaining({ level: 'error', message: 'UF_CRM_CONTRACT is a file field; it cannot hold text from a form' }))
     expect(at('forms.contact.fields.budget')).toEqual(expect.objectContaining({ level: 'warn' }))
     expect(at('forms.contact.fields.budget')?.message).toMatch(/list field: the portal keeps only item ids \(\d+=small, \d+=large\)/)
   })

@@ -15,13 +15,21 @@ describe('b24-form-relay commands', () => {
   let db: string
 
   beforeAll(async () => {
-    emulator = await startEmulator({ rateLimit: false, userFields: [{ name: 'UF_CRM_CITY', type: 'string', label: 'City' }, { name: 'UF_CRM_SIZE', type: 'enumeration', list: ['S', 'M'] }] })
+    emulator = await startEmulator({
+      rateLimit: false,
+      userFields: [{ name: 'UF_CRM_CITY', type: 'string', label: 'City' }, { name: 'UF_CRM_SIZE', type: 'enumeration', list: ['S', 'M'] }]
+    })
     dir = tempDir()
     db = `${dir.path}/relay.db`
     file = dir.config('relay.yaml', {
       portals: { main: { webhook: emulator.webhookUrl } },
       forms: {
-        contact: { portal: 'main', fields: { name: 'NAME', phone: 'PHONE_MOBILE', mail: 'EMAIL_WORK', city: 'UF_CRM_CITY', budget: 'OPPORTUNITY' }, defaults: { SOURCE_ID: 'WEB' }, required: ['phone'] }
+        contact: {
+          portal: 'main',
+          fields: { name: 'NAME', phone: 'PHONE_MOBILE', mail: 'EMAIL_WORK', city: 'UF_CRM_CITY', budget: 'OPPORTUNITY' },
+          defaults: { SOURCE_ID: 'WEB' },
+          required: ['phone']
+        }
       },
       outbox: { url: `sqlite:${db}` }
     })
@@ -93,7 +101,8 @@ describe('b24-form-relay commands', () => {
     const ids = await seedDeadLetters()
     const stats = await cli(['stats', '--config', file, '--json'])
     expect(stats.code).toBe(0)
-    const s = JSON.parse(stats.out) as { pending: number, dead: number, byPortal: Record<string, { dead: number }>, last24h: Record<string, number> }
+    type Stats = { pending: number, dead: number, byPortal: Record<string, { dead: number }>, last24h: Record<string, number> }
+    const s = JSON.parse(stats.out) as Stats
     expect(s).toMatchObject({ pending: 1, dead: 3, byPortal: { main: { dead: 2 }, other: { dead: 1 } } })
     expect(s.last24h).toMatchObject({ received: 4, dead: 3 })
     const text = await cli(['stats', '--config', file])
@@ -115,8 +124,10 @@ describe('b24-form-relay commands', () => {
   it('usage errors exit with 2 and say what is wrong', async () => {
     expect(await cli([])).toMatchObject({ code: 2, err: expect.stringContaining('Usage: b24-form-relay') })
     expect(await cli(['frobnicate'])).toMatchObject({ code: 2, err: expect.stringContaining('Unknown command "frobnicate"') })
-    expect(await cli(['send-test', '--config', file])).toMatchObject({ code: 2, err: expect.stringContaining('send-test needs a form id') })
-    expect(await cli(['send-test', 'nope', '--config', file])).toMatchObject({ code: 2, err: expect.stringContaining('No form named "nope"') })
+    expect(await cli(['send-test', '--config', file]))
+      .toMatchObject({ code: 2, err: expect.stringContaining('send-test needs a form id') })
+    expect(await cli(['send-test', 'nope', '--config', file]))
+      .toMatchObject({ code: 2, err: expect.stringContaining('No form named "nope"') })
     expect(await cli(['check', '--bogus'])).toMatchObject({ code: 2, err: expect.stringContaining("Unknown option '--bogus'") })
     expect(await cli(['--version'])).toMatchObject({ code: 0, out: expect.stringMatching(/^\d+\.\d+\.\d+$/) })
   })

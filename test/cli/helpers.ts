@@ -14,7 +14,12 @@ export interface CliRun {
 export async function cli (argv: string[], env: Record<string, string> = {}): Promise<CliRun> {
   const out: string[] = []
   const err: string[] = []
-  const code = await runCli(argv, { env: { PATH: process.env.PATH ?? '', ...env }, out: l => out.push(l), err: l => err.push(l), interactive: false })
+  const code = await runCli(argv, {
+    env: { PATH: process.env.PATH ?? '', ...env },
+    out: l => out.push(l),
+    err: l => err.push(l),
+    interactive: false
+  })
   return { code, out: out.join('\n'), err: err.join('\n') }
 }
 

@@ -19,10 +19,19 @@ describe('readEnvironment', () => {
     expect(readEnvironment({ PORT: '', LOG_LEVEL: '', TRUST_PROXY: '', METRICS_PORT: '', OUTBOX_URL: '' }))
       .toEqual({ logLevel: 'info', runWorker: true, trustProxy: false })
     expect(readEnvironment({
-      PORT: '8080', HOST: '127.0.0.1', LOG_LEVEL: 'debug', RELAY_WORKER: 'off', TRUST_PROXY: '10.0.0.1, 192.168.0.0/16,loopback',
-      METRICS_TOKEN: 'scrape', METRICS_PORT: '9100', OUTBOX_URL: 'redis://127.0.0.1:6379/0', OUTBOX_DURABILITY: 'relaxed',
-      RELAY_CONFIG: '/etc/relay/relay.config.yaml', B24_WEBHOOK_URL: 'https://a.bitrix24.ru/rest/1/abc',
-      EMULATOR_PORT: '3001', SHOP_PORT: '0'
+      PORT: '8080',
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'debug',
+      RELAY_WORKER: 'off',
+      TRUST_PROXY: '10.0.0.1, 192.168.0.0/16,loopback',
+      METRICS_TOKEN: 'scrape',
+      METRICS_PORT: '9100',
+      OUTBOX_URL: 'redis://127.0.0.1:6379/0',
+      OUTBOX_DURABILITY: 'relaxed',
+      RELAY_CONFIG: '/etc/relay/relay.config.yaml',
+      B24_WEBHOOK_URL: 'https://a.bitrix24.ru/rest/1/abc',
+      EMULATOR_PORT: '3001',
+      SHOP_PORT: '0'
     })).toEqual({
       port: 8080,
       host: '127.0.0.1',

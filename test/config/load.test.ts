@@ -1,3 +1,5 @@
+// ${VAR} in these strings is the config file's own interpolation syntax, meant literally.
+/* eslint-disable no-template-curly-in-string */
 import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import { buildConfig, loadConfig } from '../../src/config/load.ts'

@@ -21,7 +21,9 @@ describe('own-property lookups of forms and portals', () => {
   it('a form named "constructor" is a form; "toString", "__proto__" and "hasOwnProperty" are unknown', async () => {
     const post = async (id: string): Promise<{ statusCode: number, code?: string }> => {
       const res = await t.app.inject({
-        method: 'POST', url: `/f/${id}`, payload: { name: 'Anna' },
+        method: 'POST',
+        url: `/f/${id}`,
+        payload: { name: 'Anna' },
         headers: { 'content-type': 'application/json', accept: 'application/json' }
       })
       return { statusCode: res.statusCode, code: res.headers['x-relay-error'] as string | undefined }

@@ -13,16 +13,25 @@ describe('config: Bitrix24 extras keys', () => {
 
   it('files: limits with defaults; a target must be a UF_CRM_ field', () => {
     const config = buildConfig({ forms: { f: { portal: 'default', files: { target: 'uf_crm_docs' } } } }, HOOK)
-    expect(config.forms.f!.files).toMatchObject({ maxBytes: 5 * 1024 * 1024, maxFiles: 5, target: 'UF_CRM_DOCS', download: false, fields: [] })
-    expect(() => buildConfig({ forms: { f: { portal: 'default', files: { target: 'DOCS' } } } }, HOOK)).toThrow(/forms\.f\.files\.target: must be a UF_CRM_… field/)
+    expect(config.forms.f!.files)
+      .toMatchObject({ maxBytes: 5 * 1024 * 1024, maxFiles: 5, target: 'UF_CRM_DOCS', download: false, fields: [] })
+    expect(() => buildConfig({ forms: { f: { portal: 'default', files: { target: 'DOCS' } } } }, HOOK))
+      .toThrow(/forms\.f\.files\.target: must be a UF_CRM_… field/)
     expect(() => buildConfig({ forms: { f: { portal: 'default', duplicates: 'sometimes' } } }, HOOK)).toThrow(/forms\.f\.duplicates/)
   })
 
   it('files: link fetching is off, private addresses refused and the pool small by default; allowHosts are host names', () => {
     const files = { download: true, allowHosts: ['Files.Example.com', '*.cdn.example.com'] }
     const config = buildConfig({ forms: { f: { portal: 'default', files } } }, HOOK)
-    expect(config.forms.f!.files).toMatchObject({ download: true, allowPrivateAddresses: false, downloadTimeoutMs: 15000, downloadBudgetMs: 30000,
-      minBytesPerSecond: 1024, slowGraceMs: 5000, allowHosts: ['files.example.com', '*.cdn.example.com'] })
+    expect(config.forms.f!.files).toMatchObject({
+      download: true,
+      allowPrivateAddresses: false,
+      downloadTimeoutMs: 15000,
+      downloadBudgetMs: 30000,
+      minBytesPerSecond: 1024,
+      slowGraceMs: 5000,
+      allowHosts: ['files.example.com', '*.cdn.example.com']
+    })
     expect(config.delivery).toMatchObject({ fileDownloads: 4, fileDownloadQueue: 100 })
     expect(buildConfig({ forms: { f: { portal: 'default', files: {} } } }, HOOK).forms.f!.files!.download).toBe(false)
     expect(() => buildConfig({ forms: { f: { portal: 'default', files: { allowHosts: ['http://x.example/'] } } } }, HOOK))

@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest'
 import { ListFieldCache, noteUnknownLabels, resolveListLabels } from '../../src/delivery/list-fields.ts'
 
-const city = { name: 'UF_CRM_CITY', items: [{ id: '11', label: 'Москва' }, { id: '12', label: 'Санкт-Петербург' }, { id: '13', label: 'Орёл' }] }
+const city = {
+  name: 'UF_CRM_CITY',
+  items: [{ id: '11', label: 'Москва' }, { id: '12', label: 'Санкт-Петербург' }, { id: '13', label: 'Орёл' }]
+}
 const lists = new Map([[city.name, city]])
 
 describe('list fields: labels to item ids', () => {
@@ -9,15 +12,18 @@ describe('list fields: labels to item ids', () => {
     expect(resolveListLabels({ UF_CRM_CITY: ' МОСКВА. ' }, ['UF_CRM_CITY'], lists)).toEqual({ fields: { UF_CRM_CITY: '11' }, unknown: [] })
     expect(resolveListLabels({ UF_CRM_CITY: 'Орел' }, ['UF_CRM_CITY'], lists).fields.UF_CRM_CITY).toBe('13')
     expect(resolveListLabels({ UF_CRM_CITY: '12' }, ['UF_CRM_CITY'], lists).fields.UF_CRM_CITY).toBe('12')
-    expect(resolveListLabels({ UF_CRM_CITY: ['Москва', 'Мск', 'москва'] }, ['UF_CRM_CITY'], lists)).toEqual({ fields: { UF_CRM_CITY: '11' }, unknown: [['UF_CRM_CITY', 'Мск']] })
-    expect(resolveListLabels({ UF_CRM_CITY: ['Москва', 'Санкт-Петербург'] }, ['UF_CRM_CITY'], lists).fields.UF_CRM_CITY).toEqual(['11', '12'])
+    expect(resolveListLabels({ UF_CRM_CITY: ['Москва', 'Мск', 'москва'] }, ['UF_CRM_CITY'], lists))
+      .toEqual({ fields: { UF_CRM_CITY: '11' }, unknown: [['UF_CRM_CITY', 'Мск']] })
+    expect(resolveListLabels({ UF_CRM_CITY: ['Москва', 'Санкт-Петербург'] }, ['UF_CRM_CITY'], lists).fields.UF_CRM_CITY)
+      .toEqual(['11', '12'])
     expect(resolveListLabels({ UF_CRM_CITY: 'Мск', NAME: 'x' }, ['UF_CRM_CITY'], lists).fields).toEqual({ NAME: 'x' })
     // A field the portal does not describe as a list goes as posted.
     expect(resolveListLabels({ UF_CRM_OTHER: 'x' }, ['UF_CRM_OTHER'], lists).fields).toEqual({ UF_CRM_OTHER: 'x' })
   })
 
   it('notes unknown labels in COMMENTS, HTML-neutralised like the mapping', () => {
-    expect(noteUnknownLabels({ COMMENTS: 'a' }, [['UF_CRM_CITY', '<b>Мск</b>']], 'ru').COMMENTS).toBe('a<br>UF_CRM_CITY: «&lt;b&gt;Мск&lt;/b&gt;» нет в списке')
+    expect(noteUnknownLabels({ COMMENTS: 'a' }, [['UF_CRM_CITY', '<b>Мск</b>']], 'ru').COMMENTS)
+      .toBe('a<br>UF_CRM_CITY: «&lt;b&gt;Мск&lt;/b&gt;» нет в списке')
     expect(noteUnknownLabels({}, [['UF_CRM_CITY', 'X']], 'en').COMMENTS).toBe('UF_CRM_CITY: "X" is not in the list')
     expect(noteUnknownLabels({ NAME: 'n' }, [], 'en')).toEqual({ NAME: 'n' })
   })

@@ -28,11 +28,23 @@ describe('timeline comment text', () => {
 })
 
 describe('entity: deal — lead fields split between contact and deal', () => {
-  const fields = { TITLE: 'T', NAME: 'N', PHONE: [{ VALUE: '1', VALUE_TYPE: 'WORK' }], OPPORTUNITY: 5, STATUS_ID: 'NEW', COMPANY_TITLE: 'Acme <b>', UF_CRM_X: 'u', ORIGIN_ID: 'o', ASSIGNED_BY_ID: 3, COMMENTS: 'c' }
+  const fields = {
+    TITLE: 'T',
+    NAME: 'N',
+    PHONE: [{ VALUE: '1', VALUE_TYPE: 'WORK' }],
+    OPPORTUNITY: 5,
+    STATUS_ID: 'NEW',
+    COMPANY_TITLE: 'Acme <b>',
+    UF_CRM_X: 'u',
+    ORIGIN_ID: 'o',
+    ASSIGNED_BY_ID: 3,
+    COMMENTS: 'c'
+  }
 
   it('the person goes to the contact, the request to the deal; lead-only fields go nowhere', () => {
     expect(contactFields(fields)).toEqual({ NAME: 'N', PHONE: [{ VALUE: '1', VALUE_TYPE: 'WORK' }], ORIGIN_ID: 'o', ASSIGNED_BY_ID: 3 })
-    expect(dealFields(fields, 'en')).toEqual({ TITLE: 'T', OPPORTUNITY: 5, UF_CRM_X: 'u', ORIGIN_ID: 'o', ASSIGNED_BY_ID: 3, COMMENTS: 'c<br>Company: Acme &lt;b&gt;' })
+    expect(dealFields(fields, 'en'))
+      .toEqual({ TITLE: 'T', OPPORTUNITY: 5, UF_CRM_X: 'u', ORIGIN_ID: 'o', ASSIGNED_BY_ID: 3, COMMENTS: 'c<br>Company: Acme &lt;b&gt;' })
     expect(dealFields({ ...fields, COMPANY_ID: 4 }, 'ru').COMMENTS).toBe('c')
   })
 })

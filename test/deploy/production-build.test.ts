@@ -58,6 +58,7 @@ describe('Dockerfile', () => {
 
   it('pins the base image by version, the same in both stages', () => {
     expect(dockerfile).toMatch(/^ARG NODE_IMAGE=node:\d+\.\d+\.\d+-[a-z]+-slim$/m)
+    // eslint-disable-next-line no-template-curly-in-string -- Dockerfile ARG references, meant literally
     expect(dockerfile.match(/^FROM .*/gm)).toEqual(['FROM ${NODE_IMAGE} AS build', 'FROM ${NODE_IMAGE}'])
   })
 

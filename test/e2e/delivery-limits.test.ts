@@ -56,7 +56,9 @@ describe('delivery within the portal limits', () => {
   it('a revoked webhook: submissions keep being accepted, and all are delivered once it works', async () => {
     emulator = await startEmulator()
     const emu = emulator
-    const holder: { config: RelayConfig } = { config: buildConfig({ delivery: { authProbeMs: 200 } }, { B24_WEBHOOK_URL: emulator.webhookUrl }) }
+    const holder: { config: RelayConfig } = {
+      config: buildConfig({ delivery: { authProbeMs: 200 } }, { B24_WEBHOOK_URL: emulator.webhookUrl })
+    }
     outbox = await openSqliteOutbox({ path: ':memory:', durability: 'full' })
     worker = new DeliveryWorker({ outbox, config: () => holder.config, logger, idleMs: 20 })
     const app = await buildApp({ config: () => holder.config, outbox, onAccepted: id => worker?.wake(id) })
@@ -65,7 +67,12 @@ describe('delivery within the portal limits', () => {
 
     const ids: string[] = []
     for (let i = 0; i < 30; i++) {
-      const res = await app.inject({ method: 'POST', url: '/f/default', headers: { 'content-type': 'application/json' }, payload: { name: `Revoked ${i}`, phone: `+7901000${String(i).padStart(4, '0')}` } })
+      const res = await app.inject({
+        method: 'POST',
+        url: '/f/default',
+        headers: { 'content-type': 'application/json' },
+        payload: { name: `Revoked ${i}`, phone: `+7901000${String(i).padStart(4, '0')}` }
+      })
       expect(res.statusCode).toBe(202)
       ids.push(res.json().id)
       if (i === 5) await waitFor(() => worker?.status()[0]?.state === 'paused_auth', { what: 'portal paused' })
@@ -80,7 +87,10 @@ describe('delivery within the portal limits', () => {
 
     emu.restoreWebhook()
     const o = outbox
-    await waitFor(async () => (await o.stats()).delivered === 30, { timeoutMs: 15_000, what: 'all 30 delivered after the webhook works again' })
+    await waitFor(async () => (await o.stats()).delivered === 30, {
+      timeoutMs: 15_000,
+      what: 'all 30 delivered after the webhook works again'
+    })
     expect(worker.status()[0]?.state).toBe('ok')
     expect(emu.leads().map(l => l.fields.ORIGIN_ID).sort()).toEqual([...ids].sort())
     await app.close()

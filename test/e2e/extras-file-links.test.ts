@@ -73,6 +73,7 @@ async function slowSite (): Promise<SlowSite> {
     req.socket.once('close', () => { state.open-- })
     res.writeHead(200, { 'content-type': 'application/pdf' })
     let sent = 0
+    // eslint-disable-next-line prefer-const -- finish() can run before the interval exists; a const would still be in its dead zone
     let timer: NodeJS.Timeout | undefined
     const finish = (): void => { clearInterval(timer); waiting.delete(finish); res.end(PDF.subarray(sent)) }
     if (released) { finish(); return }
@@ -179,7 +180,8 @@ describe('file links: only public addresses, the lane never waits, content check
     expect(refused.map(l => l.code)).toEqual(links.map(() => 'RELAY_ERR_LINK_REFUSED'))
   })
 
-  it('with a file field as target, an upload goes to the field and a refused link is named in a comment with the neutral note', async () => {
+  it('with a file field as target, an upload goes to the field and a refused link is named in a comment ' +
+    'with the neutral note', async () => {
     const id = await rig.post('field', {
       'your-name': 'F', doc: { filename: 'a.pdf', content: PDF.toString('base64') }, 'your-file': `http://127.0.0.1:${internal.port}/x.pdf`
     })
@@ -268,7 +270,8 @@ describe('file links: only public addresses, the lane never waits, content check
     const ok = await rig.post('upload', {
       'your-name': 'Y',
       doc: { filename: 'note.txt', content: Buffer.from('Добрый день').toString('base64') },
-      pdf: { filename: 'a.pdf', content: PDF.toString('base64') } })
+      pdf: { filename: 'a.pdf', content: PDF.toString('base64') }
+    })
     expect((await rig.settled(ok)).status).toBe('delivered')
     expect(rig.emulator.files().map(f => f.name)).toEqual(['note.txt', 'a.pdf'])
     rig.emulator.reset()
@@ -386,6 +389,7 @@ describe('file links: DNS rebinding', () => {
     expect(rec.status).toBe('delivered')
     expect(targetHits).toBe(0)
     expect(rig.emulator.files()).toHaveLength(0)
-    expect(logsOf(rig, id).find(l => l.msg === 'file link not attached')).toMatchObject({ code: 'RELAY_ERR_LINK_FAILED', reason: 'HTTP 302' })
+    expect(logsOf(rig, id).find(l => l.msg === 'file link not attached'))
+      .toMatchObject({ code: 'RELAY_ERR_LINK_FAILED', reason: 'HTTP 302' })
   })
 })

@@ -14,13 +14,16 @@ const PDF = Buffer.from('%PDF-1.4\n% test document\n')
 const PNG = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13]), Buffer.from('IHDR'),
   Buffer.from([0, 0, 0, 1, 0, 0, 0, 1, 8, 6, 0, 0, 0, 0x1f, 0x15, 0xc4, 0x89])])
 
-function multipart (parts: Array<{ name: string, value?: string, file?: { filename: string, type: string, bytes: Buffer } }>): { body: Buffer, type: string } {
+function multipart (
+  parts: Array<{ name: string, value?: string, file?: { filename: string, type: string, bytes: Buffer } }>
+): { body: Buffer, type: string } {
   const boundary = 'extrasFilesBoundary'
   const chunks: Buffer[] = []
   for (const p of parts) {
     const head = p.file === undefined
       ? `--${boundary}\r\nContent-Disposition: form-data; name="${p.name}"\r\n\r\n`
-      : `--${boundary}\r\nContent-Disposition: form-data; name="${p.name}"; filename="${p.file.filename}"\r\nContent-Type: ${p.file.type}\r\n\r\n`
+      : `--${boundary}\r\nContent-Disposition: form-data; name="${p.name}"; ` +
+        `filename="${p.file.filename}"\r\nContent-Type: ${p.file.type}\r\n\r\n`
     chunks.push(Buffer.from(head, 'utf8'), p.file?.bytes ?? Buffer.from(p.value ?? '', 'utf8'), Buffer.from('\r\n'))
   }
   chunks.push(Buffer.from(`--${boundary}--\r\n`))
@@ -34,7 +37,9 @@ describe('files', () => {
   beforeAll(async () => {
     site = createServer((req, res) => {
       if (req.url === '/uploads/offer.pdf') { res.writeHead(200, { 'content-type': 'application/pdf' }); res.end(PDF); return }
-      if (req.url === '/uploads/huge.pdf') { res.writeHead(200, { 'content-type': 'application/pdf' }); res.end(Buffer.alloc(5000, 1)); return }
+      if (req.url === '/uploads/huge.pdf') {
+        res.writeHead(200, { 'content-type': 'application/pdf' }); res.end(Buffer.alloc(5000, 1)); return
+      }
       res.writeHead(404); res.end()
     })
     await new Promise<void>(resolve => site.listen(0, '127.0.0.1', resolve))
@@ -43,10 +48,18 @@ describe('files', () => {
       emulator: { userFields: [{ name: 'UF_CRM_DOCS', type: 'file', multiple: true }] },
       config: (emu) => buildConfig({
         forms: {
-          upload: { portal: 'default', fields: { name: 'NAME' }, files: { maxBytes: 1000, maxFiles: 2, types: ['application/pdf', 'image/*'], target: 'UF_CRM_DOCS' } },
+          upload: {
+            portal: 'default',
+            fields: { name: 'NAME' },
+            files: { maxBytes: 1000, maxFiles: 2, types: ['application/pdf', 'image/*'], target: 'UF_CRM_DOCS' }
+          },
           // The site is this machine: fetching from it needs the opt-in (test/e2e/extras-file-links.test.ts shows the default).
-          comment: { name: 'CF7', portal: 'default', fields: { 'your-name': 'NAME' },
-            files: { maxBytes: 1000, types: ['.txt', '.pdf'], fields: ['your-file'], download: true, allowPrivateAddresses: true } },
+          comment: {
+            name: 'CF7',
+            portal: 'default',
+            fields: { 'your-name': 'NAME' },
+            files: { maxBytes: 1000, types: ['.txt', '.pdf'], fields: ['your-file'], download: true, allowPrivateAddresses: true }
+          },
           noFiles: { portal: 'default', fields: { name: 'NAME' } }
         }
       }, { B24_WEBHOOK_URL: emu.webhookUrl })
@@ -60,7 +73,11 @@ describe('files', () => {
 
   async function postMultipart (formId: string, parts: Parameters<typeof multipart>[0]): Promise<Response> {
     const { body, type } = multipart(parts)
-    return await fetch(`${rig.baseUrl}/f/${formId}`, { method: 'POST', body: new Uint8Array(body), headers: { 'content-type': type, accept: 'application/json' } })
+    return await fetch(`${rig.baseUrl}/f/${formId}`, {
+      method: 'POST',
+      body: new Uint8Array(body),
+      headers: { 'content-type': type, accept: 'application/json' }
+    })
   }
 
   it('keeps multipart uploads and puts them into the file field with crm.lead.update, after the add and outside the batch', async () => {
@@ -74,7 +91,8 @@ describe('files', () => {
     expect(rec.status).toBe('delivered')
     const lead = rig.emulator.lead(rec.leadId as number)!
     expect((lead.fields.UF_CRM_DOCS as unknown[]).length).toBe(2)
-    expect(rig.emulator.files().map(f => [f.name, Buffer.from(f.content, 'base64').equals(f.name === 'photo.png' ? PNG : PDF)])).toEqual([['Договор.pdf', true], ['photo.png', true]])
+    expect(rig.emulator.files().map(f => [f.name, Buffer.from(f.content, 'base64').equals(f.name === 'photo.png' ? PNG : PDF)]))
+      .toEqual([['Договор.pdf', true], ['photo.png', true]])
     expect(lead.fields.COMMENTS).toContain('Договор.pdf (вложение)')
     // batch (the add), crm.lead.get (is the field still empty?), crm.lead.update: three requests.
     expect(rig.emulator.stats().requests).toBe(3)
@@ -83,7 +101,10 @@ describe('files', () => {
 
   it('attaches once when the update\'s reply is lost: the retry sees the field already set', async () => {
     rig.emulator.setFaults({ next: ['ok', 'ok', 'lostReply'] })
-    const res = await postMultipart('upload', [{ name: 'name', value: 'Lost' }, { name: 'doc', file: { filename: 'a.pdf', type: 'application/pdf', bytes: PDF } }])
+    const res = await postMultipart('upload', [
+      { name: 'name', value: 'Lost' },
+      { name: 'doc', file: { filename: 'a.pdf', type: 'application/pdf', bytes: PDF } }
+    ])
     const rec = await rig.settled(((await res.json()) as { id: string }).id, 15_000)
     expect(rec.status).toBe('delivered')
     expect(rec.attempts).toBe(2)
@@ -93,13 +114,26 @@ describe('files', () => {
   })
 
   it('refuses a file over maxBytes (413), of a type not accepted (415), and one file too many (413)', async () => {
-    const big = await postMultipart('upload', [{ name: 'doc', file: { filename: 'big.pdf', type: 'application/pdf', bytes: Buffer.alloc(1001, 1) } }])
+    const big = await postMultipart('upload', [{
+      name: 'doc',
+      file: { filename: 'big.pdf', type: 'application/pdf', bytes: Buffer.alloc(1001, 1) }
+    }])
     expect([big.status, big.headers.get('x-relay-error')]).toEqual([413, 'RELAY_ERR_FILE_TOO_LARGE'])
-    const exe = await postMultipart('upload', [{ name: 'doc', file: { filename: 'run.exe', type: 'application/x-msdownload', bytes: PNG } }])
+    const exe = await postMultipart('upload', [{
+      name: 'doc',
+      file: { filename: 'run.exe', type: 'application/x-msdownload', bytes: PNG }
+    }])
     expect([exe.status, exe.headers.get('x-relay-error')]).toEqual([415, 'RELAY_ERR_FILE_TYPE'])
-    const many = await postMultipart('upload', [1, 2, 3].map(i => ({ name: 'doc', file: { filename: `${i}.png`, type: 'image/png', bytes: PNG } })))
+    const many = await postMultipart('upload', [1, 2, 3].map(i => ({
+      name: 'doc',
+      file: { filename: `${i}.png`, type: 'image/png', bytes: PNG }
+    })))
     expect([many.status, many.headers.get('x-relay-error')]).toEqual([413, 'RELAY_ERR_TOO_MANY_FILES'])
-    const json = await fetch(`${rig.baseUrl}/f/comment`, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json' }, body: JSON.stringify({ 'your-name': 'x', f: { filename: 'x.txt', content: 'not base64!' } }) })
+    const json = await fetch(`${rig.baseUrl}/f/comment`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json' },
+      body: JSON.stringify({ 'your-name': 'x', f: { filename: 'x.txt', content: 'not base64!' } })
+    })
     expect([json.status, json.headers.get('x-relay-error')]).toEqual([400, 'RELAY_ERR_MALFORMED_FILE'])
     expect(rig.emulator.leads()).toHaveLength(0)
   })
@@ -134,7 +168,10 @@ describe('files', () => {
   })
 
   it('a form without `files` still notes an upload by name and drops it', async () => {
-    const res = await postMultipart('noFiles', [{ name: 'name', value: 'C' }, { name: 'doc', file: { filename: 'a.pdf', type: 'application/pdf', bytes: PDF } }])
+    const res = await postMultipart('noFiles', [
+      { name: 'name', value: 'C' },
+      { name: 'doc', file: { filename: 'a.pdf', type: 'application/pdf', bytes: PDF } }
+    ])
     const rec = await rig.settled(((await res.json()) as { id: string }).id)
     expect(rig.emulator.lead(rec.leadId as number)!.fields.COMMENTS).toContain('a.pdf (вложение)')
     expect(rig.emulator.files()).toHaveLength(0)

@@ -32,9 +32,16 @@ describe('legacy transport (/crm/configs/import/lead.php)', () => {
   beforeAll(async () => {
     rig = await startRig({
       // A mandatory user field lets a test provoke the importer's '400'.
-      emulator: { legacy: { login: 'robot@shop.ru', password: PASSWORD }, userFields: [{ name: 'UF_CRM_CONSENT', mandatory: true }], quirks: { requiredUserFieldCheck: true } },
+      emulator: {
+        legacy: { login: 'robot@shop.ru', password: PASSWORD },
+        userFields: [{ name: 'UF_CRM_CONSENT', mandatory: true }],
+        quirks: { requiredUserFieldCheck: true }
+      },
       config: (emu) => {
-        config = loadConfig({ env: { RELAY_CONFIG: 'relay.yaml', B24_LOGIN: 'robot@shop.ru', B24_PASSWORD: PASSWORD }, readFile: () => yaml(emu.url) })
+        config = loadConfig({
+          env: { RELAY_CONFIG: 'relay.yaml', B24_LOGIN: 'robot@shop.ru', B24_PASSWORD: PASSWORD },
+          readFile: () => yaml(emu.url)
+        })
         return config
       }
     })
@@ -45,7 +52,14 @@ describe('legacy transport (/crm/configs/import/lead.php)', () => {
   it('delivers with the flat field names, several phones joined with ";", and rotates ASSIGNED_BY_ID', async () => {
     const ids: string[] = []
     for (const name of ['Иван', 'Пётр', 'Анна', 'Олег']) {
-      ids.push(await rig.post('callback', { name, phone: '8 900 123-45-67', phone2: '+7 901 000 00 01', email: 'ivan@example.ru', city: 'Тверь', consent: 'Y' }))
+      ids.push(await rig.post('callback', {
+        name,
+        phone: '8 900 123-45-67',
+        phone2: '+7 901 000 00 01',
+        email: 'ivan@example.ru',
+        city: 'Тверь',
+        consent: 'Y'
+      }))
       await rig.settled(ids.at(-1) as string)
     }
     const leads = rig.emulator.leads()
@@ -103,7 +117,8 @@ describe('legacy transport: configuration', () => {
   it('needs legacyUrl, login and password; a REST portal needs its webhook', () => {
     expect(() => loadConfig({ env: { RELAY_CONFIG: 'x.yaml' }, readFile: () => 'portals:\n  old:\n    transport: legacy\n' }))
       .toThrow(/portals\.old\.legacyUrl: is required with transport: legacy[\s\S]*portals\.old\.login[\s\S]*portals\.old\.password/)
-    expect(() => loadConfig({ env: { RELAY_CONFIG: 'x.yaml' }, readFile: () => 'portals:\n  p:\n    timeoutMs: 5\n' })).toThrow(/portals\.p\.webhook: is required/)
+    expect(() => loadConfig({ env: { RELAY_CONFIG: 'x.yaml' }, readFile: () => 'portals:\n  p:\n    timeoutMs: 5\n' }))
+      .toThrow(/portals\.p\.webhook: is required/)
     expect(load('').portals.old).toMatchObject({ transport: 'legacy', webhook: '', legacyUrl: 'https://old.example.ru', login: 'a' })
   })
 

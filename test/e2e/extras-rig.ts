@@ -48,11 +48,20 @@ export async function startRig (opts: RigOptions): Promise<Rig> {
   let config = opts.config(emulator)
   const logs: string[] = []
   const sink = new Writable({ write (chunk, _enc, done) { logs.push(String(chunk)); done() } })
-  const logger = pino({ level: 'debug', redact: { paths: ['password', '*.password', 'webhook', '*.webhook'], censor: '[redacted]' } }, sink)
+  const logger = pino(
+    { level: 'debug', redact: { paths: ['password', '*.password', 'webhook', '*.webhook'], censor: '[redacted]' } },
+    sink
+  )
   const outbox = opts.outbox ?? await openSqliteOutbox({ path: ':memory:', durability: 'full' })
   const makeWorker = (counters?: Counters): DeliveryWorker =>
-    new DeliveryWorker({ outbox, config: () => config, logger, idleMs: 20, ...(counters !== undefined ? { counters } : {}),
-      ...(opts.linkFetch !== undefined ? { linkFetch: opts.linkFetch } : {}) })
+    new DeliveryWorker({
+      outbox,
+      config: () => config,
+      logger,
+      idleMs: 20,
+      ...(counters !== undefined ? { counters } : {}),
+      ...(opts.linkFetch !== undefined ? { linkFetch: opts.linkFetch } : {})
+    })
   let worker = makeWorker(opts.counters)
   const app: FastifyInstance = await buildApp({ config: () => config, outbox, logger, onAccepted: id => worker.wake(id) })
   await app.listen({ port: 0, host: '127.0.0.1' })
@@ -72,7 +81,11 @@ export async function startRig (opts: RigOptions): Promise<Rig> {
       const res = await fetch(`${base}/f/${formId}`, {
         method: 'POST',
         body: json ? JSON.stringify(body) : body,
-        headers: { 'content-type': json ? 'application/json' : 'application/x-www-form-urlencoded', accept: 'application/json', ...headers }
+        headers: {
+          'content-type': json ? 'application/json' : 'application/x-www-form-urlencoded',
+          accept: 'application/json',
+          ...headers
+        }
       })
       const answer = await res.json() as { id?: string, error?: { code: string } }
       if (res.status !== 202 || answer.id === undefined) throw new Error(`intake answered ${res.status}: ${JSON.stringify(answer)}`)

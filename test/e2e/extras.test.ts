@@ -14,7 +14,14 @@ import { call } from '../emulator/helpers.ts'
 import { startRig, type Rig } from './extras-rig.ts'
 
 const withForm = (form: Record<string, unknown>) => (emu: { webhookUrl: string }) => buildConfig({
-  forms: { f: { name: 'Заказ', portal: 'default', fields: { name: 'NAME', phone: 'PHONE_MOBILE', email: 'EMAIL_HOME', company: 'COMPANY_TITLE', msg: 'COMMENTS' }, ...form } }
+  forms: {
+    f: {
+      name: 'Заказ',
+      portal: 'default',
+      fields: { name: 'NAME', phone: 'PHONE_MOBILE', email: 'EMAIL_HOME', company: 'COMPANY_TITLE', msg: 'COMMENTS' },
+      ...form
+    }
+  }
 }, { B24_WEBHOOK_URL: emu.webhookUrl })
 
 describe('duplicates: link', () => {
@@ -117,7 +124,11 @@ describe('a stored payload this version cannot read', () => {
   afterAll(async () => { await rig.close() })
 
   it('is a dead letter with RELAY_ERR_BAD_PAYLOAD, and nothing is sent', async () => {
-    const { id } = await rig.outbox.enqueue({ formId: 'f', portalId: 'default', payload: { fields: { TITLE: 'x' }, extras: { duplicates: 'sometimes' } } })
+    const { id } = await rig.outbox.enqueue({
+      formId: 'f',
+      portalId: 'default',
+      payload: { fields: { TITLE: 'x' }, extras: { duplicates: 'sometimes' } }
+    })
     rig.worker.wake('default')
     const rec = await rig.settled(id)
     expect(rec).toMatchObject({ status: 'dead', lastError: { code: 'RELAY_ERR_BAD_PAYLOAD' } })
@@ -140,7 +151,11 @@ describe('products and list fields', () => {
   beforeAll(async () => {
     rig = await startRig({
       emulator: { userFields: [{ name: 'UF_CRM_CITY', label: 'Город', list: ['Москва', 'Санкт-Петербург', 'Тверь'] }] },
-      config: withForm({ fields: { name: 'NAME', phone: 'PHONE_MOBILE', city: 'UF_CRM_CITY' }, listFields: ['UF_CRM_CITY'], product: { name: 'item', price: 'price', quantity: 'qty' } })
+      config: withForm({
+        fields: { name: 'NAME', phone: 'PHONE_MOBILE', city: 'UF_CRM_CITY' },
+        listFields: ['UF_CRM_CITY'],
+        product: { name: 'item', price: 'price', quantity: 'qty' }
+      })
     })
   })
   afterAll(async () => { await rig.close() })
@@ -149,7 +164,8 @@ describe('products and list fields', () => {
     const rec = await rig.settled(await rig.post('f', { name: 'Иван', city: 'москва', item: 'Диван «Уют»', price: '12 500,50', qty: '2' }))
     const lead = rig.emulator.lead(rec.leadId as number)!
     expect(lead.fields.UF_CRM_CITY).toBe('1')
-    expect(rig.emulator.productRows('L', lead.ID)).toEqual([expect.objectContaining({ PRODUCT_NAME: 'Диван «Уют»', PRICE: 12500.5, QUANTITY: 2 })])
+    expect(rig.emulator.productRows('L', lead.ID))
+      .toEqual([expect.objectContaining({ PRODUCT_NAME: 'Диван «Уют»', PRICE: 12500.5, QUANTITY: 2 })])
     expect(lead.fields.OPPORTUNITY).toBe(25001)
   })
 
@@ -171,7 +187,14 @@ describe('entity: deal, and simple mode', () => {
       config: (emu) => buildConfig({
         portals: { simple: { webhook: emu.webhookUrl, crmMode: 'simple' } },
         forms: {
-          deal: { name: 'Сделка', portal: 'default', entity: 'deal', timeline: true, fields: { name: 'NAME', phone: 'PHONE_MOBILE', email: 'EMAIL_WORK', company: 'COMPANY_TITLE', sum: 'OPPORTUNITY' }, product: { name: 'item', price: 'price' } },
+          deal: {
+            name: 'Сделка',
+            portal: 'default',
+            entity: 'deal',
+            timeline: true,
+            fields: { name: 'NAME', phone: 'PHONE_MOBILE', email: 'EMAIL_WORK', company: 'COMPANY_TITLE', sum: 'OPPORTUNITY' },
+            product: { name: 'item', price: 'price' }
+          },
           dealLinked: { portal: 'default', entity: 'deal', duplicates: 'link', fields: { name: 'NAME', phone: 'PHONE_MOBILE' } },
           plain: { portal: 'simple', fields: { name: 'NAME', phone: 'PHONE_MOBILE' } }
         }
@@ -182,13 +205,22 @@ describe('entity: deal, and simple mode', () => {
   beforeEach(() => { rig.emulator.reset(); rig.emulator.setFaults({}); rig.emulator.setCrmMode(1) })
 
   it('creates a contact and a deal bound to it (no lead), with the comment and product row on the deal; records the deal id', async () => {
-    const id = await rig.post('deal', { name: 'Сергей', phone: '+79007770000', email: 's@example.ru', company: 'ИП Сергей', sum: '1000', item: 'Стол', price: '1000' })
+    const id = await rig.post('deal', {
+      name: 'Сергей',
+      phone: '+79007770000',
+      email: 's@example.ru',
+      company: 'ИП Сергей',
+      sum: '1000',
+      item: 'Стол',
+      price: '1000'
+    })
     const rec = await rig.settled(id)
     expect(rig.emulator.leads()).toHaveLength(0)
     const [contact] = rig.emulator.contacts()
     const [deal] = rig.emulator.deals()
     expect(contact!.fields).toMatchObject({ NAME: 'Сергей', ORIGIN_ID: id })
-    expect(deal!.fields).toMatchObject({ CONTACT_ID: contact!.ID, ORIGIN_ID: id, ORIGINATOR_ID: 'b24-form-relay', TITLE: expect.stringContaining('Сергей') })
+    expect(deal!.fields)
+      .toMatchObject({ CONTACT_ID: contact!.ID, ORIGIN_ID: id, ORIGINATOR_ID: 'b24-form-relay', TITLE: expect.stringContaining('Сергей') })
     expect(deal!.fields.COMMENTS).toContain('Компания: ИП Сергей')
     expect(rec).toMatchObject({ status: 'delivered', leadId: deal!.ID, dealId: deal!.ID })
     expect(rig.emulator.comments()[0]).toMatchObject({ ENTITY_TYPE: 'deal', ENTITY_ID: deal!.ID })

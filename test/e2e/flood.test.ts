@@ -25,7 +25,10 @@ const QUIET_MS = 60_000
 const ADMIN_TOKEN = 'flood-admin-token-0123456789'
 
 interface Rig {
-  base: string, outbox: SqliteOutbox, emulator: Emulator, advance: (ms: number) => void
+  base: string,
+  outbox: SqliteOutbox,
+  emulator: Emulator,
+  advance: (ms: number) => void
   /** Resolves once a whole upkeep pass (purge, then the release check) has run at the relay's current time or later. */
   upkeepDone: () => Promise<void>
   close: () => Promise<void>
@@ -36,8 +39,12 @@ async function rig (flood: Record<string, unknown>): Promise<Rig> {
   const config: RelayConfig = buildConfig({
     forms: {
       contact: {
-        portal: 'default', language: 'en', fields: { name: 'NAME', phone: 'PHONE_MOBILE' }, minFillMs: 0,
-        successUrl: 'https://shop.example/thanks', errorUrl: 'https://shop.example/error'
+        portal: 'default',
+        language: 'en',
+        fields: { name: 'NAME', phone: 'PHONE_MOBILE' },
+        minFillMs: 0,
+        successUrl: 'https://shop.example/thanks',
+        errorUrl: 'https://shop.example/error'
       }
     },
     rateLimit: { perIp: { max: 3, timeWindow: 60_000 }, perForm: { max: 50, timeWindow: 60_000 } },
@@ -51,7 +58,14 @@ async function rig (flood: Record<string, unknown>): Promise<Rig> {
   const watch = watchPurges(outbox)
   const worker = new DeliveryWorker({ outbox: watch.outbox, config: () => config, logger, now, idleMs: 20, housekeepingMs: 50 })
   const app: FastifyInstance = await buildApp({
-    config: () => config, outbox, admin: createSqliteAdmin(outbox), logger, now, trustProxy: ['127.0.0.1'], adminToken: ADMIN_TOKEN, onAccepted: id => worker.wake(id),
+    config: () => config,
+    outbox,
+    admin: createSqliteAdmin(outbox),
+    logger,
+    now,
+    trustProxy: ['127.0.0.1'],
+    adminToken: ADMIN_TOKEN,
+    onAccepted: id => worker.wake(id),
     metrics: createMetrics(new Registry())
   })
   await app.listen({ port: 0, host: '127.0.0.1' })
@@ -113,7 +127,8 @@ describe('a per-form flood', () => {
 
     // A real visitor with a plain HTML form, right in the flood.
     const res = await fetch(`${r.base}/f/contact`, {
-      method: 'POST', redirect: 'manual',
+      method: 'POST',
+      redirect: 'manual',
       headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-forwarded-for': '203.0.113.77' },
       body: 'name=Real+Visitor&phone=%2B79001234567'
     })

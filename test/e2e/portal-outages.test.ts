@@ -39,7 +39,13 @@ describe('portal outages the relay must survive', () => {
     const o = outbox
     worker = new DeliveryWorker({ outbox, config: () => config, logger, idleMs: 20 })
     const w = worker
-    const app = await buildApp({ config: () => config, outbox, admin: createSqliteAdmin(outbox), onAccepted: id => w.wake(id), deliveryStatus: () => w.status() })
+    const app = await buildApp({
+      config: () => config,
+      outbox,
+      admin: createSqliteAdmin(outbox),
+      onAccepted: id => w.wake(id),
+      deliveryStatus: () => w.status()
+    })
     worker.start()
     try {
       const ids: string[] = []
@@ -66,7 +72,10 @@ describe('portal outages the relay must survive', () => {
       expect(ready.json().portals.default.lastError.message).toMatch(/webhook URL/)
 
       emu.setFaults({})
-      await waitFor(async () => (await o.stats()).delivered === 12, { timeoutMs: 20_000, what: 'all 12 delivered once the portal answers' })
+      await waitFor(async () => (await o.stats()).delivered === 12, {
+        timeoutMs: 20_000,
+        what: 'all 12 delivered once the portal answers'
+      })
       expect(w.status()[0]?.state).toBe('ok')
       expect(emu.leads().map(l => l.fields.ORIGIN_ID).sort()).toEqual([...ids].sort())
       expect((await app.inject({ url: '/readyz' })).statusCode).toBe(200)

@@ -14,7 +14,11 @@ import { waitFor } from '../helpers/wait-for.ts'
 async function postMany (url: string, n: number, tag: string): Promise<string[]> {
   const ids: string[] = []
   for (let i = 0; i < n; i++) {
-    const res = await fetch(`${url}/f/default`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: `${tag} ${i}`, phone: `+7902${String(i).padStart(7, '0')}` }) })
+    const res = await fetch(`${url}/f/default`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ name: `${tag} ${i}`, phone: `+7902${String(i).padStart(7, '0')}` })
+    })
     expect(res.status).toBe(202)
     ids.push(((await res.json()) as { id: string }).id)
   }
@@ -30,7 +34,10 @@ describe('process lifecycle', () => {
   beforeEach(async () => {
     emulator = await startEmulator()
     dir = mkdtempSync(join(tmpdir(), 'relay-life-'))
-    writeFileSync(join(dir, 'relay.json'), JSON.stringify({ portals: { default: { webhook: emulator.webhookUrl } }, delivery: { leaseMs: 3000, retryBaseMs: 50, retryMaxMs: 500 } }))
+    writeFileSync(join(dir, 'relay.json'), JSON.stringify({
+      portals: { default: { webhook: emulator.webhookUrl } },
+      delivery: { leaseMs: 3000, retryBaseMs: 50, retryMaxMs: 500 }
+    }))
     env = { RELAY_CONFIG: join(dir, 'relay.json'), OUTBOX_URL: `sqlite:${join(dir, 'relay.db')}` }
   })
 
@@ -60,7 +67,10 @@ describe('process lifecycle', () => {
     emulator.setFaults({})
     const restarted = await startRelayProcess(env)
     procs.push(restarted)
-    await waitFor(() => ids.every(id => emulator.leads().some(l => l.fields.ORIGIN_ID === id)), { timeoutMs: 20_000, what: 'all 20 delivered' })
+    await waitFor(() => ids.every(id => emulator.leads().some(l => l.fields.ORIGIN_ID === id)), {
+      timeoutMs: 20_000,
+      what: 'all 20 delivered'
+    })
     expect(emulator.leads().filter(l => ids.includes(String(l.fields.ORIGIN_ID)))).toHaveLength(20)
   }, 60_000)
 

@@ -55,7 +55,14 @@ describe('Redis outage under a running relay', () => {
         body: JSON.stringify({ name: `Outage ${i}`, phone: `+7902${String(i).padStart(7, '0')}` })
       })
       const body = await res.json() as { id?: string }
-      const a: Answer = { i, status: res.status, code: res.headers.get('x-relay-error'), startedAt, endedAt: Date.now(), ...(body.id !== undefined ? { id: body.id } : {}) }
+      const a: Answer = {
+        i,
+        status: res.status,
+        code: res.headers.get('x-relay-error'),
+        startedAt,
+        endedAt: Date.now(),
+        ...(body.id !== undefined ? { id: body.id } : {})
+      }
       answers.push(a)
       return a
     }

@@ -1,7 +1,7 @@
 /**
  * Several relays, one portal: two relay processes on one Redis and one emulated portal (burst 20,
- * drain 10/s: the portal's shape, faster, so the test takes seconds) take 2,000 submissions between them; one is SIGKILLed midway and restarted. Every
- * acknowledged submission becomes exactly one lead, and the portal never has to answer
+ * drain 10/s: the portal's shape, faster, so the test takes seconds) take 2,000 submissions between them; one is SIGKILLed
+ * midway and restarted. Every acknowledged submission becomes exactly one lead, and the portal never has to answer
  * QUERY_LIMIT_EXCEEDED: the two share one rate limit.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'

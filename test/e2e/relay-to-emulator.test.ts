@@ -27,7 +27,15 @@ describe('relay → emulator, end to end', () => {
         shop: {
           name: 'Магазин',
           portal: 'default',
-          fields: { 'your-name': 'NAME', 'your-phone': 'PHONE_MOBILE', 'your-email': 'EMAIL_HOME', skype: 'M_SKYPE', site: 'WEB', budget: 'OPPORTUNITY', currency: 'CURRENCY_ID' },
+          fields: {
+            'your-name': 'NAME',
+            'your-phone': 'PHONE_MOBILE',
+            'your-email': 'EMAIL_HOME',
+            skype: 'M_SKYPE',
+            site: 'WEB',
+            budget: 'OPPORTUNITY',
+            currency: 'CURRENCY_ID'
+          },
           defaults: { SOURCE_ID: 'WEB', ASSIGNED_BY_ID: 7 },
           title: 'Заявка с сайта: {{your-subject}}',
           productUrl: { sources: ['product_url', 'page_url', '_url'], target: 'UF_CRM_PRODUCT_URL' }
@@ -53,7 +61,11 @@ describe('relay → emulator, end to end', () => {
   })
 
   async function post (path: string, body: string, contentType: string, headers: Record<string, string> = {}): Promise<string> {
-    const res = await fetch(base + path, { method: 'POST', body, headers: { 'content-type': contentType, accept: 'application/json', ...headers } })
+    const res = await fetch(base + path, {
+      method: 'POST',
+      body,
+      headers: { 'content-type': contentType, accept: 'application/json', ...headers }
+    })
     expect(res.status).toBe(202)
     return ((await res.json()) as { id: string }).id
   }
@@ -78,16 +90,25 @@ describe('relay → emulator, end to end', () => {
 
   it('multifields, UTM from the product URL, the product URL without utm tags, unmapped fields in COMMENTS (JSON body)', async () => {
     const id = await post('/f/shop', JSON.stringify({
-      'your-name': 'Анна', 'your-phone': '8 (912) 345-67-89', 'your-email': 'anna@example.ru', skype: 'anna.s', site: 'https://anna.example',
-      'your-subject': 'Диван', budget: '1 500,50', currency: 'rub',
+      'your-name': 'Анна',
+      'your-phone': '8 (912) 345-67-89',
+      'your-email': 'anna@example.ru',
+      skype: 'anna.s',
+      site: 'https://anna.example',
+      'your-subject': 'Диван',
+      budget: '1 500,50',
+      currency: 'rub',
       product_url: 'https://shop.example/sofa?id=5&utm_source=google&utm_medium=cpc&utm_campaign=spring',
-      delivery: 'Курьер', 'your-message': '<b>Срочно</b>'
+      delivery: 'Курьер',
+      'your-message': '<b>Срочно</b>'
     }), 'application/json')
     const f = await delivered(id)
     expect(f.TITLE).toBe('Заявка с сайта: Диван')
     expect(f.NAME).toBe('Анна')
-    expect((f.PHONE as Array<{ VALUE: string, VALUE_TYPE: string }>).map(p => [p.VALUE, p.VALUE_TYPE])).toEqual([['+79123456789', 'MOBILE']])
-    expect((f.EMAIL as Array<{ VALUE: string, VALUE_TYPE: string }>).map(p => [p.VALUE, p.VALUE_TYPE])).toEqual([['anna@example.ru', 'HOME']])
+    expect((f.PHONE as Array<{ VALUE: string, VALUE_TYPE: string }>).map(p => [p.VALUE, p.VALUE_TYPE]))
+      .toEqual([['+79123456789', 'MOBILE']])
+    expect((f.EMAIL as Array<{ VALUE: string, VALUE_TYPE: string }>).map(p => [p.VALUE, p.VALUE_TYPE]))
+      .toEqual([['anna@example.ru', 'HOME']])
     expect((f.IM as Array<{ VALUE: string, VALUE_TYPE: string }>).map(p => [p.VALUE, p.VALUE_TYPE])).toEqual([['anna.s', 'SKYPE']])
     expect((f.WEB as Array<{ VALUE: string, VALUE_TYPE: string }>).map(p => [p.VALUE, p.VALUE_TYPE])).toEqual([['https://anna.example', 'WORK']])
     expect(Number(f.OPPORTUNITY)).toBe(1500.5)
@@ -104,7 +125,11 @@ describe('relay → emulator, end to end', () => {
 
   it('Cyrillic from a windows-1251 form', async () => {
     const enc = (s: string): string => [...iconv.encode(s, 'win1251')].map(b => '%' + b.toString(16).padStart(2, '0')).join('')
-    const id = await post('/f/legacy', `fio=${enc('Семёнов Пётр')}&tel=${enc('8 495 123-45-67')}&${enc('город')}=${enc('Тверь')}`, 'application/x-www-form-urlencoded')
+    const id = await post(
+      '/f/legacy',
+      `fio=${enc('Семёнов Пётр')}&tel=${enc('8 495 123-45-67')}&${enc('город')}=${enc('Тверь')}`,
+      'application/x-www-form-urlencoded'
+    )
     const f = await delivered(id)
     expect(f.NAME).toBe('Семёнов Пётр')
     expect((f.PHONE as Array<{ VALUE: string }>)[0]?.VALUE).toBe('+74951234567')
@@ -112,7 +137,9 @@ describe('relay → emulator, end to end', () => {
   })
 
   it('a Contact Form 7 webhook payload (text/plain fallback) with special tags', async () => {
-    const body = '{"_url":"https:\\/\\/shop.example\\/p\\/x\\/?utm_source=ya&utm_campaign=sale","_remote_ip":"203.0.113.7","_user_agent":"Mozilla\\/5.0","your-name":"\\u0418\\u0432\\u0430\\u043d","your-phone":"+7 900 000-00-00","your-subject":"\\u0412\\u043e\\u043f\\u0440\\u043e\\u0441","options":["A","B"]}'
+    const body = '{"_url":"https:\\/\\/shop.example\\/p\\/x\\/?utm_source=ya&utm_campaign=sale","_remote_ip":"203.0.113.7",' +
+      '"_user_agent":"Mozilla\\/5.0","your-name":"\\u0418\\u0432\\u0430\\u043d","your-phone":"+7 900 000-00-00",' +
+      '"your-subject":"\\u0412\\u043e\\u043f\\u0440\\u043e\\u0441","options":["A","B"]}'
     const id = await post('/f/shop', body, 'text/plain')
     const f = await delivered(id)
     expect(f.NAME).toBe('Иван')
@@ -127,7 +154,18 @@ describe('relay → emulator, end to end', () => {
 
   it('multipart text parts; UTM from the Referer when nothing else carries them', async () => {
     const boundary = 'e2eBoundary'
-    const body = [`--${boundary}`, 'Content-Disposition: form-data; name="your-name"', '', 'Ольга', `--${boundary}`, 'Content-Disposition: form-data; name="your-phone"', '', '+7 913 111 22 33', `--${boundary}--`, ''].join('\r\n')
+    const body = [
+      `--${boundary}`,
+      'Content-Disposition: form-data; name="your-name"',
+      '',
+      'Ольга',
+      `--${boundary}`,
+      'Content-Disposition: form-data; name="your-phone"',
+      '',
+      '+7 913 111 22 33',
+      `--${boundary}--`,
+      ''
+    ].join('\r\n')
     const id = await post('/f/shop', body, `multipart/form-data; boundary=${boundary}`, { referer: 'https://shop.example/landing?utm_source=vk&utm_term=' + encodeURIComponent('диван') })
     const f = await delivered(id)
     expect(f.NAME).toBe('Ольга')
@@ -136,7 +174,12 @@ describe('relay → emulator, end to end', () => {
   })
 
   it('a browser post is answered 303 and still delivered', async () => {
-    const res = await fetch(base + '/f/default', { method: 'POST', redirect: 'manual', body: 'name=Browser&email=b%40example.com', headers: { 'content-type': 'application/x-www-form-urlencoded' } })
+    const res = await fetch(base + '/f/default', {
+      method: 'POST',
+      redirect: 'manual',
+      body: 'name=Browser&email=b%40example.com',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' }
+    })
     expect(res.status).toBe(303)
     const lead = await waitFor(() => emulator.leads().find(l => l.fields.NAME === 'Browser'))
     expect((lead.fields.EMAIL as Array<{ VALUE: string }>)[0]?.VALUE).toBe('b@example.com')

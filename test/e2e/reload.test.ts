@@ -32,7 +32,11 @@ describe('config reload on SIGHUP', () => {
     writeFileSync(file, stringify({ portals: { main: { webhook: WEBHOOK } }, forms }))
   }
   const post = async (form: string, n: number): Promise<number> => {
-    const res = await fetch(`${relay.url}/f/${form}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: `n${n}` }) })
+    const res = await fetch(`${relay.url}/f/${form}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ name: `n${n}` })
+    })
     await res.arrayBuffer()
     return res.status
   }
@@ -43,7 +47,12 @@ describe('config reload on SIGHUP', () => {
     dir = mkdtempSync(join(tmpdir(), 'relay-reload-'))
     file = join(dir, 'relay.yaml')
     writeConfig({ a: { portal: 'main', fields: { name: 'NAME' } } })
-    relay = await startRelayProcess({ RELAY_CONFIG: file, OUTBOX_URL: `sqlite:${join(dir, 'relay.db')}`, OUTBOX_DURABILITY: 'relaxed', RELAY_WORKER: 'off' })
+    relay = await startRelayProcess({
+      RELAY_CONFIG: file,
+      OUTBOX_URL: `sqlite:${join(dir, 'relay.db')}`,
+      OUTBOX_DURABILITY: 'relaxed',
+      RELAY_WORKER: 'off'
+    })
   })
   afterAll(async () => {
     await relay?.kill('SIGTERM')
@@ -56,6 +65,7 @@ describe('config reload on SIGHUP', () => {
     let stop = false
     // Four clients posting back to back (bounded: at most 2,000 requests) while the config changes.
     const clients = Array.from({ length: 4 }, async (_, c) => {
+      // eslint-disable-next-line no-unmodified-loop-condition -- set by the test while the clients await
       for (let i = 0; i < 500 && !stop; i++) statuses.push(await post('a', c * 1000 + i))
     })
     await waitFor(() => statuses.length >= 20, { what: 'traffic before the reload' })
@@ -97,7 +107,10 @@ describe('standalone worker: METRICS_PORT and SIGHUP', () => {
     dir = mkdtempSync(join(tmpdir(), 'relay-worker-'))
     emulator = await startEmulator({ rateLimit: false })
     const file = join(dir, 'relay.yaml')
-    writeFileSync(file, stringify({ portals: { main: { webhook: emulator.webhookUrl } }, forms: { a: { portal: 'main', fields: { name: 'NAME' } } } }))
+    writeFileSync(file, stringify({
+      portals: { main: { webhook: emulator.webhookUrl } },
+      forms: { a: { portal: 'main', fields: { name: 'NAME' } } }
+    }))
     const env = { RELAY_CONFIG: file, OUTBOX_URL: `sqlite:${join(dir, 'relay.db')}`, OUTBOX_DURABILITY: 'relaxed' }
     relay = await startRelayProcess({ ...env, RELAY_WORKER: 'off' })
     worker = await startRelayProcess({ ...env, METRICS_PORT: '0' }, { entry: 'src/worker.ts', readyMsg: '"worker ready"' })
@@ -111,7 +124,11 @@ describe('standalone worker: METRICS_PORT and SIGHUP', () => {
 
   it('delivers, counts in its own /metrics, reloads on SIGHUP; the relay reports the worker as external', async () => {
     for (const name of ['Anna', 'Boris', 'Vera']) {
-      const res = await fetch(`${relay.url}/f/a`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name }) })
+      const res = await fetch(`${relay.url}/f/a`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ name })
+      })
       expect(res.status).toBe(202)
     }
     await waitFor(() => emulator.leads().length === 3, { timeoutMs: 15_000, what: 'three leads' })
@@ -121,7 +138,8 @@ describe('standalone worker: METRICS_PORT and SIGHUP', () => {
     }, { what: 'delivery metrics' })
     expect(metrics).toContain('relay_portal_state{portal="main",state="ok"} 1')
     expect(metrics).toMatch(/relay_process_cpu_user_seconds_total \d/)
-    const ready = await (await fetch(`${relay.url}/readyz`)).json() as { worker: string, portals: Record<string, { state: string }>, queue: { delivered: number } }
+    type Ready = { worker: string, portals: Record<string, { state: string }>, queue: { delivered: number } }
+    const ready = await (await fetch(`${relay.url}/readyz`)).json() as Ready
     expect(ready).toMatchObject({ worker: 'external', portals: { main: { state: 'unknown' } }, queue: { delivered: 3 } })
 
     const mark = worker.logs.length
@@ -165,7 +183,10 @@ describe('delivery worker reload', () => {
       penalize: () => {}
     }
     worker = new DeliveryWorker({
-      outbox, config: () => config, logger: pino({ level: 'silent' }), idleMs: 20,
+      outbox,
+      config: () => config,
+      logger: pino({ level: 'silent' }),
+      idleMs: 20,
       limiterFor: (portalId, portal) => {
         if (portalId === 'gone' && first) { first = false; return never }
         const { burst, drainPerSecond, headroom } = portal.rateLimit

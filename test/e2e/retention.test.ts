@@ -29,7 +29,10 @@ const ADMIN_TOKEN = 'retention-admin-token-0123456789'
 const PDF = Buffer.from('%PDF-1.4\n% a test document that is long enough to notice\n')
 
 interface Rig {
-  base: string, outbox: SqliteOutbox, emulator: Emulator, path: string
+  base: string,
+  outbox: SqliteOutbox,
+  emulator: Emulator,
+  path: string
   advance: (ms: number) => void
   /** Resolves once the worker's upkeep has finished a purge at the relay's current time. */
   purgedNow: () => Promise<void>
@@ -59,15 +62,25 @@ async function rig (limits: Record<string, unknown> = {}): Promise<Rig> {
   const watch = watchPurges(outbox)
   const worker = new DeliveryWorker({ outbox: watch.outbox, config: () => config, logger, now, idleMs: 20, housekeepingMs: 50 })
   const app: FastifyInstance = await buildApp({
-    config: () => config, outbox, admin: createSqliteAdmin(outbox), logger, now, adminToken: ADMIN_TOKEN, metrics: createMetrics(new Registry()),
-    freeDiskBytes: async () => free, onAccepted: id => worker.wake(id)
+    config: () => config,
+    outbox,
+    admin: createSqliteAdmin(outbox),
+    logger,
+    now,
+    adminToken: ADMIN_TOKEN,
+    metrics: createMetrics(new Registry()),
+    freeDiskBytes: async () => free,
+    onAccepted: id => worker.wake(id)
   })
   await app.listen({ port: 0, host: '127.0.0.1' })
   const address = app.server.address()
   const base = `http://127.0.0.1:${typeof address === 'object' && address !== null ? address.port : 0}`
   worker.start()
   return {
-    base, outbox, emulator, path,
+    base,
+    outbox,
+    emulator,
+    path,
     advance: ms => { clock += ms },
     purgedNow: async () => {
       const deliveredBefore = clock - config.retention.deliveredMs
@@ -81,7 +94,9 @@ async function rig (limits: Record<string, unknown> = {}): Promise<Rig> {
       })
       const json = await res.json() as { id?: string, error?: { code: string } }
       return {
-        status: res.status, ...(json.id !== undefined ? { id: json.id } : {}), ...(json.error !== undefined ? { code: json.error.code } : {})
+        status: res.status,
+        ...(json.id !== undefined ? { id: json.id } : {}),
+        ...(json.error !== undefined ? { code: json.error.code } : {})
       }
     },
     close: async () => {

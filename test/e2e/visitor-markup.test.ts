@@ -36,7 +36,9 @@ describe('visitor markup reaches the CRM as text', () => {
     const config = buildConfig({
       forms: {
         contact: {
-          portal: 'default', fields: { name: 'NAME', message: 'COMMENTS' }, timeline: true,
+          portal: 'default',
+          fields: { name: 'NAME', message: 'COMMENTS' },
+          timeline: true,
           title: 'Request: {{subject}}'
         }
       },

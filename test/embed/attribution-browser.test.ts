@@ -21,8 +21,8 @@ import { waitFor } from '../helpers/wait-for.ts'
 import { startPageServer, type PageServer } from './page-server.ts'
 
 const CF7_SECRET = 'cf7-secret-for-tests'
-const HIDDEN = ['utm_source', 'utm_medium', 'utm_campaign', 'utm_content', 'utm_term', 'gclid', 'yclid', 'fbclid', 'page_url', 'page_title',
-  'b24_trace', 'ga_client_id', 'ym_client_id', 'roistat_visit', 'visited_pages']
+const HIDDEN = ['utm_source', 'utm_medium', 'utm_campaign', 'utm_content', 'utm_term', 'gclid', 'yclid', 'fbclid', 'page_url',
+  'page_title', 'b24_trace', 'ga_client_id', 'ym_client_id', 'roistat_visit', 'visited_pages']
 const CF7_TAGS: Cf7Tag[] = [
   { name: 'your-name', type: 'text' }, { name: 'tel-417', type: 'tel' }, ...HIDDEN.map((name) => ({ name, type: 'hidden' as const }))
 ]

@@ -73,9 +73,11 @@ describe('embed.js in a browser', () => {
 
   it('keeps the landing page\'s tags and fills relay and CF7 forms on a later page, never over the page\'s own fields', async () => {
     pages.set('/', html(relay, 'Лендинг', '<a id="go" href="/product">товар</a>'))
-    pages.set('/product', html(relay, 'Стул «Север» — Магазин', relayForm('', '<input name="name"><input name="utm_source" value="typed"><input type="hidden" name="utm_medium" value="">') +
+    pages.set('/product', html(relay, 'Стул «Север» — Магазин',
+      relayForm('', '<input name="name"><input name="utm_source" value="typed"><input type="hidden" name="utm_medium" value="">') +
       '<form id="other" method="post" action="https://elsewhere.example/f/lead"><input name="x"></form>' +
-      '<form id="cf7" class="wpcf7-form init" method="post" action="/product#wpcf7-f1-o1"><input type="hidden" name="utm_campaign" value=""><input type="hidden" name="page_title" value="set by page"></form>'))
+      '<form id="cf7" class="wpcf7-form init" method="post" action="/product#wpcf7-f1-o1"><input type="hidden" name="utm_campaign" ' +
+      'value=""><input type="hidden" name="page_title" value="set by page"></form>'))
     const page = await open()
     await page.goto(`${pages.url}/?utm_source=yandex&utm_medium=cpc&utm_campaign=spring&yclid=4471`, { referer: 'https://yandex.ru/search/?text=stul' })
     const before = Date.now()
@@ -93,7 +95,8 @@ describe('embed.js in a browser', () => {
       referrer: 'https://yandex.ru/search/?text=stul',
       landing_url: `${pages.url}/?utm_source=yandex&utm_medium=cpc&utm_campaign=spring&yclid=4471`
     })
-    expect(Object.keys(relayFields).sort()).toEqual(['_ts', 'landing_time', 'landing_url', 'page_title', 'page_url', 'referrer', 'utm_campaign', 'utm_medium', 'yclid'])
+    expect(Object.keys(relayFields).sort())
+      .toEqual(['_ts', 'landing_time', 'landing_url', 'page_title', 'page_url', 'referrer', 'utm_campaign', 'utm_medium', 'yclid'])
     expect(Number(relayFields._ts)).toBeGreaterThanOrEqual(before - 60_000)
     expect(new Date(relayFields.landing_time ?? '').toISOString()).toBe(relayFields.landing_time)
 

@@ -46,12 +46,16 @@ describe('emulator: batch', () => {
     expect(res.status).toBe(200)
     expect(Object.keys(res.body.result.result)).toHaveLength(50)
     expect(Object.keys(res.body.result.result_error)).toEqual(['c50', 'c51', 'c52'])
-    expect(res.body.result.result_error.c50).toEqual({ error: 'ERROR_BATCH_LENGTH_EXCEEDED', error_description: 'Max batch length exceeded' })
+    expect(res.body.result.result_error.c50)
+      .toEqual({ error: 'ERROR_BATCH_LENGTH_EXCEEDED', error_description: 'Max batch length exceeded' })
     expect(emu.leads()).toHaveLength(50)
   })
 
   it('stops after the first failure with halt', async () => {
-    const res = await batch({ halt: 1, cmd: { a: 'crm.lead.add?fields[TITLE]=a', b: 'crm.lead.get?id=0', c: 'crm.lead.add?fields[TITLE]=c' } })
+    const res = await batch({
+      halt: 1,
+      cmd: { a: 'crm.lead.add?fields[TITLE]=a', b: 'crm.lead.get?id=0', c: 'crm.lead.add?fields[TITLE]=c' }
+    })
     expect(res.body.result.result).toEqual({ a: 1 })
     expect(Object.keys(res.body.result.result_error)).toEqual(['b'])
     expect(emu.leads()).toHaveLength(1)
@@ -59,7 +63,8 @@ describe('emulator: batch', () => {
 
   it('refuses nested batch with ERROR_BATCH_METHOD_NOT_ALLOWED', async () => {
     const res = await batch({ cmd: { inner: 'batch?cmd[x]=crm.lead.list' } })
-    expect(res.body.result.result_error.inner).toEqual({ error: 'ERROR_BATCH_METHOD_NOT_ALLOWED', error_description: 'Method is not allowed for batch usage' })
+    expect(res.body.result.result_error.inner)
+      .toEqual({ error: 'ERROR_BATCH_METHOD_NOT_ALLOWED', error_description: 'Method is not allowed for batch usage' })
   })
 
   it('substitutes $result[key] references from earlier commands', async () => {
@@ -88,7 +93,10 @@ describe('emulator: batch', () => {
 describe('emulator: crm.duplicate.findbycomm and crm.status.*', () => {
   let emu: Emulator
   beforeAll(async () => {
-    emu = await startEmulator({ rateLimit: false, statuses: { SOURCE: [{ STATUS_ID: 'WEB', NAME: 'Website' }, { STATUS_ID: 'UC_X', NAME: 'Fair' }] } })
+    emu = await startEmulator({
+      rateLimit: false,
+      statuses: { SOURCE: [{ STATUS_ID: 'WEB', NAME: 'Website' }, { STATUS_ID: 'UC_X', NAME: 'Fair' }] }
+    })
   })
   afterAll(async () => { await emu.close() })
   beforeEach(() => emu.reset())
@@ -110,7 +118,8 @@ describe('emulator: crm.duplicate.findbycomm and crm.status.*', () => {
   })
 
   it('reports errors with the message in `error`', async () => {
-    expect((await find({ values: ['x'] })).body).toEqual({ error: 'Communication type is not defined', error_description: "Parameter 'type' is required." })
+    expect((await find({ values: ['x'] })).body)
+      .toEqual({ error: 'Communication type is not defined', error_description: "Parameter 'type' is required." })
     const noValues = await find({ type: 'PHONE' })
     expect(noValues.status).toBe(400)
     expect(noValues.body.error).toBe('Communication values is not defined')

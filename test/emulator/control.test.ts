@@ -16,7 +16,8 @@ describe('emulator: /_emulator inspection and control routes', () => {
       expect(leads[0]).toMatchObject({ ID: 1, fields: { TITLE: 'seen', ORIGIN_ID: 'o1' } })
     }
     expect(await getJson(`${emu.url}/_emulator/leads/1`)).toMatchObject({ ID: 1 })
-    expect(await getJson(`${emu.url}/_emulator/stats`)).toEqual({ requests: 1, queryLimitExceeded: 0, byMethod: { 'crm.lead.add': 1 }, faultsInjected: {} })
+    expect(await getJson(`${emu.url}/_emulator/stats`))
+      .toEqual({ requests: 1, queryLimitExceeded: 0, byMethod: { 'crm.lead.add': 1 }, faultsInjected: {} })
   })
 
   it('sets faults, revokes and restores the webhook, changes scopes and resets', async () => {
@@ -44,23 +45,50 @@ describe('emulator: /_emulator inspection and control routes', () => {
 describe('optionsFromEnv', () => {
   it('uses the CLI defaults', () => {
     expect(optionsFromEnv({})).toEqual({
-      port: 3001, host: '127.0.0.1', userId: undefined, secret: undefined, burst: undefined,
-      drainPerSecond: undefined, rateLimit: undefined, logger: false, faults: {}
+      port: 3001,
+      host: '127.0.0.1',
+      userId: undefined,
+      secret: undefined,
+      burst: undefined,
+      drainPerSecond: undefined,
+      rateLimit: undefined,
+      logger: false,
+      faults: {}
     })
   })
 
   it('reads every EMULATOR_* variable', () => {
     const opts = optionsFromEnv({
-      EMULATOR_PORT: '0', EMULATOR_HOST: '0.0.0.0', EMULATOR_SECRET: 'abc', EMULATOR_USER_ID: '9',
-      EMULATOR_BURST: '250', EMULATOR_DRAIN: '5', EMULATOR_RATE_LIMIT: 'false', EMULATOR_LOG: '1',
-      EMULATOR_FAULT_503: '0.1', EMULATOR_FAULT_500: '0.05', EMULATOR_FAULT_RESET: '0.01',
-      EMULATOR_FAULT_LOST_REPLY: '0.02', EMULATOR_FAULT_429: '0.03', EMULATOR_FAULT_302: '0.5',
-      EMULATOR_MOVED_TO: 'http://127.0.0.1:4000', EMULATOR_DELAY_MS: '100-300', EMULATOR_SEED: '3'
+      EMULATOR_PORT: '0',
+      EMULATOR_HOST: '0.0.0.0',
+      EMULATOR_SECRET: 'abc',
+      EMULATOR_USER_ID: '9',
+      EMULATOR_BURST: '250',
+      EMULATOR_DRAIN: '5',
+      EMULATOR_RATE_LIMIT: 'false',
+      EMULATOR_LOG: '1',
+      EMULATOR_FAULT_503: '0.1',
+      EMULATOR_FAULT_500: '0.05',
+      EMULATOR_FAULT_RESET: '0.01',
+      EMULATOR_FAULT_LOST_REPLY: '0.02',
+      EMULATOR_FAULT_429: '0.03',
+      EMULATOR_FAULT_302: '0.5',
+      EMULATOR_MOVED_TO: 'http://127.0.0.1:4000',
+      EMULATOR_DELAY_MS: '100-300',
+      EMULATOR_SEED: '3'
     })
-    expect(opts).toMatchObject({ port: 0, host: '0.0.0.0', secret: 'abc', userId: 9, burst: 250, drainPerSecond: 5, rateLimit: false, logger: true })
+    expect(opts)
+      .toMatchObject({ port: 0, host: '0.0.0.0', secret: 'abc', userId: 9, burst: 250, drainPerSecond: 5, rateLimit: false, logger: true })
     expect(opts.faults).toEqual({
-      status503: 0.1, status500: 0.05, reset: 0.01, lostReply: 0.02, operationLimit: 0.03, moved: 0.5,
-      movedTo: 'http://127.0.0.1:4000', delayMs: { min: 100, max: 300 }, seed: 3
+      status503: 0.1,
+      status500: 0.05,
+      reset: 0.01,
+      lostReply: 0.02,
+      operationLimit: 0.03,
+      moved: 0.5,
+      movedTo: 'http://127.0.0.1:4000',
+      delayMs: { min: 100, max: 300 },
+      seed: 3
     })
   })
 

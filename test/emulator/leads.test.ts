@@ -8,7 +8,11 @@ describe('emulator: crm.lead.add and crm.lead.get', () => {
   afterAll(async () => { await emu.close() })
   beforeEach(() => emu.reset())
 
-  const add = async (fields: unknown, params?: unknown) => await call(emu.webhookUrl, 'crm.lead.add', params === undefined ? { fields } : { fields, params })
+  const add = async (fields: unknown, params?: unknown) => await call(
+    emu.webhookUrl,
+    'crm.lead.add',
+    params === undefined ? { fields } : { fields, params }
+  )
 
   it('returns the new id as a JSON integer inside the success envelope', async () => {
     const res = await add({ TITLE: 'Hello' })
@@ -25,7 +29,16 @@ describe('emulator: crm.lead.add and crm.lead.get', () => {
   })
 
   it('applies defaults, keeps UF_CRM_* and origin fields, drops unknown and read-only keys', async () => {
-    const sent = { NAME: 'Ann', FOO: 'bar', ID: 99, DATE_CREATE: '2001-01-01', UF_CRM_1711610801: 'uf', ORIGINATOR_ID: 'relay', ORIGIN_ID: 'sub-1', UTM_SOURCE: 'google' }
+    const sent = {
+      NAME: 'Ann',
+      FOO: 'bar',
+      ID: 99,
+      DATE_CREATE: '2001-01-01',
+      UF_CRM_1711610801: 'uf',
+      ORIGINATOR_ID: 'relay',
+      ORIGIN_ID: 'sub-1',
+      UTM_SOURCE: 'google'
+    }
     const res = await add(sent)
     const lead = emu.lead(res.body.result)
     expect(lead).toBeDefined()
@@ -252,7 +265,9 @@ describe('emulator: crm.lead.list and crm.lead.fields', () => {
 
   it('crm.lead.fields describes the documented fields and configured user fields', async () => {
     const f = (await call(emu.webhookUrl, 'crm.lead.fields', {})).body.result
-    for (const name of ['ID', 'TITLE', 'ORIGINATOR_ID', 'ORIGIN_ID', 'UTM_SOURCE', 'UTM_TERM', 'PHONE', 'EMAIL', 'WEB', 'IM', 'BIRTHDATE']) {
+    for (const name of [
+      'ID', 'TITLE', 'ORIGINATOR_ID', 'ORIGIN_ID', 'UTM_SOURCE', 'UTM_TERM', 'PHONE', 'EMAIL', 'WEB', 'IM', 'BIRTHDATE'
+    ]) {
       expect(f[name]).toBeDefined()
     }
     expect(f.ID).toMatchObject({ type: 'integer', isReadOnly: true })

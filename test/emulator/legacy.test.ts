@@ -9,13 +9,29 @@ describe('emulator: the legacy importer /crm/configs/import/lead.php', () => {
   beforeEach(() => { emu.reset(); emu.setFaults({}) })
 
   async function post (form: Record<string, string>): Promise<{ status: number, text: string, headers: Record<string, unknown> }> {
-    const res = await request(emu.legacyUrl, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(form).toString() })
+    const res = await request(emu.legacyUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams(form).toString()
+    })
     return { status: res.statusCode, text: await res.body.text(), headers: res.headers }
   }
   const auth = { LOGIN: 'manager@shop.ru', PASSWORD: 'p@ss' }
 
   it('adds a lead from flat fields and answers exactly like PhpToJSObject (numbers quoted, single quotes), HTTP 200', async () => {
-    const res = await post({ ...auth, TITLE: 'С сайта', NAME: 'Иван', PHONE_WORK: '+7 900 1;+7 900 2', PHONE_MOBILE: '+7 901 3', EMAIL_HOME: 'a@example.com,b@example.com', IM_SKYPE: 'ivan.s', SOURCE_ID: 'Website', ASSIGNED_BY_ID: '5', ORIGIN_ID: 'ignored', UF_CRM_X: 'x' })
+    const res = await post({
+      ...auth,
+      TITLE: 'С сайта',
+      NAME: 'Иван',
+      PHONE_WORK: '+7 900 1;+7 900 2',
+      PHONE_MOBILE: '+7 901 3',
+      EMAIL_HOME: 'a@example.com,b@example.com',
+      IM_SKYPE: 'ivan.s',
+      SOURCE_ID: 'Website',
+      ASSIGNED_BY_ID: '5',
+      ORIGIN_ID: 'ignored',
+      UF_CRM_X: 'x'
+    })
     expect(res.status).toBe(200)
     expect(res.headers['content-type']).toBe('application/json; charset=utf-8')
     expect(res.headers['x-crm-version']).toBe('11.5.0')
@@ -33,7 +49,8 @@ describe('emulator: the legacy importer /crm/configs/import/lead.php', () => {
     const hash = /'AUTH':'([0-9a-f]+)'/.exec(first.text)?.[1] ?? ''
     expect((await post({ AUTH: hash, TITLE: 'b' })).text).toBe("{'error':'201','ID':'2','error_message':'Лид добавлен'}")
     expect((await post({ AUTH: 'nope', TITLE: 'c' })).text).toBe("{'error':'403','error_message':'Доступ запрещен'}")
-    expect((await post({ LOGIN: 'manager@shop.ru', PASSWORD: 'wrong', TITLE: 'c' })).text).toBe("{'error':'403','error_message':'Неверный логин или пароль.'}")
+    expect((await post({ LOGIN: 'manager@shop.ru', PASSWORD: 'wrong', TITLE: 'c' })).text)
+      .toBe("{'error':'403','error_message':'Неверный логин или пароль.'}")
     expect((await post({ TITLE: 'c' })).text).toBe("{'error':'403','error_message':'Ошибка авторизации'}")
     expect((await post({ ...auth })).text).toBe("{'error':'400','error_message':'Ошибка запроса'}")
     expect(emu.leads()).toHaveLength(2)

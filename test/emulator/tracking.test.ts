@@ -52,7 +52,10 @@ describe('emulator: Sales Intelligence traces', () => {
     const cases: Array<[unknown, string]> = [
       [{ ENTITIES: [{ TYPE: 'LEAD', ID: lead }] }, 'Parameter `TRACE` required.'],
       [{ TRACE: 'not json', ENTITIES: [{ TYPE: 'LEAD', ID: lead }] }, 'Can not parse JSON in parameter `TRACE`.'],
-      [{ TRACE, ENTITIES: [{ TYPE: 'TASK', ID: 1 }] }, 'Wrong TYPE in parameter `ENTITIES`. Allowed types: COMPANY,CONTACT,DEAL,LEAD,QUOTE'],
+      [
+        { TRACE, ENTITIES: [{ TYPE: 'TASK', ID: 1 }] },
+        'Wrong TYPE in parameter `ENTITIES`. Allowed types: COMPANY,CONTACT,DEAL,LEAD,QUOTE'
+      ],
       [{ TRACE, ENTITIES: [{ TYPE: 'LEAD', ID: -3 }] }, 'Wrong ID in parameter `ENTITIES`.'],
       [{ TRACE, ENTITIES: [{ TYPE: 'DEAL', ID: 123 }] }, 'You have no access to entity `DEAL` with ID `123`.']
     ]

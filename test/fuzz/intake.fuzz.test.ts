@@ -45,7 +45,11 @@ describe('intake fuzzing', () => {
     emulator = await startEmulator({ rateLimit: false })
     const config = buildConfig({
       forms: {
-        fuzz: { portal: 'default', fields: { name: 'NAME', phone: 'PHONE_MOBILE', message: 'COMMENTS', city: 'ADDRESS_CITY' }, minFillMs: 0 }
+        fuzz: {
+          portal: 'default',
+          fields: { name: 'NAME', phone: 'PHONE_MOBILE', message: 'COMMENTS', city: 'ADDRESS_CITY' },
+          minFillMs: 0
+        }
       },
       limits: { bodyBytes: 2 * 1024 * 1024, fields: 200, valueChars: 10_000 },
       rateLimit: { perIp: false, perForm: false },
@@ -70,9 +74,19 @@ describe('intake fuzzing', () => {
   })
 
   /** Sends a body; a connection the server closed early (it refused a huge body) counts as a refusal. */
-  async function send (b: Body, accept = 'application/json'): Promise<{ status: number, json?: { ok: boolean, id?: string, error?: { code: string } } }> {
+  async function send (
+    b: Body,
+    accept = 'application/json'
+  ): Promise<{ status: number, json?: { ok: boolean, id?: string, error?: { code: string } } }> {
     try {
-      const res = await pool.request({ path: '/f/fuzz', method: 'POST', headers: { 'content-type': b.contentType, accept }, body: b.body, headersTimeout: 20_000, bodyTimeout: 20_000 })
+      const res = await pool.request({
+        path: '/f/fuzz',
+        method: 'POST',
+        headers: { 'content-type': b.contentType, accept },
+        body: b.body,
+        headersTimeout: 20_000,
+        bodyTimeout: 20_000
+      })
       const raw = await res.body.text()
       let json
       try { json = JSON.parse(raw) as { ok: boolean, id?: string } } catch { json = undefined }
@@ -84,7 +98,8 @@ describe('intake fuzzing', () => {
     }
   }
 
-  it(`hostile bodies of every content type: no 5xx, no crash, no prototype pollution, bounded memory (${RUNS} runs per type)`, async () => {
+  it('hostile bodies of every content type: no 5xx, no crash, no prototype pollution, ' +
+    `bounded memory (${RUNS} runs per type)`, async () => {
     gc()
     const heapBefore = process.memoryUsage().heapUsed
     const seen = new Map<string, number>()
@@ -99,7 +114,8 @@ describe('intake fuzzing', () => {
       }), { seed: SEED, numRuns: kind === 'other' ? Math.ceil(RUNS / 4) : RUNS, endOnFailure: true })
     }
     // The process is alive and answers; nothing reached Object.prototype.
-    expect((await pool.request({ path: '/healthz', method: 'GET' }).then(async r => { await r.body.text(); return r.statusCode }))).toBe(200)
+    expect((await pool.request({ path: '/healthz', method: 'GET' }).then(async r => { await r.body.text(); return r.statusCode })))
+      .toBe(200)
     expect(({} as Record<string, unknown>).admin).toBeUndefined()
     expect(Object.keys(Object.prototype)).toEqual([])
     gc()
@@ -133,10 +149,12 @@ describe('intake fuzzing', () => {
         : Buffer.from(`${r.key}=${r.value}&name=Anna&phone=%2B79001234567`, 'latin1')
       const contentType = r.kind === 'json' ? 'application/json' : 'application/x-www-form-urlencoded'
       const res = await pool.request({
-        path: r.path + r.query, method: r.method as 'POST' | 'GET',
+        path: r.path + r.query,
+        method: r.method as 'POST' | 'GET',
         headers: { 'content-type': contentType, accept: 'application/json' },
         ...(r.method === 'POST' ? { body } : {}),
-        headersTimeout: 20_000, bodyTimeout: 20_000
+        headersTimeout: 20_000,
+        bodyTimeout: 20_000
       })
       const raw = await res.body.text()
       statuses.set(res.statusCode, (statuses.get(res.statusCode) ?? 0) + 1)

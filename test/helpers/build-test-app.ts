@@ -15,7 +15,10 @@ export interface TestApp {
 
 export const TEST_WEBHOOK = 'http://127.0.0.1:9/rest/1/testsecret/'
 
-export async function buildTestApp (raw: Record<string, unknown> = {}, env: Record<string, string> = { B24_WEBHOOK_URL: TEST_WEBHOOK }): Promise<TestApp> {
+export async function buildTestApp (
+  raw: Record<string, unknown> = {},
+  env: Record<string, string> = { B24_WEBHOOK_URL: TEST_WEBHOOK }
+): Promise<TestApp> {
   const config = buildConfig(raw, env)
   const outbox = await openSqliteOutbox({ path: ':memory:', durability: 'full' })
   const app = await buildApp({ config: () => config, outbox, admin: createSqliteAdmin(outbox) })

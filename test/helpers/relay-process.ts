@@ -51,7 +51,10 @@ export async function startRelayProcess (env: Record<string, string>, opts: Rela
     }
     createInterface({ input: child.stdout! }).on('line', onLine)
     createInterface({ input: child.stderr! }).on('line', line => logs.push(line))
-    void exited.then(code => { clearTimeout(timer); reject(new Error(`relay exited with ${code}:\n` + logs.slice(-20).join('\n'))) })
+    exited.then(code => {
+      clearTimeout(timer)
+      reject(new Error(`relay exited with ${code}:\n` + logs.slice(-20).join('\n')))
+    }).catch(reject)
   })
   const port = await ready
   return {

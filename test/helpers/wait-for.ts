@@ -1,5 +1,8 @@
 /** Polls a condition until it holds or the time runs out (bounded in count and time). */
-export async function waitFor<T> (fn: () => T | Promise<T>, opts: { timeoutMs?: number, intervalMs?: number, what?: string } = {}): Promise<NonNullable<T>> {
+export async function waitFor<T> (
+  fn: () => T | Promise<T>,
+  opts: { timeoutMs?: number, intervalMs?: number, what?: string } = {}
+): Promise<NonNullable<T>> {
   const deadline = Date.now() + (opts.timeoutMs ?? 10_000)
   const interval = opts.intervalMs ?? 20
   let last: T | undefined

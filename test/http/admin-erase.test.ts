@@ -14,7 +14,11 @@ import { auth, buildAdminApp, type AdminTestApp } from './admin-app.ts'
 const RAW = {
   portals: { main: { webhook: 'http://127.0.0.1:9/rest/1/aaa/' } },
   forms: {
-    contact: { portal: 'main', fields: { name: 'NAME', phone: 'PHONE_MOBILE', email: 'EMAIL_WORK', message: 'COMMENTS' }, required: ['name'] },
+    contact: {
+      portal: 'main',
+      fields: { name: 'NAME', phone: 'PHONE_MOBILE', email: 'EMAIL_WORK', message: 'COMMENTS' },
+      required: ['name']
+    },
     legacy: { portal: 'main', charset: 'windows-1251', fields: { fio: 'NAME', tel: 'PHONE_WORK' } }
   }
 }
@@ -40,7 +44,9 @@ describe('admin: erase, dry run, OpenAPI', () => {
     const res = await t.app.inject({ method: 'POST', url: '/admin/erase', headers: auth, payload: body as Record<string, string> })
     return { status: res.statusCode, body: res.json() }
   }
-  const fileText = (): string => ['relay.db', 'relay.db-wal'].map(f => { try { return readFileSync(join(dir, f), 'latin1') } catch { return '' } }).join('')
+  const fileText = (): string => ['relay.db', 'relay.db-wal'].map(f => {
+    try { return readFileSync(join(dir, f), 'latin1') } catch { return '' }
+  }).join('')
 
   it('erases every submission holding the e-mail, in any status, and leaves no trace in the file', async () => {
     const mine = [
@@ -66,7 +72,11 @@ describe('admin: erase, dry run, OpenAPI', () => {
     const spamStore = openSqliteSpamStore(':memory:')
     t = await buildAdminApp({ raw: RAW, env: {}, path: join(dir, 'relay2.db'), deps: { spamStore } })
     // The honeypot catches these: never delivered, but held for review with the visitor's data.
-    const spam = await t.app.inject({ method: 'POST', url: '/f/contact', payload: { name: 'Bot', email: 'anna.petrova@example.com', _gotcha: 'x' } })
+    const spam = await t.app.inject({
+      method: 'POST',
+      url: '/f/contact',
+      payload: { name: 'Bot', email: 'anna.petrova@example.com', _gotcha: 'x' }
+    })
     expect(spam.statusCode).toBe(202)
     await t.app.inject({ method: 'POST', url: '/f/contact', payload: { name: 'Bot2', email: 'other@example.com', _gotcha: 'x' } })
     expect(await spamStore.list()).toHaveLength(2)
@@ -88,7 +98,12 @@ describe('admin: erase, dry run, OpenAPI', () => {
 
   it('dry run: a windows-1251 form body becomes the exact crm.lead.add call; nothing is stored', async () => {
     const body = Buffer.concat([Buffer.from('fio='), iconv.encode('Иван Петров', 'win1251'), Buffer.from('&tel=8 900 123 45 67&extra=1')])
-    const res = await t.app.inject({ method: 'POST', url: '/admin/dry-run/legacy', headers: { ...auth, 'content-type': 'application/x-www-form-urlencoded' }, payload: body })
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/admin/dry-run/legacy',
+      headers: { ...auth, 'content-type': 'application/x-www-form-urlencoded' },
+      payload: body
+    })
     expect(res.statusCode).toBe(200)
     expect(res.json()).toEqual({
       ok: true,
@@ -98,7 +113,12 @@ describe('admin: erase, dry run, OpenAPI', () => {
       errors: {},
       method: 'crm.lead.add',
       params: {
-        fields: expect.objectContaining({ NAME: 'Иван Петров', PHONE: [{ VALUE: '+79001234567', VALUE_TYPE: 'WORK' }], ORIGINATOR_ID: 'b24-form-relay', ORIGIN_ID: '(submission id)' }),
+        fields: expect.objectContaining({
+          NAME: 'Иван Петров',
+          PHONE: [{ VALUE: '+79001234567', VALUE_TYPE: 'WORK' }],
+          ORIGINATOR_ID: 'b24-form-relay',
+          ORIGIN_ID: '(submission id)'
+        }),
         params: { REGISTER_SONET_EVENT: 'Y' }
       }
     })
@@ -111,14 +131,26 @@ describe('admin: erase, dry run, OpenAPI', () => {
     expect(res.statusCode).toBe(200)
     expect(res.json()).toMatchObject({ accepted: false, errors: { name: expect.any(String), email: expect.any(String) } })
     expect((await t.app.inject({ method: 'POST', url: '/admin/dry-run/contact', payload: { name: 'x' } })).statusCode).toBe(401)
-    expect((await t.app.inject({ method: 'POST', url: '/admin/dry-run/nope', headers: auth, payload: { name: 'x' } })).statusCode).toBe(404)
+    expect((await t.app.inject({ method: 'POST', url: '/admin/dry-run/nope', headers: auth, payload: { name: 'x' } })).statusCode)
+      .toBe(404)
     expect((await t.outbox.stats()).pending).toBe(0)
   })
 
   it('/docs/json describes the intake and the admin API with its bearer scheme', async () => {
     const res = await t.app.inject({ url: '/docs/json' })
     expect(res.statusCode).toBe(200)
-    const doc = res.json<{ openapi: string, paths: Record<string, Record<string, { tags?: string[], security?: unknown[], requestBody?: { content: Record<string, unknown> }, parameters?: Array<{ name: string }> }>>, components: { securitySchemes: Record<string, unknown> } }>()
+    interface Operation {
+      tags?: string[]
+      security?: unknown[]
+      requestBody?: { content: Record<string, unknown> }
+      parameters?: Array<{ name: string }>
+    }
+    interface OpenApi {
+      openapi: string
+      paths: Record<string, Record<string, Operation>>
+      components: { securitySchemes: Record<string, unknown> }
+    }
+    const doc = res.json<OpenApi>()
     expect(doc.openapi).toMatch(/^3\./)
     expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining([
       '/f/{formId}', '/healthz', '/readyz', '/metrics', '/admin/submissions', '/admin/submissions/{id}',
@@ -127,7 +159,8 @@ describe('admin: erase, dry run, OpenAPI', () => {
     expect(Object.keys(doc.paths['/f/{formId}']?.post?.requestBody?.content ?? {})).toEqual(
       ['application/x-www-form-urlencoded', 'multipart/form-data', 'application/json', 'text/plain'])
     expect(doc.paths['/admin/submissions']?.get?.security).toEqual([{ adminToken: [] }])
-    expect(doc.paths['/admin/submissions']?.get?.parameters?.map(p => p.name)).toEqual(expect.arrayContaining(['status', 'form', 'from', 'to', 'limit', 'before']))
+    expect(doc.paths['/admin/submissions']?.get?.parameters?.map(p => p.name))
+      .toEqual(expect.arrayContaining(['status', 'form', 'from', 'to', 'limit', 'before']))
     expect(doc.components.securitySchemes.adminToken).toEqual({ type: 'http', scheme: 'bearer' })
     expect(Object.keys(doc.paths).some(p => p.startsWith('/status'))).toBe(false)
   })

@@ -8,9 +8,16 @@ describe('status page guard', () => {
   let deadId: string
   beforeEach(async () => {
     t = await buildAdminApp()
-    deadId = (await t.app.inject({ method: 'POST', url: '/f/default', payload: { name: 'Anna', email: 'anna@example.com' } })).json<{ id: string }>().id
+    deadId = (await t.app.inject({
+      method: 'POST',
+      url: '/f/default',
+      payload: { name: 'Anna', email: 'anna@example.com' }
+    })).json<{ id: string }>().id
     const [c] = await t.outbox.claim({ limit: 1, leaseMs: 60_000 })
-    await t.outbox.deadLetter(c!.id, c!.leaseToken, { code: 'RELAY_ERR_B24_VALIDATION', message: 'Email anna@example.com is not valid<br />' })
+    await t.outbox.deadLetter(c!.id, c!.leaseToken, {
+      code: 'RELAY_ERR_B24_VALIDATION',
+      message: 'Email anna@example.com is not valid<br />'
+    })
   })
   afterEach(async () => { await t.close() })
 
@@ -37,7 +44,8 @@ describe('status page guard', () => {
 
   it('sends a no-script CSP, no-store and frame denial', async () => {
     const res = await t.app.inject({ url: '/status', headers: { cookie } })
-    expect(res.headers['content-security-policy']).toBe("default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+    expect(res.headers['content-security-policy'])
+      .toBe("default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
     expect(res.headers['cache-control']).toBe('no-store')
     expect(res.headers['x-frame-options']).toBe('DENY')
     expect(res.body).not.toMatch(/<script/i)
@@ -63,7 +71,8 @@ describe('status page guard', () => {
   it('signs in through the login form and signs out again', async () => {
     const login = await t.app.inject({ method: 'POST', url: '/status/login', headers: { host, origin: `http://${host}`, 'content-type': 'application/x-www-form-urlencoded' }, payload: `token=${ADMIN_TOKEN}` })
     expect(login.statusCode).toBe(303)
-    expect(String(login.headers['set-cookie'])).toBe(`relay_status=${sessionValue(ADMIN_TOKEN)}; Path=/status; HttpOnly; SameSite=Strict; Max-Age=43200`)
+    expect(String(login.headers['set-cookie']))
+      .toBe(`relay_status=${sessionValue(ADMIN_TOKEN)}; Path=/status; HttpOnly; SameSite=Strict; Max-Age=43200`)
     const logout = await t.app.inject({ method: 'POST', url: '/status/logout', headers: { cookie } })
     expect(String(logout.headers['set-cookie'])).toContain('Max-Age=0')
   })

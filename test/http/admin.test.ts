@@ -7,7 +7,16 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { SubmissionRecord } from '../../src/outbox/types.ts'
 import { ADMIN_TOKEN, auth, buildAdminApp, type AdminTestApp } from './admin-app.ts'
 
-interface View { id: string, formId: string, portalId: string, status: string, fields: Record<string, unknown>, meta: Record<string, unknown> | null, lastError: { code: string, message: string } | null, history?: Array<{ attempt: number, outcome: string, error: { code: string, message: string } | null }> }
+interface View {
+  id: string
+  formId: string
+  portalId: string
+  status: string
+  fields: Record<string, unknown>
+  meta: Record<string, unknown> | null
+  lastError: { code: string, message: string } | null
+  history?: Array<{ attempt: number, outcome: string, error: { code: string, message: string } | null }>
+}
 
 const RAW = {
   portals: { main: { webhook: 'http://127.0.0.1:9/rest/1/aaa/' }, second: { webhook: 'http://127.0.0.1:9/rest/1/bbb/' } },
@@ -61,7 +70,12 @@ describe('admin API', () => {
   })
 
   it('lists newest first with contact data masked, filters by status, form, portal and time, and pages', async () => {
-    const a = await submit('contact', { name: 'Anna', phone: '+7 900 123-45-67', email: 'anna@example.com', message: 'call me at 8 900 765-43-21' })
+    const a = await submit('contact', {
+      name: 'Anna',
+      phone: '+7 900 123-45-67',
+      email: 'anna@example.com',
+      message: 'call me at 8 900 765-43-21'
+    })
     clock += 3_600_000
     const b = await submit('callback', { name: 'Boris', phone: '+79005554433' })
     clock += 3_600_000
@@ -105,10 +119,22 @@ describe('admin API', () => {
     const shown = await get<{ revealed: boolean, submission: View }>(`/admin/submissions/${id}`)
     expect(shown.status).toBe(200)
     expect(shown.body.revealed).toBe(false)
-    expect(shown.body.submission).toMatchObject({ id, status: 'dead', lastError: { code: 'RELAY_ERR_B24_VALIDATION', message: 'Email "a***@example.com" is not valid' } })
+    expect(shown.body.submission).toMatchObject({
+      id,
+      status: 'dead',
+      lastError: { code: 'RELAY_ERR_B24_VALIDATION', message: 'Email "a***@example.com" is not valid' }
+    })
     expect(shown.body.submission.history).toEqual([
-      expect.objectContaining({ attempt: 1, outcome: 'retry', error: { code: 'RELAY_ERR_B24_SERVER', message: 'HTTP 502 from the portal' } }),
-      expect.objectContaining({ attempt: 2, outcome: 'dead', error: { code: 'RELAY_ERR_B24_VALIDATION', message: 'Email "a***@example.com" is not valid' } })
+      expect.objectContaining({
+        attempt: 1,
+        outcome: 'retry',
+        error: { code: 'RELAY_ERR_B24_SERVER', message: 'HTTP 502 from the portal' }
+      }),
+      expect.objectContaining({
+        attempt: 2,
+        outcome: 'dead',
+        error: { code: 'RELAY_ERR_B24_VALIDATION', message: 'Email "a***@example.com" is not valid' }
+      })
     ])
     const revealed = await get<{ revealed: boolean, submission: View }>(`/admin/submissions/${id}?reveal=1`)
     expect(revealed.body.submission.lastError?.message).toBe('Email "anna@example.com" is not valid')
@@ -122,7 +148,8 @@ describe('admin API', () => {
     expect(again.json()).toMatchObject({ error: { code: 'RELAY_ERR_NOT_DEAD' } })
     const unknown = await t.app.inject({ method: 'POST', url: '/admin/submissions/01NOSUCHID0000000000000000/retry', headers: auth })
     expect(unknown.statusCode).toBe(404)
-    expect((await get<{ error: { code: string } }>('/admin/submissions/01NOSUCHID0000000000000000')).body.error.code).toBe('RELAY_ERR_SUBMISSION_NOT_FOUND')
+    expect((await get<{ error: { code: string } }>('/admin/submissions/01NOSUCHID0000000000000000')).body.error.code)
+      .toBe('RELAY_ERR_SUBMISSION_NOT_FOUND')
   })
 
   it('retries every dead letter, or one portal\'s', async () => {
@@ -159,11 +186,21 @@ describe('admin API', () => {
     const { outbox } = plain
     // A store that offers only the Outbox port (like the Redis one).
     const portOnly = {
-      enqueue: outbox.enqueue.bind(outbox), claim: outbox.claim.bind(outbox), complete: outbox.complete.bind(outbox),
-      retryLater: outbox.retryLater.bind(outbox), release: outbox.release.bind(outbox), deadLetter: outbox.deadLetter.bind(outbox),
-      get: outbox.get.bind(outbox), listDead: outbox.listDead.bind(outbox), requeueDead: outbox.requeueDead.bind(outbox),
-      stats: outbox.stats.bind(outbox), close: outbox.close.bind(outbox), releaseHeld: outbox.releaseHeld.bind(outbox),
-      discardHeld: outbox.discardHeld.bind(outbox), purge: outbox.purge.bind(outbox), usage: outbox.usage.bind(outbox)
+      enqueue: outbox.enqueue.bind(outbox),
+      claim: outbox.claim.bind(outbox),
+      complete: outbox.complete.bind(outbox),
+      retryLater: outbox.retryLater.bind(outbox),
+      release: outbox.release.bind(outbox),
+      deadLetter: outbox.deadLetter.bind(outbox),
+      get: outbox.get.bind(outbox),
+      listDead: outbox.listDead.bind(outbox),
+      requeueDead: outbox.requeueDead.bind(outbox),
+      stats: outbox.stats.bind(outbox),
+      close: outbox.close.bind(outbox),
+      releaseHeld: outbox.releaseHeld.bind(outbox),
+      discardHeld: outbox.discardHeld.bind(outbox),
+      purge: outbox.purge.bind(outbox),
+      usage: outbox.usage.bind(outbox)
     }
     const { buildApp } = await import('../../src/app.ts')
     const app = await buildApp({ config: () => plain.config, outbox: portOnly, adminToken: ADMIN_TOKEN })
@@ -174,7 +211,8 @@ describe('admin API', () => {
       expect((await app.inject({ method: 'POST', url: '/admin/erase', headers: auth, payload: { email: 'a@b.cd' } })).statusCode).toBe(501)
       const res = await app.inject({ method: 'POST', url: '/f/default', payload: { name: 'x' } })
       const id = res.json<{ id: string }>().id
-      expect((await app.inject({ url: `/admin/submissions/${id}`, headers: auth })).json<{ submission: SubmissionRecord }>().submission.id).toBe(id)
+      expect((await app.inject({ url: `/admin/submissions/${id}`, headers: auth })).json<{ submission: SubmissionRecord }>().submission.id)
+        .toBe(id)
       expect((await app.inject({ url: '/readyz' })).json()).toMatchObject({ ok: true, store: { ok: true, writable: null } })
     } finally {
       await app.close()

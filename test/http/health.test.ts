@@ -9,7 +9,14 @@ interface Ready {
   store: { ok: boolean, writable: boolean | null, error?: { code: string } }
   worker: string
   portals: Record<string, { state: string, pending: number, leased: number, dead: number, lastError: { code: string } | null }>
-  queue: { pending: number, due: number, dead: number, delivered: number, oldestPendingAt: number | null, oldestPendingAgeSeconds: number | null } | null
+  queue: {
+    pending: number
+    due: number
+    dead: number
+    delivered: number
+    oldestPendingAt: number | null
+    oldestPendingAgeSeconds: number | null
+  } | null
 }
 
 describe('health endpoints', () => {
@@ -56,7 +63,8 @@ describe('health endpoints', () => {
     await t.outbox.close()
     const res = await t.app.inject({ url: '/readyz' })
     expect(res.statusCode).toBe(503)
-    expect(res.json<Ready>()).toMatchObject({ ok: false, store: { ok: false, writable: false, error: { code: 'RELAY_ERR_STORE_CLOSED' } }, queue: null })
+    expect(res.json<Ready>())
+      .toMatchObject({ ok: false, store: { ok: false, writable: false, error: { code: 'RELAY_ERR_STORE_CLOSED' } }, queue: null })
   })
 
   it('/readyz shows each portal\'s state from the in-process worker: ok, paused for auth, unreachable', async () => {

@@ -20,7 +20,10 @@ describe('Idempotency-Key and double submits, scoped per sender', () => {
   let clock: number
   beforeEach(async () => {
     clock = 1_800_000_000_000
-    t = await buildSecureApp({ forms: FORMS, rateLimit: { perIp: false, perForm: false } }, { trustProxy: ['127.0.0.1'], now: () => clock })
+    t = await buildSecureApp({ forms: FORMS, rateLimit: { perIp: false, perForm: false } }, {
+      trustProxy: ['127.0.0.1'],
+      now: () => clock
+    })
     await t.listen()
   })
   afterEach(async () => { await t.close() })
@@ -29,7 +32,9 @@ describe('Idempotency-Key and double submits, scoped per sender', () => {
     const res = await fetch(`${t.url}/f/${opts.form ?? 'order'}`, {
       method: 'POST',
       headers: {
-        'content-type': 'application/json', accept: 'application/json', 'x-forwarded-for': opts.from,
+        'content-type': 'application/json',
+        accept: 'application/json',
+        'x-forwarded-for': opts.from,
         ...(opts.key !== undefined ? { 'idempotency-key': opts.key } : {}),
         ...(opts.secret === true ? { 'x-relay-secret': SECRET } : {})
       },

@@ -12,8 +12,12 @@ describe('values kept as typed', () => {
   it('a secret form keeps an odd e-mail in COMMENTS, answers 202 and counts it; a browser form still answers 400', async () => {
     const fields = { 'your-email': 'EMAIL_WORK', 'your-name': 'NAME' }
     t = await buildAdminApp({ raw: { forms: { cf7: { portal: 'default', secret: SECRET, fields } } } })
-    const server = await t.app.inject({ method: 'POST', url: '/f/cf7', headers: { 'x-relay-secret': SECRET },
-      payload: { 'your-name': 'Анна', 'your-email': 'anna..petrova@example.ru' } })
+    const server = await t.app.inject({
+      method: 'POST',
+      url: '/f/cf7',
+      headers: { 'x-relay-secret': SECRET },
+      payload: { 'your-name': 'Анна', 'your-email': 'anna..petrova@example.ru' }
+    })
     expect(server.statusCode).toBe(202)
     const stored = await storedFields(t.outbox, server.json().id)
     expect(stored.EMAIL).toBeUndefined()
@@ -21,8 +25,12 @@ describe('values kept as typed', () => {
 
     // A WordPress webhook on a form without a secret is a server sender too.
     const payload = { name: 'Анна', email: '.anna@mail.ru' }
-    const wordpress = await t.app.inject({ method: 'POST', url: '/f/default', payload,
-      headers: { 'user-agent': 'WordPress/7.0.4; http://127.0.0.1:19010' } })
+    const wordpress = await t.app.inject({
+      method: 'POST',
+      url: '/f/default',
+      payload,
+      headers: { 'user-agent': 'WordPress/7.0.4; http://127.0.0.1:19010' }
+    })
     expect(wordpress.statusCode).toBe(202)
     const browser = await t.app.inject({ method: 'POST', url: '/f/default', headers: { 'user-agent': 'Mozilla/5.0' }, payload })
     expect(browser.statusCode).toBe(400)

@@ -20,7 +20,9 @@ describe('logs follow a submission', () => {
   it('carries submissionId from intake through the queue to delivery', async () => {
     emulator = await startEmulator({ rateLimit: false, faults: { next: ['500'] } })
     const lines: Array<Record<string, unknown>> = []
-    const destination = new Writable({ write (chunk: Buffer, _enc, done) { lines.push(JSON.parse(chunk.toString()) as Record<string, unknown>); done() } })
+    const destination = new Writable({
+      write (chunk: Buffer, _enc, done) { lines.push(JSON.parse(chunk.toString()) as Record<string, unknown>); done() }
+    })
     const logger = createLogger({ level: 'debug', destination })
     const config = buildConfig({ delivery: { retryBaseMs: 20, retryMaxMs: 40 } }, { B24_WEBHOOK_URL: emulator.webhookUrl })
     outbox = await openSqliteOutbox({ path: ':memory:', durability: 'relaxed' })
@@ -30,10 +32,15 @@ describe('logs follow a submission', () => {
     try {
       const res = await app.inject({ method: 'POST', url: '/f/default', payload: { name: 'Anna', phone: '+79001234567' } })
       const id = res.json<{ id: string }>().id
-      await waitFor(() => lines.some(l => l.msg === 'lead delivered' && l.submissionId === id), { timeoutMs: 15_000, what: 'delivery log' })
+      await waitFor(() => lines.some(l => l.msg === 'lead delivered' && l.submissionId === id), {
+        timeoutMs: 15_000,
+        what: 'delivery log'
+      })
       const about = lines.filter(l => l.submissionId === id || (Array.isArray(l.submissionIds) && l.submissionIds.includes(id)))
-      expect(about.map(l => l.msg)).toEqual(expect.arrayContaining(['submission accepted', 'submissions claimed', 'delivery retry scheduled', 'lead delivered']))
-      expect(about.find(l => l.msg === 'delivery retry scheduled')).toMatchObject({ code: 'RELAY_ERR_B24_SERVER', portalId: 'default', attempt: 1 })
+      expect(about.map(l => l.msg))
+        .toEqual(expect.arrayContaining(['submission accepted', 'submissions claimed', 'delivery retry scheduled', 'lead delivered']))
+      expect(about.find(l => l.msg === 'delivery retry scheduled'))
+        .toMatchObject({ code: 'RELAY_ERR_B24_SERVER', portalId: 'default', attempt: 1 })
       expect(about.find(l => l.msg === 'lead delivered')).toMatchObject({ leadId: expect.any(Number), portalId: 'default' })
       // The visitor's phone never appears in clear.
       expect(JSON.stringify(lines)).not.toContain('9001234567')

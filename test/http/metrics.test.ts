@@ -34,7 +34,11 @@ describe('/metrics', () => {
 
   it('counts submissions by form and outcome (accepted, duplicate, refused by code, spam) and requests by route', async () => {
     t = await buildAdminApp()
-    const post = async (url: string, payload: unknown): Promise<number> => (await t!.app.inject({ method: 'POST', url, payload: payload as Record<string, string> })).statusCode
+    const post = async (url: string, payload: unknown): Promise<number> => (await t!.app.inject({
+      method: 'POST',
+      url,
+      payload: payload as Record<string, string>
+    })).statusCode
     expect(await post('/f/default', { name: 'Anna', phone: '+79001234567' })).toBe(202)
     expect(await post('/f/default', { name: 'Anna', phone: '+79001234567' })).toBe(202) // the same again: duplicate
     expect(await post('/f/default', { name: 'Boris', email: 'not-an-address' })).toBe(400)
@@ -61,7 +65,11 @@ describe('/metrics', () => {
   it('reports deliveries, retries by error class, Bitrix24 call latency, batch sizes and portal state from a real worker', async () => {
     emulator = await startEmulator({ rateLimit: false, faults: { next: ['500'] } })
     t = await buildAdminApp({
-      raw: { portals: { main: { webhook: emulator.webhookUrl } }, forms: { f: { portal: 'main', fields: { name: 'NAME', phone: 'PHONE_MOBILE' } } }, delivery: { retryBaseMs: 50, retryMaxMs: 100 } },
+      raw: {
+        portals: { main: { webhook: emulator.webhookUrl } },
+        forms: { f: { portal: 'main', fields: { name: 'NAME', phone: 'PHONE_MOBILE' } } },
+        delivery: { retryBaseMs: 50, retryMaxMs: 100 }
+      },
       env: {},
       worker: {}
     })

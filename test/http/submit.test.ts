@@ -49,7 +49,12 @@ describe('POST /f/:formId', () => {
 
   describe('body kinds', () => {
     it('a browser form post is stored and redirected to the built-in thank-you page', async () => {
-      const res = await t.app.inject({ method: 'POST', url: '/f/default', headers: { 'content-type': FORM }, payload: 'name=%D0%98%D0%B2%D0%B0%D0%BD&phone=%2B7+900+123-45-67&utm_source=yandex' })
+      const res = await t.app.inject({
+        method: 'POST',
+        url: '/f/default',
+        headers: { 'content-type': FORM },
+        payload: 'name=%D0%98%D0%B2%D0%B0%D0%BD&phone=%2B7+900+123-45-67&utm_source=yandex'
+      })
       expect(res.statusCode).toBe(303)
       expect(res.headers.location).toBe('/f/default/thanks')
       const [row] = (await t.outbox.stats()).pending === 1 ? [true] : [false]
@@ -57,7 +62,12 @@ describe('POST /f/:formId', () => {
     })
 
     it('a script that asks for JSON gets 202 with the submission id, and the mapped fields are stored', async () => {
-      const res = await t.app.inject({ method: 'POST', url: '/f/shop', headers: { 'content-type': FORM, ...JSON_ACCEPT }, payload: 'your-name=Anna&your-phone=8 (900) 123-45-67&your-email=Anna@Example.com&delivery=courier' })
+      const res = await t.app.inject({
+        method: 'POST',
+        url: '/f/shop',
+        headers: { 'content-type': FORM, ...JSON_ACCEPT },
+        payload: 'your-name=Anna&your-phone=8 (900) 123-45-67&your-email=Anna@Example.com&delivery=courier'
+      })
       expect(res.statusCode).toBe(202)
       const body = res.json()
       expect(body).toEqual({ ok: true, id: expect.any(String) })
@@ -69,27 +79,49 @@ describe('POST /f/:formId', () => {
     })
 
     it('a browser post to a form with a success URL is redirected there', async () => {
-      const res = await t.app.inject({ method: 'POST', url: '/f/shop', headers: { 'content-type': FORM }, payload: 'your-phone=%2B79001112233' })
+      const res = await t.app.inject({
+        method: 'POST',
+        url: '/f/shop',
+        headers: { 'content-type': FORM },
+        payload: 'your-phone=%2B79001112233'
+      })
       expect(res.statusCode).toBe(303)
       expect(res.headers.location).toBe('https://shop.example/thanks')
     })
 
     it('accepts JSON, answering JSON', async () => {
-      const res = await t.app.inject({ method: 'POST', url: '/f/shop', headers: { 'content-type': 'application/json' }, payload: JSON.stringify({ 'your-name': 'Олег', 'your-phone': '+7 901 000 00 01' }) })
+      const res = await t.app.inject({
+        method: 'POST',
+        url: '/f/shop',
+        headers: { 'content-type': 'application/json' },
+        payload: JSON.stringify({ 'your-name': 'Олег', 'your-phone': '+7 901 000 00 01' })
+      })
       expect(res.statusCode).toBe(202)
       const fields = await storedFields(t.outbox, res.json().id)
       expect(fields.NAME).toBe('Олег')
     })
 
     it('accepts text/plain holding JSON (the CF7 webhook fallback)', async () => {
-      const res = await t.app.inject({ method: 'POST', url: '/f/shop', headers: { 'content-type': 'text/plain; charset=utf-8' }, payload: '{"your-name":"Text","your-phone":"+79010000002"}' })
+      const res = await t.app.inject({
+        method: 'POST',
+        url: '/f/shop',
+        headers: { 'content-type': 'text/plain; charset=utf-8' },
+        payload: '{"your-name":"Text","your-phone":"+79010000002"}'
+      })
       expect(res.statusCode).toBe(202)
       expect((await storedFields(t.outbox, res.json().id)).NAME).toBe('Text')
     })
 
     it('accepts a Contact Form 7 webhook body: \\u escapes, checkbox arrays, special tags, file objects', async () => {
-      const payload = '{"_url":"https:\\/\\/shop.example\\/p\\/x\\/?utm_source=ya","_remote_ip":"203.0.113.7","your-name":"\\u0418\\u0432\\u0430\\u043d","your-phone":"+7 900 000-00-00","options":["A","B"],"file-1":{"filename":"cv.pdf","content":"JVBERi0="}}'
-      const res = await t.app.inject({ method: 'POST', url: '/f/shop', headers: { 'content-type': 'application/json; charset=UTF-8' }, payload })
+      const payload = '{"_url":"https:\\/\\/shop.example\\/p\\/x\\/?utm_source=ya","_remote_ip":"203.0.113.7",' +
+        '"your-name":"\\u0418\\u0432\\u0430\\u043d","your-phone":"+7 900 000-00-00","options":["A","B"],"file-1":{"filename":"cv.pdf",' +
+        '"content":"JVBERi0="}}'
+      const res = await t.app.inject({
+        method: 'POST',
+        url: '/f/shop',
+        headers: { 'content-type': 'application/json; charset=UTF-8' },
+        payload
+      })
       expect(res.statusCode).toBe(202)
       const fields = await storedFields(t.outbox, res.json().id)
       expect(fields.NAME).toBe('Иван')
@@ -107,7 +139,12 @@ describe('POST /f/:formId', () => {
         { name: 'your-phone', value: '+79002223344' },
         { name: 'cv', value: Buffer.from('%PDF-1.4'), filename: 'cv.pdf' }
       ])
-      const res = await t.app.inject({ method: 'POST', url: '/f/shop', headers: { 'content-type': `multipart/form-data; boundary=${boundary}`, ...JSON_ACCEPT }, payload })
+      const res = await t.app.inject({
+        method: 'POST',
+        url: '/f/shop',
+        headers: { 'content-type': `multipart/form-data; boundary=${boundary}`, ...JSON_ACCEPT },
+        payload
+      })
       expect(res.statusCode).toBe(202)
       const fields = await storedFields(t.outbox, res.json().id)
       expect(fields.NAME).toBe('Мария')
@@ -118,67 +155,225 @@ describe('POST /f/:formId', () => {
 
   describe('charsets', () => {
     it('decodes a windows-1251 body declared in the Content-Type', async () => {
-      const res = await t.app.inject({ method: 'POST', url: '/f/shop', headers: { 'content-type': `${FORM}; charset=windows-1251`, ...JSON_ACCEPT }, payload: encodeForm({ 'your-name': 'Пётр Иванович', 'your-phone': '+79003334455' }, 'win1251') })
+      const res = await t.app.inject({
+        method: 'POST',
+        url: '/f/shop',
+        headers: { 'content-type': `${FORM}; charset=windows-1251`, ...JSON_ACCEPT },
+        payload: encodeForm({ 'your-name': 'Пётр Иванович', 'your-phone': '+79003334455' }, 'win1251')
+      })
       expect(res.statusCode).toBe(202)
       expect((await storedFields(t.outbox, res.json().id)).NAME).toBe('Пётр Иванович')
     })
 
     it('decodes koi8-r named by the _charset_ field browsers fill in', async () => {
-      const res = await t.app.inject({ method: 'POST', url: '/f/shop', headers: { 'content-type': FORM, ...JSON_ACCEPT }, payload: '_charset_=KOI8-R&' + encodeForm({ 'your-name': 'Светлана', 'your-phone': '+79004445566' }, 'koi8-r') })
+      const res = await t.app.inject({
+        method: 'POST',
+        url: '/f/shop',
+        headers: { 'content-type': FORM, ...JSON_ACCEPT },
+        payload: '_charset_=KOI8-R&' + encodeForm({ 'your-name': 'Светлана', 'your-phone': '+79004445566' }, 'koi8-r')
+      })
       expect(res.statusCode).toBe(202)
       expect((await storedFields(t.outbox, res.json().id)).NAME).toBe('Светлана')
     })
 
     it("uses the form's configured charset when the body declares none", async () => {
-      const res = await t.app.inject({ method: 'POST', url: '/f/old', headers: { 'content-type': FORM, ...JSON_ACCEPT }, payload: encodeForm({ fio: 'Ёлкин Семён' }, 'win1251') })
+      const res = await t.app.inject({
+        method: 'POST',
+        url: '/f/old',
+        headers: { 'content-type': FORM, ...JSON_ACCEPT },
+        payload: encodeForm({ fio: 'Ёлкин Семён' }, 'win1251')
+      })
       expect(res.statusCode).toBe(202)
       expect((await storedFields(t.outbox, res.json().id)).NAME).toBe('Ёлкин Семён')
     })
 
     it('decodes a multipart body from a windows-1251 page', async () => {
       const boundary = 'b1251'
-      const payload = multipartBody(boundary, [{ name: 'your-name', value: iconv.encode('Жанна', 'win1251') }, { name: 'your-phone', value: '+79005556677' }, { name: '_charset_', value: 'windows-1251' }])
-      const res = await t.app.inject({ method: 'POST', url: '/f/shop', headers: { 'content-type': `multipart/form-data; boundary=${boundary}`, ...JSON_ACCEPT }, payload })
+      const payload = multipartBody(boundary, [
+        { name: 'your-name', value: iconv.encode('Жанна', 'win1251') },
+        { name: 'your-phone', value: '+79005556677' },
+        { name: '_charset_', value: 'windows-1251' }
+      ])
+      const res = await t.app.inject({
+        method: 'POST',
+        url: '/f/shop',
+        headers: { 'content-type': `multipart/form-data; boundary=${boundary}`, ...JSON_ACCEPT },
+        payload
+      })
       expect(res.statusCode).toBe(202)
       expect((await storedFields(t.outbox, res.json().id)).NAME).toBe('Жанна')
     })
 
     it('decodes JSON declared as windows-1251', async () => {
-      const res = await t.app.inject({ method: 'POST', url: '/f/shop', headers: { 'content-type': 'application/json; charset=windows-1251' }, payload: iconv.encode('{"your-name":"Дмитрий","your-phone":"+79006667788"}', 'win1251') })
+      const res = await t.app.inject({
+        method: 'POST',
+        url: '/f/shop',
+        headers: { 'content-type': 'application/json; charset=windows-1251' },
+        payload: iconv.encode('{"your-name":"Дмитрий","your-phone":"+79006667788"}', 'win1251')
+      })
       expect(res.statusCode).toBe(202)
       expect((await storedFields(t.outbox, res.json().id)).NAME).toBe('Дмитрий')
     })
   })
 
   describe('bad input gets a clear 4xx with a stable code', () => {
-    const cases: Array<{ name: string, url?: string, headers?: Record<string, string>, payload?: string | Buffer, status: number, code: string }> = [
-      { name: 'unknown form', url: '/f/nope', headers: { 'content-type': FORM }, payload: 'a=1', status: 404, code: 'RELAY_ERR_UNKNOWN_FORM' },
-      { name: 'form id with bad characters', url: '/f/..%2Fetc', headers: { 'content-type': FORM }, payload: 'a=1', status: 404, code: 'RELAY_ERR_UNKNOWN_FORM' },
+    interface Case {
+      name: string
+      url?: string
+      headers?: Record<string, string>
+      payload?: string | Buffer
+      status: number
+      code: string
+    }
+    const cases: Case[] = [
+      {
+        name: 'unknown form',
+        url: '/f/nope',
+        headers: { 'content-type': FORM },
+        payload: 'a=1',
+        status: 404,
+        code: 'RELAY_ERR_UNKNOWN_FORM'
+      },
+      {
+        name: 'form id with bad characters',
+        url: '/f/..%2Fetc',
+        headers: { 'content-type': FORM },
+        payload: 'a=1',
+        status: 404,
+        code: 'RELAY_ERR_UNKNOWN_FORM'
+      },
       { name: 'empty urlencoded body', headers: { 'content-type': FORM }, payload: '', status: 400, code: 'RELAY_ERR_EMPTY_BODY' },
       { name: 'empty JSON body', headers: { 'content-type': 'application/json' }, payload: '', status: 400, code: 'RELAY_ERR_EMPTY_BODY' },
       { name: 'no body at all', headers: {}, status: 400, code: 'RELAY_ERR_EMPTY_BODY' },
-      { name: 'unsupported content type', headers: { 'content-type': 'application/xml' }, payload: '<a/>', status: 415, code: 'RELAY_ERR_UNSUPPORTED_MEDIA_TYPE' },
-      { name: 'body too large', headers: { 'content-type': FORM }, payload: 'a=' + 'x'.repeat(5000), status: 413, code: 'RELAY_ERR_BODY_TOO_LARGE' },
-      { name: 'malformed JSON', headers: { 'content-type': 'application/json' }, payload: '{"a":', status: 400, code: 'RELAY_ERR_MALFORMED_JSON' },
-      { name: 'malformed urlencoding', headers: { 'content-type': FORM }, payload: 'your-name=%E0%A4%A&x=1', status: 400, code: 'RELAY_ERR_MALFORMED_URLENCODED' },
-      { name: 'bytes that are not UTF-8', headers: { 'content-type': FORM }, payload: Buffer.concat([Buffer.from('your-name='), Buffer.from([0xc8, 0xe2, 0xe0, 0xed])]), status: 400, code: 'RELAY_ERR_UNDECODABLE_BODY' },
-      { name: 'unknown charset', headers: { 'content-type': `${FORM}; charset=x-martian` }, payload: 'a=1', status: 415, code: 'RELAY_ERR_UNSUPPORTED_CHARSET' },
-      { name: 'too many fields', headers: { 'content-type': FORM }, payload: Array.from({ length: 21 }, (_, i) => `f${i}=1`).join('&'), status: 413, code: 'RELAY_ERR_TOO_MANY_FIELDS' },
-      { name: 'too long value', headers: { 'content-type': FORM }, payload: 'your-name=' + 'я'.repeat(301), status: 413, code: 'RELAY_ERR_VALUE_TOO_LONG' },
-      { name: '__proto__ key in JSON', headers: { 'content-type': 'application/json' }, payload: '{"__proto__":{"admin":true},"your-phone":"1"}', status: 400, code: 'RELAY_ERR_FORBIDDEN_KEY' },
-      { name: 'constructor key in a form post', headers: { 'content-type': FORM }, payload: 'constructor=x&your-phone=1', status: 400, code: 'RELAY_ERR_FORBIDDEN_KEY' },
-      { name: '__proto__[x] key in a form post', headers: { 'content-type': FORM }, payload: '__proto__[x]=1', status: 400, code: 'RELAY_ERR_FORBIDDEN_KEY' },
-      { name: 'nested JSON object', headers: { 'content-type': 'application/json' }, payload: '{"a":{"b":{"c":1}}}', status: 400, code: 'RELAY_ERR_BODY_SHAPE' },
-      { name: 'JSON array at the top', headers: { 'content-type': 'application/json' }, payload: '[1,2]', status: 400, code: 'RELAY_ERR_BODY_SHAPE' },
-      { name: 'broken multipart', headers: { 'content-type': 'multipart/form-data; boundary=zzz' }, payload: '--zzz\r\nContent-Disposition: form-data; name="a"\r\n\r\nunterminated', status: 400, code: 'RELAY_ERR_MALFORMED_MULTIPART' },
-      { name: 'multipart without boundary', headers: { 'content-type': 'multipart/form-data' }, payload: 'x', status: 400, code: 'RELAY_ERR_MALFORMED_MULTIPART' },
-      { name: 'invalid e-mail', headers: { 'content-type': FORM }, payload: 'your-phone=%2B79001234567&your-email=not-an-email', status: 400, code: 'RELAY_ERR_VALIDATION' },
-      { name: 'missing required field', headers: { 'content-type': FORM }, payload: 'your-name=Anna', status: 400, code: 'RELAY_ERR_VALIDATION' }
+      {
+        name: 'unsupported content type',
+        headers: { 'content-type': 'application/xml' },
+        payload: '<a/>',
+        status: 415,
+        code: 'RELAY_ERR_UNSUPPORTED_MEDIA_TYPE'
+      },
+      {
+        name: 'body too large',
+        headers: { 'content-type': FORM },
+        payload: 'a=' + 'x'.repeat(5000),
+        status: 413,
+        code: 'RELAY_ERR_BODY_TOO_LARGE'
+      },
+      {
+        name: 'malformed JSON',
+        headers: { 'content-type': 'application/json' },
+        payload: '{"a":',
+        status: 400,
+        code: 'RELAY_ERR_MALFORMED_JSON'
+      },
+      {
+        name: 'malformed urlencoding',
+        headers: { 'content-type': FORM },
+        payload: 'your-name=%E0%A4%A&x=1',
+        status: 400,
+        code: 'RELAY_ERR_MALFORMED_URLENCODED'
+      },
+      {
+        name: 'bytes that are not UTF-8',
+        headers: { 'content-type': FORM },
+        payload: Buffer.concat([Buffer.from('your-name='), Buffer.from([0xc8, 0xe2, 0xe0, 0xed])]),
+        status: 400,
+        code: 'RELAY_ERR_UNDECODABLE_BODY'
+      },
+      {
+        name: 'unknown charset',
+        headers: { 'content-type': `${FORM}; charset=x-martian` },
+        payload: 'a=1',
+        status: 415,
+        code: 'RELAY_ERR_UNSUPPORTED_CHARSET'
+      },
+      {
+        name: 'too many fields',
+        headers: { 'content-type': FORM },
+        payload: Array.from({ length: 21 }, (_, i) => `f${i}=1`).join('&'),
+        status: 413,
+        code: 'RELAY_ERR_TOO_MANY_FIELDS'
+      },
+      {
+        name: 'too long value',
+        headers: { 'content-type': FORM },
+        payload: 'your-name=' + 'я'.repeat(301),
+        status: 413,
+        code: 'RELAY_ERR_VALUE_TOO_LONG'
+      },
+      {
+        name: '__proto__ key in JSON',
+        headers: { 'content-type': 'application/json' },
+        payload: '{"__proto__":{"admin":true},"your-phone":"1"}',
+        status: 400,
+        code: 'RELAY_ERR_FORBIDDEN_KEY'
+      },
+      {
+        name: 'constructor key in a form post',
+        headers: { 'content-type': FORM },
+        payload: 'constructor=x&your-phone=1',
+        status: 400,
+        code: 'RELAY_ERR_FORBIDDEN_KEY'
+      },
+      {
+        name: '__proto__[x] key in a form post',
+        headers: { 'content-type': FORM },
+        payload: '__proto__[x]=1',
+        status: 400,
+        code: 'RELAY_ERR_FORBIDDEN_KEY'
+      },
+      {
+        name: 'nested JSON object',
+        headers: { 'content-type': 'application/json' },
+        payload: '{"a":{"b":{"c":1}}}',
+        status: 400,
+        code: 'RELAY_ERR_BODY_SHAPE'
+      },
+      {
+        name: 'JSON array at the top',
+        headers: { 'content-type': 'application/json' },
+        payload: '[1,2]',
+        status: 400,
+        code: 'RELAY_ERR_BODY_SHAPE'
+      },
+      {
+        name: 'broken multipart',
+        headers: { 'content-type': 'multipart/form-data; boundary=zzz' },
+        payload: '--zzz\r\nContent-Disposition: form-data; name="a"\r\n\r\nunterminated',
+        status: 400,
+        code: 'RELAY_ERR_MALFORMED_MULTIPART'
+      },
+      {
+        name: 'multipart without boundary',
+        headers: { 'content-type': 'multipart/form-data' },
+        payload: 'x',
+        status: 400,
+        code: 'RELAY_ERR_MALFORMED_MULTIPART'
+      },
+      {
+        name: 'invalid e-mail',
+        headers: { 'content-type': FORM },
+        payload: 'your-phone=%2B79001234567&your-email=not-an-email',
+        status: 400,
+        code: 'RELAY_ERR_VALIDATION'
+      },
+      {
+        name: 'missing required field',
+        headers: { 'content-type': FORM },
+        payload: 'your-name=Anna',
+        status: 400,
+        code: 'RELAY_ERR_VALIDATION'
+      }
     ]
     for (const c of cases) {
       it(`${c.name} → ${c.status} ${c.code}`, async () => {
         const before = await t.outbox.stats()
-        const res = await t.app.inject({ method: 'POST', url: c.url ?? '/f/shop', headers: { ...JSON_ACCEPT, ...c.headers }, ...(c.payload !== undefined ? { payload: c.payload } : {}) })
+        const res = await t.app.inject({
+          method: 'POST',
+          url: c.url ?? '/f/shop',
+          headers: { ...JSON_ACCEPT, ...c.headers },
+          ...(c.payload !== undefined ? { payload: c.payload } : {})
+        })
         expect(res.statusCode).toBe(c.status)
         const body = res.json()
         expect(body.ok).toBe(false)
@@ -190,7 +385,12 @@ describe('POST /f/:formId', () => {
     }
 
     it('validation errors name the fields', async () => {
-      const res = await t.app.inject({ method: 'POST', url: '/f/shop', headers: { 'content-type': FORM, ...JSON_ACCEPT }, payload: 'your-email=bad' })
+      const res = await t.app.inject({
+        method: 'POST',
+        url: '/f/shop',
+        headers: { 'content-type': FORM, ...JSON_ACCEPT },
+        payload: 'your-email=bad'
+      })
       expect(res.json().error.fields).toEqual({ 'your-phone': 'required', 'your-email': 'invalid_email' })
     })
 
@@ -217,7 +417,12 @@ describe('POST /f/:formId', () => {
 
   describe('double submits', () => {
     it('the same values twice get the first id back', async () => {
-      const post = async (): Promise<{ statusCode: number, json: () => { id: string, duplicate?: boolean } }> => t.app.inject({ method: 'POST', url: '/f/shop', headers: { 'content-type': FORM, ...JSON_ACCEPT }, payload: 'your-phone=%2B79990001122&your-name=Twice&_ts=1' })
+      const post = async (): Promise<{ statusCode: number, json: () => { id: string, duplicate?: boolean } }> => t.app.inject({
+        method: 'POST',
+        url: '/f/shop',
+        headers: { 'content-type': FORM, ...JSON_ACCEPT },
+        payload: 'your-phone=%2B79990001122&your-name=Twice&_ts=1'
+      })
       const a = await post()
       const b = await post()
       expect(b.statusCode).toBe(202)

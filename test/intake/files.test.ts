@@ -3,8 +3,10 @@ import { describe, expect, it } from 'vitest'
 import { buildConfig } from '../../src/config/load.ts'
 import { decodePartName, FileCollector, intakeBodyLimit, safeFileName } from '../../src/intake/files.ts'
 
-const rules = buildConfig({ forms: { f: { portal: 'default', files: { maxBytes: 10, maxFiles: 2, types: ['image/*', '.pdf'], fields: ['your-file'] } } } },
-  { B24_WEBHOOK_URL: 'http://127.0.0.1:9/rest/1/x/' }).forms.f!.files!
+const rules = buildConfig(
+  { forms: { f: { portal: 'default', files: { maxBytes: 10, maxFiles: 2, types: ['image/*', '.pdf'], fields: ['your-file'] } } } },
+  { B24_WEBHOOK_URL: 'http://127.0.0.1:9/rest/1/x/' }
+).forms.f!.files!
 
 async function * chunks (...parts: string[]): AsyncGenerator<Buffer> { for (const p of parts) yield Buffer.from(p) }
 
@@ -20,19 +22,25 @@ describe('intake files', () => {
   it('streams an upload up to maxBytes and refuses one byte more, a wrong type, and a file past maxFiles', async () => {
     const c = new FileCollector(rules)
     const kept = await c.addStream('doc', 'a.pdf', 'application/pdf', chunks('12345', '67890'))
-    expect(kept).toEqual({ field: 'doc', name: 'a.pdf', type: 'application/pdf', size: 10, content: Buffer.from('1234567890').toString('base64') })
-    await expect(c.addStream('doc', 'b.pdf', 'application/pdf', chunks('12345', '678901'))).rejects.toMatchObject({ code: 'RELAY_ERR_FILE_TOO_LARGE', statusCode: 413 })
-    await expect(c.addStream('doc', 'c.exe', 'application/octet-stream', chunks('x'))).rejects.toMatchObject({ code: 'RELAY_ERR_FILE_TYPE', statusCode: 415 })
+    expect(kept)
+      .toEqual({ field: 'doc', name: 'a.pdf', type: 'application/pdf', size: 10, content: Buffer.from('1234567890').toString('base64') })
+    await expect(c.addStream('doc', 'b.pdf', 'application/pdf', chunks('12345', '678901')))
+      .rejects.toMatchObject({ code: 'RELAY_ERR_FILE_TOO_LARGE', statusCode: 413 })
+    await expect(c.addStream('doc', 'c.exe', 'application/octet-stream', chunks('x')))
+      .rejects.toMatchObject({ code: 'RELAY_ERR_FILE_TYPE', statusCode: 415 })
     // No MIME type sent: the name decides (photo.png is an image).
     await c.addStream('doc', 'photo.png', '', chunks('x'))
-    await expect(c.addStream('doc', 'd.png', 'image/png', chunks('x'))).rejects.toMatchObject({ code: 'RELAY_ERR_TOO_MANY_FILES', statusCode: 413 })
+    await expect(c.addStream('doc', 'd.png', 'image/png', chunks('x')))
+      .rejects.toMatchObject({ code: 'RELAY_ERR_TOO_MANY_FILES', statusCode: 413 })
     expect(c.items().map(f => f.name)).toEqual(['a.pdf', 'photo.png'])
   })
 
   it('CF7 base64 objects (a data: prefix tolerated) and links in the configured fields', () => {
     const c = new FileCollector(rules)
-    expect(c.addBase64('f', { filename: 'x.pdf', content: 'data:application/pdf;base64,YWJj' })).toMatchObject({ name: 'x.pdf', size: 3, content: 'YWJj' })
-    expect(() => c.addBase64('f', { filename: 'y.pdf', content: '***' })).toThrow(expect.objectContaining({ code: 'RELAY_ERR_MALFORMED_FILE' }))
+    expect(c.addBase64('f', { filename: 'x.pdf', content: 'data:application/pdf;base64,YWJj' }))
+      .toMatchObject({ name: 'x.pdf', size: 3, content: 'YWJj' })
+    expect(() => c.addBase64('f', { filename: 'y.pdf', content: '***' }))
+      .toThrow(expect.objectContaining({ code: 'RELAY_ERR_MALFORMED_FILE' }))
     c.addLinks({ 'your-file': 'https://site.example/wp-content/uploads/%D0%A1%D1%87%D1%91%D1%82.pdf', other: 'https://x.example/a.pdf' })
     expect(c.items()[1]).toEqual({ field: 'your-file', name: 'Счёт.pdf', type: 'application/pdf', size: 0, url: 'https://site.example/wp-content/uploads/%D0%A1%D1%87%D1%91%D1%82.pdf' })
     expect(() => new FileCollector(rules).addLinks({ 'your-file': 'https://x.example/run.exe' })).toThrow(expect.objectContaining({ code: 'RELAY_ERR_FILE_TYPE' }))

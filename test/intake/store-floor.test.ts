@@ -5,8 +5,15 @@ import { createStoreFloor, spaceState } from '../../src/intake/store-floor.ts'
 import type { Outbox } from '../../src/outbox/types.ts'
 
 const limits = {
-  bodyBytes: 1, fields: 1, valueChars: 1, storeBytes: 1000, minFreeDiskBytes: 100,
-  requestTimeoutMs: 1, headersTimeoutMs: 1, minBodyBytesPerSecond: 0, bodyRateGraceMs: 1
+  bodyBytes: 1,
+  fields: 1,
+  valueChars: 1,
+  storeBytes: 1000,
+  minFreeDiskBytes: 100,
+  requestTimeoutMs: 1,
+  headersTimeoutMs: 1,
+  minBodyBytesPerSecond: 0,
+  bodyRateGraceMs: 1
 }
 
 describe('store space state', () => {

@@ -46,7 +46,9 @@ function kept (lead: StoredLead, field: string): unknown {
   return (value as Array<Record<string, unknown>>).map(({ ID: _id, ...rest }) => rest)
 }
 
-const fixtureNames = readdirSync(FIXTURES).filter((f) => f.endsWith('.json') && !f.endsWith('.lead.json')).map((f) => f.slice(0, -'.json'.length)).sort()
+const fixtureNames = readdirSync(FIXTURES).filter(
+  (f) => f.endsWith('.json') && !f.endsWith('.lead.json')
+).map((f) => f.slice(0, -'.json'.length)).sort()
 
 describe('CF7 to Webhook payloads → relay (configured as docs/cf7.md says) → Bitrix24 emulator', () => {
   let emulator: Emulator
@@ -172,7 +174,11 @@ describe('CF7 to Webhook payloads → relay (configured as docs/cf7.md says) →
 
   it('a post without the secret header is refused and creates nothing', async () => {
     const before = emulator.leads().length
-    const res = await fetch(`${base}/f/cf7`, { method: 'POST', body: readFileSync(`${FIXTURES}contact-default.json`), headers: WP_HEADERS })
+    const res = await fetch(`${base}/f/cf7`, {
+      method: 'POST',
+      body: readFileSync(`${FIXTURES}contact-default.json`),
+      headers: WP_HEADERS
+    })
     // The guide's config wires B24_WEBHOOK_URL itself: no secret-less `default` form is opened beside it.
     expect((await fetch(`${base}/f/default`, { method: 'POST', body: '{"name":"x"}', headers: WP_HEADERS })).status).toBe(404)
     expect(res.status).toBe(401)

@@ -16,11 +16,15 @@ describe('mapSubmission: COMMENTS', () => {
       'your-message': 'Нужно 200 штук к 1 апреля.\nДоставка в Казань.',
       city: 'Казань'
     })
-    expect(result.fields.COMMENTS).toBe('Нужно 200 штук к 1 апреля.<br>Доставка в Казань.<br><br>your-subject: Оптовый заказ<br>city: Казань')
+    expect(result.fields.COMMENTS)
+      .toBe('Нужно 200 штук к 1 апреля.<br>Доставка в Казань.<br><br>your-subject: Оптовый заказ<br>city: Казань')
   })
 
   it('joins several fields mapped to COMMENTS as paragraphs', () => {
-    const result = run({ fields: { message: 'COMMENTS', comments: 'COMMENTS' } }, { message: 'Перезвоните утром.', comments: 'Лучше в WhatsApp.' })
+    const result = run({ fields: { message: 'COMMENTS', comments: 'COMMENTS' } }, {
+      message: 'Перезвоните утром.',
+      comments: 'Лучше в WhatsApp.'
+    })
     expect(result.fields.COMMENTS).toBe('Перезвоните утром.<br><br>Лучше в WhatsApp.')
   })
 

@@ -4,11 +4,26 @@ import { commentLines, run } from './helpers.ts'
 describe('mapSubmission: form constants', () => {
   it('writes constants as given, ids as integers and amounts as numbers', () => {
     const { fields } = run({
-      defaults: { SOURCE_ID: 'WEB', STATUS_ID: 'NEW', ASSIGNED_BY_ID: '7', CURRENCY_ID: 'RUB', OPPORTUNITY: '10 000', UF_CRM_SITE: 'romashka-agro.ru', UF_CRM_PRIORITY: 3, UF_CRM_AGREED: true }
+      defaults: {
+        SOURCE_ID: 'WEB',
+        STATUS_ID: 'NEW',
+        ASSIGNED_BY_ID: '7',
+        CURRENCY_ID: 'RUB',
+        OPPORTUNITY: '10 000',
+        UF_CRM_SITE: 'romashka-agro.ru',
+        UF_CRM_PRIORITY: 3,
+        UF_CRM_AGREED: true
+      }
     }, { name: 'Ольга' })
     expect(fields).toMatchObject({
-      SOURCE_ID: 'WEB', STATUS_ID: 'NEW', ASSIGNED_BY_ID: 7, CURRENCY_ID: 'RUB', OPPORTUNITY: 10000,
-      UF_CRM_SITE: 'romashka-agro.ru', UF_CRM_PRIORITY: 3, UF_CRM_AGREED: 'Y'
+      SOURCE_ID: 'WEB',
+      STATUS_ID: 'NEW',
+      ASSIGNED_BY_ID: 7,
+      CURRENCY_ID: 'RUB',
+      OPPORTUNITY: 10000,
+      UF_CRM_SITE: 'romashka-agro.ru',
+      UF_CRM_PRIORITY: 3,
+      UF_CRM_AGREED: 'Y'
     })
   })
 
@@ -23,7 +38,10 @@ describe('mapSubmission: form constants', () => {
   })
 
   it('lets the visitor win for every other field; the constant fills in when the visitor gives nothing', () => {
-    const form = { fields: { currency: 'CURRENCY_ID', company: 'COMPANY_TITLE', budget: 'OPPORTUNITY' }, defaults: { CURRENCY_ID: 'RUB', COMPANY_TITLE: 'Частное лицо', OPPORTUNITY: 5000 } }
+    const form = {
+      fields: { currency: 'CURRENCY_ID', company: 'COMPANY_TITLE', budget: 'OPPORTUNITY' },
+      defaults: { CURRENCY_ID: 'RUB', COMPANY_TITLE: 'Частное лицо', OPPORTUNITY: 5000 }
+    }
     expect(run(form, { currency: 'usd', company: 'ООО «Ромашка»', budget: '1 200' }).fields)
       .toMatchObject({ CURRENCY_ID: 'USD', COMPANY_TITLE: 'ООО «Ромашка»', OPPORTUNITY: 1200 })
     expect(run(form, { currency: '', company: ' ' }).fields)

@@ -12,7 +12,8 @@ describe('extras of a submission', () => {
 
   it('carries duplicates, entity, timeline and the list fields the lead actually holds', () => {
     const form = formOf({ duplicates: 'merge', timeline: true, listFields: ['uf_crm_city', 'UF_CRM_SIZE'] })
-    expect(mapExtras({ form, values: {}, fields: { UF_CRM_CITY: 'Москва' } })).toEqual({ duplicates: 'merge', timeline: true, listFields: ['UF_CRM_CITY'] })
+    expect(mapExtras({ form, values: {}, fields: { UF_CRM_CITY: 'Москва' } }))
+      .toEqual({ duplicates: 'merge', timeline: true, listFields: ['UF_CRM_CITY'] })
     expect(mapExtras({ form: formOf({ entity: 'deal' }), values: {}, fields: {} })).toEqual({ entity: 'deal' })
   })
 
@@ -28,16 +29,19 @@ describe('extras of a submission', () => {
 
   it('reads a product row: name, an amount as people type it, a quantity (default 1)', () => {
     const form = formOf({ product: { name: 'item', price: 'price', quantity: 'qty' } })
-    expect(readProductRow(form, { item: '  Диван   «Уют» ', price: '12 500,50 ₽', qty: '2 шт.' })).toEqual({ PRODUCT_NAME: 'Диван «Уют»', PRICE: 12500.5, QUANTITY: 2 })
+    expect(readProductRow(form, { item: '  Диван   «Уют» ', price: '12 500,50 ₽', qty: '2 шт.' }))
+      .toEqual({ PRODUCT_NAME: 'Диван «Уют»', PRICE: 12500.5, QUANTITY: 2 })
     expect(readProductRow(form, { Item: 'Стол' })).toEqual({ PRODUCT_NAME: 'Стол', PRICE: 0, QUANTITY: 1 })
     expect(readProductRow(form, { item: 'Стул', price: 'договорная', qty: '0' })).toEqual({ PRODUCT_NAME: 'Стул', PRICE: 0, QUANTITY: 1 })
     expect(readProductRow(form, { price: '10' })).toBeUndefined()
     expect(readProductRow(form, { item: 'x'.repeat(300) })?.PRODUCT_NAME).toHaveLength(255)
-    expect(mapExtras({ form, values: { item: 'Стол', price: '10' }, fields: {} })).toEqual({ product: { PRODUCT_NAME: 'Стол', PRICE: 10, QUANTITY: 1 } })
+    expect(mapExtras({ form, values: { item: 'Стол', price: '10' }, fields: {} }))
+      .toEqual({ product: { PRODUCT_NAME: 'Стол', PRICE: 10, QUANTITY: 1 } })
   })
 
   it('parseQuantity takes a leading positive number only', () => {
-    expect([parseQuantity('3'), parseQuantity('1,5'), parseQuantity('2 pcs'), parseQuantity('-1'), parseQuantity('x')]).toEqual([3, 1.5, 2, undefined, undefined])
+    expect([parseQuantity('3'), parseQuantity('1,5'), parseQuantity('2 pcs'), parseQuantity('-1'), parseQuantity('x')])
+      .toEqual([3, 1.5, 2, undefined, undefined])
   })
 
   it('keeps the files accepted at intake with the form\'s rules and target', () => {

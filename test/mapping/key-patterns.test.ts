@@ -14,7 +14,9 @@ describe('field map keys with "*" (Contact Form 7 generated names)', () => {
   })
 
   it('exact and case-insensitive keys win over patterns; patterns are tried in config order', () => {
-    const lookup = createKeyLookup({ 'tel-*': 'PHONE_WORK', 'tel-2': 'PHONE_MOBILE', 'TEL-3': 'PHONE_HOME', '*': 'UF_CRM_ANY' }, ['tel-1', 'tel-2', 'tel-3', 'x'])
+    const lookup = createKeyLookup({ 'tel-*': 'PHONE_WORK', 'tel-2': 'PHONE_MOBILE', 'TEL-3': 'PHONE_HOME', '*': 'UF_CRM_ANY' }, [
+      'tel-1', 'tel-2', 'tel-3', 'x'
+    ])
     expect(lookup('tel-1')).toBe('PHONE_WORK')
     expect(lookup('tel-2')).toBe('PHONE_MOBILE')
     expect(lookup('tel-3')).toBe('PHONE_HOME')

@@ -45,7 +45,8 @@ describe('mapSubmission: multifields', () => {
   })
 
   it('normalizes phones with the form default country and keeps unreadable ones as typed', () => {
-    const by = (defaultCountry: string, phone: string): unknown => run({ defaultCountry, fields: { phone: 'PHONE_WORK' } }, { phone }).fields.PHONE
+    const by = (defaultCountry: string, phone: string): unknown =>
+      run({ defaultCountry, fields: { phone: 'PHONE_WORK' } }, { phone }).fields.PHONE
     expect(by('RU', '8 (900) 123-45-67')).toEqual([{ VALUE: '+79001234567', VALUE_TYPE: 'WORK' }])
     expect(by('GB', '020 7946 0958')).toEqual([{ VALUE: '+442079460958', VALUE_TYPE: 'WORK' }])
     expect(by('DE', '030 901820')).toEqual([{ VALUE: '+4930901820', VALUE_TYPE: 'WORK' }])
@@ -169,7 +170,13 @@ describe('mapSubmission: dictionaries', () => {
     const values = { source: 'webform' }
     const builtIn = mapSubmission({ formId: 'order', form, dictionaries: mergeDictionaries(), values, now: NOW })
     expect(builtIn.fields).not.toHaveProperty('SOURCE_ID')
-    const portal = mapSubmission({ formId: 'order', form, dictionaries: mergeDictionaries({ SOURCE_ID: ['WEB', 'WEBFORM'] }), values, now: NOW })
+    const portal = mapSubmission({
+      formId: 'order',
+      form,
+      dictionaries: mergeDictionaries({ SOURCE_ID: ['WEB', 'WEBFORM'] }),
+      values,
+      now: NOW
+    })
     expect(portal.fields.SOURCE_ID).toBe('WEBFORM')
   })
 })

@@ -52,7 +52,9 @@ describe('resolveTarget', () => {
   })
 
   it('returns undefined for unknown names, misspellings and fields nobody may write', () => {
-    for (const name of ['PHONE_CELL', 'NAMES', 'EMAIL_MOBILE', 'IM_WHATSAPP', 'UF_CRM_', 'UF_TASK_1', 'ID', 'ORIGIN_ID', 'LINK', 'DATE_CREATE', '']) {
+    for (const name of [
+      'PHONE_CELL', 'NAMES', 'EMAIL_MOBILE', 'IM_WHATSAPP', 'UF_CRM_', 'UF_TASK_1', 'ID', 'ORIGIN_ID', 'LINK', 'DATE_CREATE', ''
+    ]) {
       expect(resolveTarget(name), name).toBeUndefined()
     }
   })

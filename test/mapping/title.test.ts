@@ -21,7 +21,10 @@ describe('mapSubmission: TITLE from a template', () => {
   })
 
   it('joins a checkbox group and flattens line breaks', () => {
-    const { fields } = run({ title: 'Услуги: {{services}} / {{comment}}' }, { services: ['Монтаж', 'Доставка'], comment: 'первая\nвторая' })
+    const { fields } = run({ title: 'Услуги: {{services}} / {{comment}}' }, {
+      services: ['Монтаж', 'Доставка'],
+      comment: 'первая\nвторая'
+    })
     expect(fields.TITLE).toBe('Услуги: Монтаж, Доставка / первая вторая')
   })
 
@@ -61,7 +64,8 @@ describe('mapSubmission: TITLE fallback', () => {
   })
 
   it('uses a value mapped to TITLE, then a constant TITLE, before the fallback', () => {
-    expect(run({ fields: { topic: 'TITLE' }, defaults: { TITLE: 'Лид с лендинга' } }, { topic: 'Кухня на заказ' }).fields.TITLE).toBe('Кухня на заказ')
+    expect(run({ fields: { topic: 'TITLE' }, defaults: { TITLE: 'Лид с лендинга' } }, { topic: 'Кухня на заказ' }).fields.TITLE)
+      .toBe('Кухня на заказ')
     expect(run({ fields: { topic: 'TITLE' }, defaults: { TITLE: 'Лид с лендинга' } }, { topic: ' ' }).fields.TITLE).toBe('Лид с лендинга')
   })
 

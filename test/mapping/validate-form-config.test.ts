@@ -11,7 +11,16 @@ describe('validateFormConfig', () => {
   it('accepts a sound form and the default field map', () => {
     expect(check({
       fields: { ...DEFAULT_FORM_FIELDS, skype: 'M_SKYPE', size: 'uf_crm_1711610801', mobile: 'phone_mobile' },
-      defaults: { SOURCE_ID: 'WEB', STATUS_ID: 'NEW', ASSIGNED_BY_ID: 7, CURRENCY_ID: 'RUB', PRODUCT_ID: 'PRODUCT_1', OPPORTUNITY: '1 500', UF_CRM_AGREED: true, source_description: 'Лендинг' }
+      defaults: {
+        SOURCE_ID: 'WEB',
+        STATUS_ID: 'NEW',
+        ASSIGNED_BY_ID: 7,
+        CURRENCY_ID: 'RUB',
+        PRODUCT_ID: 'PRODUCT_1',
+        OPPORTUNITY: '1 500',
+        UF_CRM_AGREED: true,
+        source_description: 'Лендинг'
+      }
     })).toEqual([])
   })
 
@@ -29,7 +38,8 @@ describe('validateFormConfig', () => {
 
   it('reports a dictionary constant that is not in its dictionary, listing the values', () => {
     expect(check({ defaults: { SOURCE_ID: 'WBE' } })).toEqual([
-      "forms.order.defaults.SOURCE_ID: 'WBE' is not in the SOURCE_ID dictionary (SELF, PARTNER, CALL, WEB, EMAIL, CONFERENCE, TRADE_SHOW, EMPLOYEE, COMPANY, HR, MAIL, OTHER)"
+      "forms.order.defaults.SOURCE_ID: 'WBE' is not in the SOURCE_ID dictionary (SELF, PARTNER, CALL, WEB, EMAIL, CONFERENCE, " +
+        'TRADE_SHOW, EMPLOYEE, COMPANY, HR, MAIL, OTHER)'
     ])
     expect(check({ defaults: { CURRENCY_ID: 'rub' } })).toEqual([
       "forms.order.defaults.CURRENCY_ID: 'rub' is not in the CURRENCY_ID dictionary (did you mean 'RUB'? RUB, USD, EUR)"

@@ -16,10 +16,16 @@ function capture (maskPii?: boolean): { lines: string[], log: ReturnType<typeof 
 describe('createLogger', () => {
   it('redacts secrets by path and by key at any depth', () => {
     const { lines, log } = capture()
-    log.info({ webhook: 'https://p.example/rest/1/hook-code-1/', form: { secret: 'form-secret-1', captcha: { secret: 'cap-secret-1' } },
-      deep: { a: { b: { hmacSecret: 'hmac-1', adminToken: 'admin-1', password: 'pw-1' } } }, req: { headers: { authorization: 'Bearer tok-1' } } }, 'config')
+    log.info({
+      webhook: 'https://p.example/rest/1/hook-code-1/',
+      form: { secret: 'form-secret-1', captcha: { secret: 'cap-secret-1' } },
+      deep: { a: { b: { hmacSecret: 'hmac-1', adminToken: 'admin-1', password: 'pw-1' } } },
+      req: { headers: { authorization: 'Bearer tok-1' } }
+    }, 'config')
     const text = lines.join('')
-    for (const secret of ['hook-code-1', 'form-secret-1', 'cap-secret-1', 'hmac-1', 'admin-1', 'pw-1', 'tok-1']) expect(text).not.toContain(secret)
+    for (const secret of ['hook-code-1', 'form-secret-1', 'cap-secret-1', 'hmac-1', 'admin-1', 'pw-1', 'tok-1']) {
+      expect(text).not.toContain(secret)
+    }
     expect(text).toContain('[redacted]')
   })
 
@@ -35,9 +41,14 @@ describe('createLogger', () => {
 
   it('masks e-mails and phone numbers by default, and can leave them', () => {
     const { lines, log } = capture()
-    log.warn({ detail: 'Invalid EMAIL anna.petrova@example.ru, PHONE +7 (900) 123-45-67, tel 89001234567' }, 'portal said no to ivan@mail.example')
+    log.warn(
+      { detail: 'Invalid EMAIL anna.petrova@example.ru, PHONE +7 (900) 123-45-67, tel 89001234567' },
+      'portal said no to ivan@mail.example'
+    )
     const text = lines.join('')
-    for (const pii of ['anna.petrova@example.ru', 'ivan@mail.example', '123-45-67', '89001234567', 'petrova']) expect(text).not.toContain(pii)
+    for (const pii of ['anna.petrova@example.ru', 'ivan@mail.example', '123-45-67', '89001234567', 'petrova']) {
+      expect(text).not.toContain(pii)
+    }
     expect(text).toContain('a***@e***.ru')
     expect(text).toContain('+7********67')
     const raw = capture(false)
@@ -46,7 +57,16 @@ describe('createLogger', () => {
   })
 
   it('leaves numbers that are not phones: times, ports, ids, dates, addresses', () => {
-    const line = JSON.stringify({ time: 1750000000000, msg: 'listening', port: 3000, id: '01JDX3K4M5N6P7Q8R9S0T1V2W3', at: '2024-11-29 10:00:00', ip: '192.168.100.200', ms: '1500 ms < 2000 ms', leadId: 123456 })
+    const line = JSON.stringify({
+      time: 1750000000000,
+      msg: 'listening',
+      port: 3000,
+      id: '01JDX3K4M5N6P7Q8R9S0T1V2W3',
+      at: '2024-11-29 10:00:00',
+      ip: '192.168.100.200',
+      ms: '1500 ms < 2000 ms',
+      leadId: 123456
+    })
     expect(scrubLogLine(line)).toBe(line)
   })
 

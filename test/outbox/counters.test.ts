@@ -47,7 +47,13 @@ afterAll(() => { rmSync(dir, { recursive: true, force: true }) })
 contract('memory', async () => {
   const c = memoryCounters()
   let closed = false
-  return { next: async (k, m) => { if (closed) throw Object.assign(new Error('closed'), { code: 'RELAY_ERR_STORE_CLOSED' }); return await c.next(k, m) }, close: async () => { closed = true } }
+  return {
+    next: async (k, m) => {
+      if (closed) throw Object.assign(new Error('closed'), { code: 'RELAY_ERR_STORE_CLOSED' })
+      return await c.next(k, m)
+    },
+    close: async () => { closed = true }
+  }
 })
 contract('sqlite', async () => openSqliteCounters({ path: join(dir, `c-${Math.random()}.db`) }))
 

@@ -132,9 +132,22 @@ export function describeOutboxContract (
         expect(duplicate).toBe(false)
         const rec = await outbox.get(id)
         expect(rec).toMatchObject({
-          id, formId: 'contact', portalId: 'main', status: 'pending', attempts: 0, outcomeUnknown: false,
-          payload: sub().payload, meta: sub().meta, dedupeKey: 'k1', createdAt: expect.any(Number), nextAttemptAt: expect.any(Number),
-          leaseUntil: null, leadId: null, lastError: null, deliveredAt: null, history: []
+          id,
+          formId: 'contact',
+          portalId: 'main',
+          status: 'pending',
+          attempts: 0,
+          outcomeUnknown: false,
+          payload: sub().payload,
+          meta: sub().meta,
+          dedupeKey: 'k1',
+          createdAt: expect.any(Number),
+          nextAttemptAt: expect.any(Number),
+          leaseUntil: null,
+          leadId: null,
+          lastError: null,
+          deliveredAt: null,
+          history: []
         })
         inWindow(rec?.createdAt, t)
         expect(rec?.nextAttemptAt).toBe(rec?.createdAt)
@@ -208,15 +221,23 @@ export function describeOutboxContract (
         const claimed = await timed(() => outbox.claim({ limit: 5, leaseMs: LEASE }))
         const [c] = claimed.value
         expect(c).toMatchObject({
-          id, formId: 'contact', portalId: 'main', payload: sub().payload, attempts: 1, createdAt: expect.any(Number),
-          leaseUntil: expect.any(Number), outcomeUnknown: false
+          id,
+          formId: 'contact',
+          portalId: 'main',
+          payload: sub().payload,
+          attempts: 1,
+          createdAt: expect.any(Number),
+          leaseUntil: expect.any(Number),
+          outcomeUnknown: false
         })
         inWindow(c?.createdAt, enqueued)
         inWindow(c!.leaseUntil - LEASE, claimed)
         expect(typeof c?.leaseToken).toBe('string')
         const rec = await outbox.get(id)
         expect(rec).toMatchObject({
-          status: 'leased', attempts: 1, leaseUntil: c?.leaseUntil,
+          status: 'leased',
+          attempts: 1,
+          leaseUntil: c?.leaseUntil,
           history: [{ attempt: 1, startedAt: expect.any(Number), endedAt: null, outcome: 'in_flight', error: null }]
         })
         expect(rec?.history[0]?.startedAt).toBe(c!.leaseUntil - LEASE)
@@ -589,7 +610,14 @@ export function describeOutboxContract (
 
         const stats = await outbox.stats()
         expect(stats).toEqual({
-          pending: 1, leased: 1, delivered: 1, dead: 1, held: 0, newestHeldAt: null, due: 1, oldestPendingAt: expect.any(Number),
+          pending: 1,
+          leased: 1,
+          delivered: 1,
+          dead: 1,
+          held: 0,
+          newestHeldAt: null,
+          due: 1,
+          oldestPendingAt: expect.any(Number),
           byPortal: { a: { pending: 1, leased: 1, dead: 0 }, b: { pending: 0, leased: 0, dead: 1 } }
         })
         inWindow(stats.oldestPendingAt, enqueued)

@@ -1,4 +1,7 @@
-/** The Redis outbox while its server is away: intake calls fail at once, reports wait for Redis while the lease lasts, and the same handle recovers. */
+/**
+ * The Redis outbox while its server is away: intake calls fail at once, reports wait for Redis while
+ * the lease lasts, and the same handle recovers.
+ */
 import { afterEach, describe, expect, it } from 'vitest'
 import { openBullOutbox, type BullOutbox } from '../../src/outbox/bullmq.ts'
 import type { NewSubmission } from '../../src/outbox/types.ts'

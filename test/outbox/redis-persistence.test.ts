@@ -8,7 +8,8 @@ import { deletePrefix, randomPrefix, SHARED_REDIS_URL, startPrivateRedis, type P
 
 const settings = (over: Partial<RedisPersistence>): RedisPersistence =>
   ({ readable: true, appendonly: 'yes', appendfsync: 'always', save: '', maxmemoryPolicy: 'noeviction', ...over })
-const kinds = (p: RedisPersistence, durability: 'full' | 'relaxed' = 'full'): string[] => persistenceWarnings(p, durability).map(w => w.kind)
+const kinds = (p: RedisPersistence, durability: 'full' | 'relaxed' = 'full'): string[] =>
+  persistenceWarnings(p, durability).map(w => w.kind)
 
 function recordingLogger (): OutboxLogger & { warnings: string[] } {
   const warnings: string[] = []

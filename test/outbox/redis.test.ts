@@ -1,4 +1,7 @@
-/** The Redis outbox on BullMQ: the shared contract (wall clock) on the machine's Redis, then what only this adapter has (BullMQ's own states, key layout, URL). */
+/**
+ * The Redis outbox on BullMQ: the shared contract (wall clock) on the machine's Redis, then what only
+ * this adapter has (BullMQ's own states, key layout, URL).
+ */
 import { Queue } from 'bullmq'
 import { Redis } from 'ioredis'
 import pino from 'pino'
@@ -45,7 +48,9 @@ describe('Redis outbox on BullMQ', () => {
 
     let [c] = await h.outbox.claim({ limit: 1, leaseMs: 60_000, portalId: 'p' })
     expect(await q.getJobState(id)).toBe('active')
-    await h.outbox.retryLater(id, c!.leaseToken, { at: Date.now() + 60_000, error: { code: 'X', message: 'later' }, outcomeUnknown: false })
+    await h.outbox.retryLater(id, c!.leaseToken, {
+      at: Date.now() + 60_000, error: { code: 'X', message: 'later' }, outcomeUnknown: false
+    })
     expect(await q.getJobState(id)).toBe('delayed')
     expect((await q.getJob(id))?.attemptsMade).toBe(1)
 

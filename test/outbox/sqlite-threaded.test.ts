@@ -7,7 +7,8 @@ import { describeOutboxContract } from './outbox.contract.ts'
 import { sqliteFileHarness, type SqliteFileHarness } from './sqlite-harness.ts'
 
 const openThreaded = async (options: SqliteOutboxOptions): Promise<SqliteOutbox> => await openThreadedSqliteOutbox(options) as SqliteOutbox
-const threadedHarness = async (opts: Partial<SqliteOutboxOptions> = {}): Promise<SqliteFileHarness> => await sqliteFileHarness(opts, openThreaded)
+const threadedHarness = async (opts: Partial<SqliteOutboxOptions> = {}): Promise<SqliteFileHarness> =>
+  await sqliteFileHarness(opts, openThreaded)
 
 describeOutboxContract('sqlite file on a writer thread, durability full', clock => threadedHarness({ clock }))
 describeOutboxContract('sqlite file on a writer thread, durability relaxed', clock => threadedHarness({ durability: 'relaxed', clock }))

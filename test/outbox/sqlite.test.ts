@@ -107,8 +107,12 @@ describe('SQLite outbox', () => {
       const raw = new Database(h.path, { readonly: true })
       try {
         expect(raw.pragma('user_version', { simple: true })).toBe(migrations.at(-1)?.version)
-        const tables = raw.prepare("SELECT name, strict FROM pragma_table_list WHERE schema = 'main' AND name NOT LIKE 'sqlite_%' ORDER BY name").all() as Array<{ name: string, strict: number }>
-        expect(tables.map(t => t.name)).toEqual(expect.arrayContaining(['activity', 'attempts', 'dedupe_keys', 'health_probe', 'status_counts', 'submissions']))
+        const tables = raw.prepare(
+          "SELECT name, strict FROM pragma_table_list WHERE schema = 'main' AND name NOT LIKE 'sqlite_%' ORDER BY name"
+        ).all() as Array<{ name: string, strict: number }>
+        expect(tables.map(t => t.name)).toEqual(
+          expect.arrayContaining(['activity', 'attempts', 'dedupe_keys', 'health_probe', 'status_counts', 'submissions'])
+        )
         expect(tables.filter(t => t.strict !== 1)).toEqual([])
       } finally {
         raw.close()

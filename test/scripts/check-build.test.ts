@@ -1,4 +1,7 @@
-/** `npm start` runs what is built: scripts/check-build.mjs says in one line when dist/ is missing or stale, and never compiles unless asked. */
+/**
+ * `npm start` runs what is built: scripts/check-build.mjs says in one line when dist/ is missing or stale, and never compiles
+ * unless asked.
+ */
 import { spawnSync } from 'node:child_process'
 import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync, existsSync } from 'node:fs'
 import { tmpdir } from 'node:os'

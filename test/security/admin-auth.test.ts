@@ -41,7 +41,15 @@ describe('adminAuth', () => {
   })
 
   it('refuses a missing, wrong, truncated or differently-schemed token with 401 RELAY_ERR_ADMIN_UNAUTHORIZED', async () => {
-    for (const authorization of [undefined, `Bearer ${TOKEN}x`, `Bearer ${TOKEN.slice(0, -1)}`, `Basic ${TOKEN}`, TOKEN, 'Bearer ', `Bearer ${TOKEN} extra`]) {
+    for (const authorization of [
+      undefined,
+      `Bearer ${TOKEN}x`,
+      `Bearer ${TOKEN.slice(0, -1)}`,
+      `Basic ${TOKEN}`,
+      TOKEN,
+      'Bearer ',
+      `Bearer ${TOKEN} extra`
+    ]) {
       const res = await on.inject({ url: '/admin/ping', headers: authorization === undefined ? {} : { authorization } })
       expect(res.statusCode, String(authorization)).toBe(401)
       expect(res.json().error.code).toBe('RELAY_ERR_ADMIN_UNAUTHORIZED')
@@ -57,11 +65,15 @@ describe('adminAuth', () => {
       expect(res.statusCode).toBe(404)
       expect(res.json().error.code).toBe('RELAY_ERR_NOT_FOUND')
     }
-    expect((await appWith('').then(async a => { const r = await a.inject({ url: '/admin/ping', headers: { authorization: 'Bearer ' } }); await a.close(); return r })).statusCode).toBe(404)
+    expect((await appWith('').then(async a => {
+      const r = await a.inject({ url: '/admin/ping', headers: { authorization: 'Bearer ' } }); await a.close(); return r
+    })).statusCode).toBe(404)
   })
 
   it('reads only a well-formed bearer header', () => {
-    const req = (authorization?: string) => ({ headers: authorization === undefined ? {} : { authorization } }) as unknown as Parameters<typeof bearerToken>[0]
+    const req = (authorization?: string) => ({
+      headers: authorization === undefined ? {} : { authorization }
+    }) as unknown as Parameters<typeof bearerToken>[0]
     expect(bearerToken(req('Bearer abc'))).toBe('abc')
     expect(bearerToken(req('Bearer   abc  '))).toBe('abc')
     expect(bearerToken(req('Bearerabc'))).toBeUndefined()

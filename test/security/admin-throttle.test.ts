@@ -76,7 +76,8 @@ describe('failed admin sign-ins are throttled per client', () => {
     const statuses: number[] = []
     for (let i = 0; i < 15; i++) {
       const res = await fetch(`${app.url}/status/login`, {
-        method: 'POST', redirect: 'manual',
+        method: 'POST',
+        redirect: 'manual',
         headers: { 'content-type': 'application/x-www-form-urlencoded' },
         body: `token=wrong-${i}`
       })

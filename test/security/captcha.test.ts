@@ -38,7 +38,13 @@ describe('CAPTCHA per form', () => {
   })
 
   const post = async (formId: string, payload: string, headers: Record<string, string> = {}) => {
-    const res = await t.app.inject({ method: 'POST', url: `/f/${formId}`, remoteAddress: '203.0.113.77', headers: { 'content-type': FORM, accept: 'application/json', ...headers }, payload })
+    const res = await t.app.inject({
+      method: 'POST',
+      url: `/f/${formId}`,
+      remoteAddress: '203.0.113.77',
+      headers: { 'content-type': FORM, accept: 'application/json', ...headers },
+      payload
+    })
     expect(res.statusCode).toBe(202)
     const id = (res.json() as { id: string }).id
     return { id, delivered: await t.outbox.get(id) !== undefined, spam: await t.spam.get(id) }
@@ -110,7 +116,12 @@ describe('CAPTCHA per form', () => {
   })
 
   it('never puts the provider secret into an answer', async () => {
-    const res = await t.app.inject({ method: 'POST', url: '/f/turnstile', headers: { 'content-type': FORM, accept: 'application/json' }, payload: 'cf-turnstile-response=bad' })
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/f/turnstile',
+      headers: { 'content-type': FORM, accept: 'application/json' },
+      payload: 'cf-turnstile-response=bad'
+    })
     expect(res.body).not.toContain(SECRET)
   })
 })

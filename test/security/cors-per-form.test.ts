@@ -75,7 +75,12 @@ describe('CORS and Origin per form', () => {
     const res = await t.app.inject({ method: 'POST', url: '/f/shop', headers: { 'content-type': FORM, origin: 'https://evil.example' }, payload: 'name=Anna' })
     expect(res.statusCode).toBe(403)
     expect(res.headers['content-type']).toMatch(/text\/html/)
-    const ok = await t.app.inject({ method: 'POST', url: '/f/shop', headers: { 'content-type': FORM, origin: SHOP }, payload: 'name=Anna' })
+    const ok = await t.app.inject({
+      method: 'POST',
+      url: '/f/shop',
+      headers: { 'content-type': FORM, origin: SHOP },
+      payload: 'name=Anna'
+    })
     expect(ok.statusCode).toBe(303)
   })
 

@@ -37,7 +37,12 @@ export async function startFakeCaptcha (): Promise<FakeCaptcha> {
         return
       }
       const ok = token === 'good' || token.startsWith('score:') || token.startsWith('action:')
-      if (yandex) return send(200, ok ? { status: 'ok', message: '', host: 'shop.example' } : { status: 'failed', message: 'Token invalid or expired.' })
+      if (yandex) {
+        return send(
+          200,
+          ok ? { status: 'ok', message: '', host: 'shop.example' } : { status: 'failed', message: 'Token invalid or expired.' }
+        )
+      }
       send(200, {
         success: ok,
         ...(ok ? {} : { 'error-codes': ['invalid-input-response'] }),

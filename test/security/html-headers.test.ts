@@ -52,7 +52,12 @@ describe('security headers on HTML', () => {
   })
 
   it('not on JSON answers', async () => {
-    const res = await t.app.inject({ method: 'POST', url: '/f/shop', headers: { 'content-type': FORM, accept: 'application/json' }, payload: 'email=a@b.example' })
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/f/shop',
+      headers: { 'content-type': FORM, accept: 'application/json' },
+      payload: 'email=a@b.example'
+    })
     expect(res.statusCode).toBe(202)
     expect(res.headers['content-security-policy']).toBeUndefined()
   })

@@ -55,11 +55,21 @@ describe('no secret or visitor contact leaks into answers or logs', () => {
         failing: { webhook: emulators.failing.webhookUrl }
       },
       forms: {
-        shop: { portal: 'default', language: 'en', fields: { 'your-name': 'NAME', 'your-phone': 'PHONE_MOBILE', 'your-email': 'EMAIL_HOME' },
-          origins: ['https://shop.example'], errorUrl: 'https://shop.example/oops',
-          captcha: { provider: 'turnstile', secret: CAPTCHA_SECRET, verifyUrl: `${fake.url}/turnstile` } },
+        shop: {
+          portal: 'default',
+          language: 'en',
+          fields: { 'your-name': 'NAME', 'your-phone': 'PHONE_MOBILE', 'your-email': 'EMAIL_HOME' },
+          origins: ['https://shop.example'],
+          errorUrl: 'https://shop.example/oops',
+          captcha: { provider: 'turnstile', secret: CAPTCHA_SECRET, verifyUrl: `${fake.url}/turnstile` }
+        },
         plain: { portal: 'default', fields: { 'your-name': 'NAME', 'your-phone': 'PHONE_MOBILE', 'your-email': 'EMAIL_HOME' } },
-        cf7: { portal: 'default', fields: { 'your-name': 'NAME', 'your-phone': 'PHONE_MOBILE', 'your-email': 'EMAIL_HOME' }, secret: FORM_SECRET, hmacSecret: HMAC_SECRET },
+        cf7: {
+          portal: 'default',
+          fields: { 'your-name': 'NAME', 'your-phone': 'PHONE_MOBILE', 'your-email': 'EMAIL_HOME' },
+          secret: FORM_SECRET,
+          hmacSecret: HMAC_SECRET
+        },
         paused: { portal: 'revoked', fields: { 'your-phone': 'PHONE_MOBILE', 'your-email': 'EMAIL_HOME' } },
         broken: { portal: 'failing', fields: { 'your-phone': 'PHONE_MOBILE', 'your-email': 'EMAIL_HOME' } }
       },
@@ -72,7 +82,15 @@ describe('no secret or visitor contact leaks into answers or logs', () => {
     outbox = await openSqliteOutbox({ path: ':memory:', durability: 'relaxed' })
     spam = openSqliteSpamStore(':memory:')
     worker = new DeliveryWorker({ outbox, config: () => config, logger, idleMs: 20 })
-    app = await buildApp({ config: () => config, outbox, admin: createSqliteAdmin(outbox), logger, spamStore: spam, adminToken: ADMIN_TOKEN, onAccepted: id => worker.wake(id) })
+    app = await buildApp({
+      config: () => config,
+      outbox,
+      admin: createSqliteAdmin(outbox),
+      logger,
+      spamStore: spam,
+      adminToken: ADMIN_TOKEN,
+      onAccepted: id => worker.wake(id)
+    })
     await app.listen({ port: 0, host: '127.0.0.1' })
     const address = app.server.address()
     base = `http://127.0.0.1:${typeof address === 'object' && address !== null ? address.port : 0}`
@@ -89,7 +107,12 @@ describe('no secret or visitor contact leaks into answers or logs', () => {
   })
 
   async function send (path: string, init: { method?: string, body?: string, headers?: Record<string, string> }): Promise<Response> {
-    const res = await fetch(base + path, { method: init.method ?? 'POST', redirect: 'manual', ...(init.body !== undefined ? { body: init.body } : {}), headers: init.headers ?? {} })
+    const res = await fetch(base + path, {
+      method: init.method ?? 'POST',
+      redirect: 'manual',
+      ...(init.body !== undefined ? { body: init.body } : {}),
+      headers: init.headers ?? {}
+    })
     const text = await res.text()
     answers.push(`${res.status} ${JSON.stringify([...res.headers])}\n${text}`)
     return res
@@ -104,7 +127,8 @@ describe('no secret or visitor contact leaks into answers or logs', () => {
   function multipart (fields: Record<string, string>): { body: string, headers: Record<string, string> } {
     const b = 'leakcheckboundary'
     const body = Object.entries(fields).map(([k, v]) => `--${b}\r\nContent-Disposition: form-data; name="${k}"\r\n\r\n${v}\r\n`).join('') +
-      `--${b}\r\nContent-Disposition: form-data; name="cv"; filename="cv.txt"\r\nContent-Type: text/plain\r\n\r\n${PHONE} ${EMAIL}\r\n--${b}--\r\n`
+      `--${b}\r\nContent-Disposition: form-data; name="cv"; filename="cv.txt"\r\nContent-Type: ` +
+      `text/plain\r\n\r\n${PHONE} ${EMAIL}\r\n--${b}--\r\n`
     return { body, headers: { 'content-type': `multipart/form-data; boundary=${b}`, accept: 'application/json' } }
   }
 
@@ -117,12 +141,27 @@ describe('no secret or visitor contact leaks into answers or logs', () => {
     expect((await send('/f/plain', mp)).status).toBe(202)
     expect((await send('/f/shop', { body: urlencoded + '&cf-turnstile-response=good', headers: { ...FORM, origin: 'https://shop.example' } })).status).toBe(303)
     // Server-to-server: secret header, signature, and their refusals.
-    expect((await send('/f/cf7', { body: json.replace('Лика', 'CF7'), headers: { ...JSONH, 'x-relay-secret': FORM_SECRET } })).status).toBe(202)
+    expect((await send('/f/cf7', { body: json.replace('Лика', 'CF7'), headers: { ...JSONH, 'x-relay-secret': FORM_SECRET } })).status)
+      .toBe(202)
     const ts = String(Math.floor(Date.now() / 1000))
     const signedBody = json.replace('Лика', 'Signed')
-    expect((await send('/f/cf7', { body: signedBody, headers: { ...JSONH, 'x-relay-timestamp': ts, 'x-relay-signature': signRequest(HMAC_SECRET, { method: 'POST', path: '/f/cf7', contentType: JSONH['content-type'], timestamp: ts, body: signedBody }) } })).status).toBe(202)
+    expect((await send('/f/cf7', {
+      body: signedBody,
+      headers: {
+        ...JSONH,
+        'x-relay-timestamp': ts,
+        'x-relay-signature': signRequest(HMAC_SECRET, {
+          method: 'POST',
+          path: '/f/cf7',
+          contentType: JSONH['content-type'],
+          timestamp: ts,
+          body: signedBody
+        })
+      }
+    })).status).toBe(202)
     expect((await send('/f/cf7', { body: json, headers: { ...JSONH, 'x-relay-secret': 'not-the-secret-at-all' } })).status).toBe(401)
-    expect((await send('/f/cf7', { body: json, headers: { ...JSONH, 'x-relay-timestamp': ts, 'x-relay-signature': 'sha256=00' } })).status).toBe(401)
+    expect((await send('/f/cf7', { body: json, headers: { ...JSONH, 'x-relay-timestamp': ts, 'x-relay-signature': 'sha256=00' } })).status)
+      .toBe(401)
     // Spam of each kind, refusals of each kind.
     expect((await send('/f/shop', { body: urlencoded + '&cf-turnstile-response=bad', headers: { ...FORM, origin: 'https://shop.example' } })).status).toBe(303)
     expect((await send('/f/shop', { body: json, headers: JSONH })).status).toBe(202) // no token
@@ -139,11 +178,14 @@ describe('no secret or visitor contact leaks into answers or logs', () => {
     expect((await send('/f/broken', { body: json, headers: JSONH })).status).toBe(202)
     // Admin with no token, a wrong one, a wrong scheme.
     expect((await send('/admin/submissions', { method: 'GET' })).status).toBe(401)
-    expect((await send('/admin/submissions', { method: 'GET', headers: { authorization: 'Bearer wrong-token-value-123456' } })).status).toBe(401)
+    expect((await send('/admin/submissions', { method: 'GET', headers: { authorization: 'Bearer wrong-token-value-123456' } })).status)
+      .toBe(401)
     expect((await send('/admin/submissions', { method: 'GET', headers: { authorization: `Basic ${ADMIN_TOKEN}` } })).status).toBe(401)
     // Rate limited.
     let limited = 0
-    for (let i = 0; i < 30 && limited === 0; i++) if ((await send('/f/plain', { body: json.replace('Лика', `N${i}`), headers: JSONH })).status === 429) limited++
+    for (let i = 0; i < 30 && limited === 0; i++) {
+      if ((await send('/f/plain', { body: json.replace('Лика', `N${i}`), headers: JSONH })).status === 429) limited++
+    }
     expect(limited).toBe(1)
 
     await waitFor(() => emulators.ok.leads().length >= 8, { what: 'leads on the working portal', timeoutMs: 15_000 })
@@ -156,7 +198,10 @@ describe('no secret or visitor contact leaks into answers or logs', () => {
 
   it('the scenario produced what it should have', () => {
     const all = lines.join('')
-    for (const event of ['submission accepted', 'submission held as spam', 'submission refused', 'admin sign-ins failed', 'lead delivered', 'PORTAL PAUSED', 'submission dead-lettered']) {
+    for (const event of [
+      'submission accepted', 'submission held as spam', 'submission refused', 'admin sign-ins failed', 'lead delivered', 'PORTAL PAUSED',
+      'submission dead-lettered'
+    ]) {
       expect(all, event).toContain(event)
     }
     expect(answers.length).toBeGreaterThan(25)

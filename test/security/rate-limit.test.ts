@@ -9,11 +9,20 @@ import pino from 'pino'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildSecureApp, FORM, type SecureApp } from './helpers.ts'
 
-const post = async (t: SecureApp, formId: string, opts: { ip?: string, xff?: string, headers?: Record<string, string> } = {}) => t.app.inject({
+const post = async (
+  t: SecureApp,
+  formId: string,
+  opts: { ip?: string, xff?: string, headers?: Record<string, string> } = {}
+) => t.app.inject({
   method: 'POST',
   url: `/f/${formId}`,
   remoteAddress: opts.ip ?? '203.0.113.10',
-  headers: { 'content-type': FORM, accept: 'application/json', ...(opts.xff !== undefined ? { 'x-forwarded-for': opts.xff } : {}), ...opts.headers },
+  headers: {
+    'content-type': FORM,
+    accept: 'application/json',
+    ...(opts.xff !== undefined ? { 'x-forwarded-for': opts.xff } : {}),
+    ...opts.headers
+  },
   payload: `name=Anna&n=${randomInt(1e9)}`
 })
 
@@ -28,7 +37,10 @@ describe('rate limits per address and per form', () => {
   let t: SecureApp
 
   beforeAll(async () => {
-    t = await buildSecureApp({ forms: FORMS, rateLimit: { perIp: { max: 3, timeWindow: 60_000 }, perForm: { max: 100, timeWindow: 60_000 }, allowList: ['127.0.0.1', '::1'] } })
+    t = await buildSecureApp({
+      forms: FORMS,
+      rateLimit: { perIp: { max: 3, timeWindow: 60_000 }, perForm: { max: 100, timeWindow: 60_000 }, allowList: ['127.0.0.1', '::1'] }
+    })
   })
   afterAll(async () => t.close())
 
@@ -77,7 +89,8 @@ describe('rate limits per address and per form', () => {
     expect(proxied).toContain(429)
   })
 
-  it('does not count a server-to-server sender holding the form secret against its address (a CF7 site posts for all its visitors)', async () => {
+  it('does not count a server-to-server sender holding the form secret against its address (a CF7 site posts for all its ' +
+    'visitors)', async () => {
     const ip = '203.0.113.40'
     for (let i = 0; i < 6; i++) {
       expect((await post(t, 'cf7', { ip, headers: { 'x-relay-secret': 'cf7-shared-secret-0123456789' } })).statusCode).toBe(202)
@@ -98,7 +111,7 @@ describe('rate limits behind a trusted proxy', () => {
   afterAll(async () => t.close())
 
   it('counts each visitor named by the trusted proxy separately', async () => {
-    const one = [], two = []
+    const one = []; const two = []
     for (let i = 0; i < 3; i++) one.push((await post(t, 'a', { ip: '10.0.0.1', xff: '192.0.2.1' })).statusCode)
     for (let i = 0; i < 3; i++) two.push((await post(t, 'a', { ip: '10.0.0.1', xff: '192.0.2.2' })).statusCode)
     expect(one).toEqual([202, 202, 429])
@@ -155,7 +168,10 @@ describe('rate limits in Redis, shared by two relay instances', () => {
   beforeAll(async () => {
     redis = new Redis({ host: '127.0.0.1', port: 6379, lazyConnect: true, maxRetriesPerRequest: 1 })
     await redis.connect()
-    const raw = { forms: { [formId]: { portal: 'default', fields: { name: 'NAME' } } }, rateLimit: { perIp: { max: 3, timeWindow: 30_000 }, perForm: { max: 5, timeWindow: 30_000 } } }
+    const raw = {
+      forms: { [formId]: { portal: 'default', fields: { name: 'NAME' } } },
+      rateLimit: { perIp: { max: 3, timeWindow: 30_000 }, perForm: { max: 5, timeWindow: 30_000 } }
+    }
     a = await buildSecureApp(raw, { redis })
     b = await buildSecureApp(raw, { redis })
   })

@@ -22,7 +22,12 @@ describe('the _next redirect guard', () => {
   afterAll(async () => t.close())
 
   const location = async (formId: string, next: string): Promise<string | undefined> => {
-    const res = await t.app.inject({ method: 'POST', url: `/f/${formId}`, headers: { 'content-type': FORM }, payload: `name=Anna&_next=${encodeURIComponent(next)}` })
+    const res = await t.app.inject({
+      method: 'POST',
+      url: `/f/${formId}`,
+      headers: { 'content-type': FORM },
+      payload: `name=Anna&_next=${encodeURIComponent(next)}`
+    })
     expect(res.statusCode).toBe(303)
     return res.headers.location as string | undefined
   }

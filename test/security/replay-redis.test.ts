@@ -39,7 +39,9 @@ describe('replay cache in Redis, shared by two relay instances', () => {
     const body = JSON.stringify({ name: 'Anna', run: randomUUID() })
     const timestamp = String(Math.floor(Date.now() / 1000))
     const headers = {
-      'content-type': 'application/json', accept: 'application/json', 'x-relay-timestamp': timestamp,
+      'content-type': 'application/json',
+      accept: 'application/json',
+      'x-relay-timestamp': timestamp,
       'x-relay-signature': signRequest(KEY, { method: 'POST', path: '/f/signed', contentType: 'application/json', timestamp, body })
     }
     expect((await fetch(`${a.url}/f/signed`, { method: 'POST', headers, body })).status).toBe(202)

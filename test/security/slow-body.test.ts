@@ -43,6 +43,7 @@ async function dribble (port: number, head: string, rest: string, everyMs: numbe
   await new Promise<void>((resolve) => socket.once('connect', () => resolve()))
   socket.write(head)
   let sent = 0
+  // eslint-disable-next-line no-unmodified-loop-condition -- set by the socket's close listener while the loop awaits
   for (; sent < rest.length && !closed; sent++) {
     await new Promise((resolve) => setTimeout(resolve, everyMs))
     if (!closed) socket.write(rest.charAt(sent))
@@ -92,7 +93,8 @@ describe('slow clients', () => {
 describe('connection limits in the config', () => {
   it('have documented defaults and can be set from the environment', () => {
     const defaults = buildConfig({}, { B24_WEBHOOK_URL: TEST_WEBHOOK }).limits
-    expect(defaults).toMatchObject({ requestTimeoutMs: 30_000, headersTimeoutMs: 10_000, minBodyBytesPerSecond: 500, bodyRateGraceMs: 5_000 })
+    expect(defaults)
+      .toMatchObject({ requestTimeoutMs: 30_000, headersTimeoutMs: 10_000, minBodyBytesPerSecond: 500, bodyRateGraceMs: 5_000 })
     const vars = { B24_WEBHOOK_URL: TEST_WEBHOOK, REQUEST_TIMEOUT_MS: '20000', HEADERS_TIMEOUT_MS: '5000', MIN_BODY_BYTES_PER_SECOND: '0' }
     const env = buildConfig({}, vars).limits
     expect(env).toMatchObject({ requestTimeoutMs: 20_000, headersTimeoutMs: 5_000, minBodyBytesPerSecond: 0 })

@@ -1,7 +1,7 @@
 /**
  * Server-to-server senders: the X-Relay-Secret header or an HMAC-SHA256 signature over the method,
- * path, content type, timestamp and raw body with a 5-minute window, each signature used once. A form with a secret refuses everything else
- * with 401 RELAY_ERR_UNAUTHENTICATED_SOURCE; multipart can use the secret, not a signature.
+ * path, content type, timestamp and raw body with a 5-minute window, each signature used once. A form with a secret refuses
+ * everything else with 401 RELAY_ERR_UNAUTHENTICATED_SOURCE; multipart can use the secret, not a signature.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { safeEqual, signRequest } from '../../src/security/source-auth.ts'
@@ -12,7 +12,9 @@ const HMAC_KEY = 'script-hmac-key-abcdefghijklmnop'
 const NOW = 1_750_000_000_000
 
 function multipart (boundary: string, fields: Record<string, string>): string {
-  return Object.entries(fields).map(([k, v]) => `--${boundary}\r\nContent-Disposition: form-data; name="${k}"\r\n\r\n${v}\r\n`).join('') + `--${boundary}--\r\n`
+  return Object.entries(fields).map(
+    ([k, v]) => `--${boundary}\r\nContent-Disposition: form-data; name="${k}"\r\n\r\n${v}\r\n`
+  ).join('') + `--${boundary}--\r\n`
 }
 
 describe('authenticated server-to-server sources', () => {
@@ -35,7 +37,10 @@ describe('authenticated server-to-server sources', () => {
 
   const signed = (body: string, at = NOW, key = HMAC_KEY, contentType = 'application/json', path = '/f/signed') => {
     const timestamp = String(Math.floor(at / 1000))
-    return { 'x-relay-timestamp': timestamp, 'x-relay-signature': signRequest(key, { method: 'POST', path, contentType, timestamp, body }) }
+    return {
+      'x-relay-timestamp': timestamp,
+      'x-relay-signature': signRequest(key, { method: 'POST', path, contentType, timestamp, body })
+    }
   }
 
   const expect401 = (res: { statusCode: number, json: () => { error: { code: string, message: string } } }, message?: RegExp): void => {
@@ -75,8 +80,15 @@ describe('authenticated server-to-server sources', () => {
     expect401(await send('signed', '{"name":"B"}', { 'content-type': 'application/json', ...signed(body) }), /does not match/)
     expect401(await send('signed', body, { 'content-type': 'application/json', ...signed(body, NOW, 'another-key-0123456789abcdef') }))
     const headers = signed(body)
-    expect401(await send('signed', body, { 'content-type': 'application/json', ...headers, 'x-relay-signature': headers['x-relay-signature'].replace('sha256=', '') }))
-    expect401(await send('signed', body, { 'content-type': 'application/json', 'x-relay-signature': headers['x-relay-signature'] }), /Timestamp/)
+    expect401(await send('signed', body, {
+      'content-type': 'application/json',
+      ...headers,
+      'x-relay-signature': headers['x-relay-signature'].replace('sha256=', '')
+    }))
+    expect401(
+      await send('signed', body, { 'content-type': 'application/json', 'x-relay-signature': headers['x-relay-signature'] }),
+      /Timestamp/
+    )
   })
 
   it('refuses a signed request more than 5 minutes old or ahead (replay window)', async () => {
@@ -114,7 +126,8 @@ describe('authenticated server-to-server sources', () => {
   })
 
   it('ignores the headers on a form without secrets', async () => {
-    expect((await send('public', '{"name":"P"}', { 'content-type': 'application/json', 'x-relay-secret': 'whatever' })).statusCode).toBe(202)
+    expect((await send('public', '{"name":"P"}', { 'content-type': 'application/json', 'x-relay-secret': 'whatever' })).statusCode)
+      .toBe(202)
   })
 
   it('compares in constant time, for any lengths', () => {

@@ -113,7 +113,13 @@ describe('the SQLite spam store', () => {
       const path = join(dir, 'relay-spam.db')
       const store = openSqliteSpamStore(path)
       for (let i = 0; i < 5; i++) {
-        await store.add({ id: `ID${i}`, formId: i % 2 === 0 ? 'a' : 'b', reason: 'honeypot', receivedAt: 1000 + i, values: { n: String(i) } })
+        await store.add({
+          id: `ID${i}`,
+          formId: i % 2 === 0 ? 'a' : 'b',
+          reason: 'honeypot',
+          receivedAt: 1000 + i,
+          values: { n: String(i) }
+        })
       }
       await store.close()
       const again = openSqliteSpamStore(path)

@@ -3,13 +3,22 @@ import { decide, type DecideInput } from '../../../src/delivery/lane/decide.ts'
 
 const NOW = 1_700_000_000_000
 const base: DecideInput = {
-  kind: 'server', code: 'RELAY_ERR_B24_SERVER', message: 'boom', outcomeUnknown: true,
-  attempts: 1, createdAt: NOW - 1000, now: NOW, maxAttempts: 5, maxAgeMs: 3_600_000, random: () => 0.5
+  kind: 'server',
+  code: 'RELAY_ERR_B24_SERVER',
+  message: 'boom',
+  outcomeUnknown: true,
+  attempts: 1,
+  createdAt: NOW - 1000,
+  now: NOW,
+  maxAttempts: 5,
+  maxAgeMs: 3_600_000,
+  random: () => 0.5
 }
 
 describe('decide', () => {
   it('rate limit: give the lease back uncounted and pause the portal briefly', () => {
-    expect(decide({ ...base, kind: 'rate_limit', outcomeUnknown: false })).toEqual({ action: 'release', portal: { state: 'rate_limited', until: NOW + 1000 } })
+    expect(decide({ ...base, kind: 'rate_limit', outcomeUnknown: false }))
+      .toEqual({ action: 'release', portal: { state: 'rate_limited', until: NOW + 1000 } })
   })
 
   it('operating limit: retry when the portal says its basket resets', () => {
@@ -36,7 +45,9 @@ describe('decide', () => {
   })
 
   it('backoff grows with the attempts', () => {
-    const at = (attempts: number): number => { const d = decide({ ...base, attempts, maxAttempts: 100 }); return d.action === 'retry' ? d.at : 0 }
+    const at = (attempts: number): number => {
+      const d = decide({ ...base, attempts, maxAttempts: 100 }); return d.action === 'retry' ? d.at : 0
+    }
     expect(at(4)).toBeGreaterThan(at(1))
   })
 
@@ -45,7 +56,8 @@ describe('decide', () => {
   })
 
   it('validation errors go to the dead letters with the portal message', () => {
-    expect(decide({ ...base, kind: 'validation', message: 'The field "Title" is required.' })).toEqual({ action: 'dead', error: { code: 'RELAY_ERR_B24_SERVER', message: 'The field "Title" is required.' } })
+    expect(decide({ ...base, kind: 'validation', message: 'The field "Title" is required.' }))
+      .toEqual({ action: 'dead', error: { code: 'RELAY_ERR_B24_SERVER', message: 'The field "Title" is required.' } })
   })
 
   it('auth errors pause the portal and keep the submission queued', () => {
@@ -53,7 +65,9 @@ describe('decide', () => {
   })
 
   it('too many attempts or too old: dead letter, never deleted', () => {
-    expect(decide({ ...base, attempts: 5 })).toMatchObject({ action: 'dead', error: { message: expect.stringMatching(/after 5 attempts/) } })
-    expect(decide({ ...base, createdAt: NOW - 3_600_000 })).toMatchObject({ action: 'dead', error: { message: expect.stringMatching(/after 60 minutes/) } })
+    expect(decide({ ...base, attempts: 5 }))
+      .toMatchObject({ action: 'dead', error: { message: expect.stringMatching(/after 5 attempts/) } })
+    expect(decide({ ...base, createdAt: NOW - 3_600_000 }))
+      .toMatchObject({ action: 'dead', error: { message: expect.stringMatching(/after 60 minutes/) } })
   })
 })

@@ -79,7 +79,8 @@ describe('RedisPortalLimiter', () => {
   it('refuses to take more at once than the bucket holds, and a bucket that holds nothing', async () => {
     const a = limiter(SHARED_REDIS_URL, randomPrefix('limit').keyPrefix)
     await expect(a.take(6)).rejects.toMatchObject({ code: 'RELAY_ERR_BUCKET_USAGE' })
-    expect(() => limiter(SHARED_REDIS_URL, 'x:', { burst: 1, drainPerSecond: 2, headroom: 1 })).toThrow(expect.objectContaining({ code: 'RELAY_ERR_BUCKET_USAGE' }))
+    expect(() => limiter(SHARED_REDIS_URL, 'x:', { burst: 1, drainPerSecond: 2, headroom: 1 }))
+      .toThrow(expect.objectContaining({ code: 'RELAY_ERR_BUCKET_USAGE' }))
   })
 
   it('lets a quiet portal take its whole bucket at once, as the portal allows', async () => {
