@@ -1,5 +1,6 @@
 // Lint: neostandard (the code's own style: no semicolons, single quotes, two spaces) plus the
 // type-aware rule that catches a promise nobody awaits or handles.
+import globals from 'globals'
 import neostandard, { plugins } from 'neostandard'
 
 export default [
@@ -12,8 +13,18 @@ export default [
     plugins: { '@typescript-eslint': plugins['typescript-eslint'].plugin },
     rules: {
       '@typescript-eslint/no-floating-promises': 'error',
-      '@typescript-eslint/no-misused-promises': ['error', { checksVoidReturn: false }],
-      '@stylistic/max-len': ['error', { code: 139, ignoreUrls: true, ignoreStrings: false, ignoreTemplateLiterals: false, ignoreRegExpLiterals: true }]
+      '@typescript-eslint/no-misused-promises': ['error', { checksVoidReturn: false }]
     }
+  },
+  {
+    // Lines under 140 characters; a URL or a regular expression literal may run longer.
+    rules: { '@stylistic/max-len': ['error', { code: 139, ignoreUrls: true, ignoreRegExpLiterals: true }] }
+  },
+  {
+    // The embed script runs in visitors' browsers as a classic script: browser globals, var on purpose
+    // (one function scope, no transpiling), and no module syntax.
+    files: ['src/embed/embed.js'],
+    languageOptions: { sourceType: 'script', globals: { ...globals.browser } },
+    rules: { 'no-var': 'off' }
   }
 ]

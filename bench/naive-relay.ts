@@ -7,7 +7,7 @@ import formbody from '@fastify/formbody'
 import Fastify from 'fastify'
 import { createBitrixClient } from '../src/bitrix/client.ts'
 import { BitrixError } from '../src/bitrix/errors.ts'
-import type { LeadFields } from '../src/bitrix/types.ts'
+import type { LeadFields } from '../src/domain/lead-fields.ts'
 
 const webhook = process.env.B24_WEBHOOK_URL
 if (webhook === undefined || webhook === '') throw new Error('B24_WEBHOOK_URL is not set')

@@ -15,17 +15,16 @@ import { adminRoutes } from './http/routes/admin.ts'
 import { docsRoutes, registerOpenApi } from './http/routes/docs.ts'
 import { countingOutbox, httpMetricsHooks, metricsRoutes } from './http/routes/metrics.ts'
 import { statusPageRoutes } from './http/routes/status-page.ts'
-import type { LaneStatus } from './delivery/portal-lane.ts'
+import type { LaneStatus } from './delivery/lane/portal-lane.ts'
 import type { RelayMetrics } from './observability/metrics.ts'
 import type { SubmissionAdmin } from './outbox/admin-types.ts'
-import { adminFor } from './outbox/sqlite-admin.ts'
 import { corsPerForm } from './security/cors-per-form.ts'
 import { htmlSecurityHeaders } from './security/html-headers.ts'
 import { slowBodyGuard } from './security/slow-body.ts'
 import { signInThrottle } from './security/sign-in-throttle.ts'
 import { BadUrlError } from './errors.ts'
 import type { SpamStore } from './security/spam-store.ts'
-import { openSqliteSpamStore } from './security/spam-store-sqlite.ts'
+import { memorySpamStore } from './security/spam-store-memory.ts'
 import { createStoreFloor } from './intake/store-floor.ts'
 
 export interface AppDeps {
@@ -44,7 +43,7 @@ export interface AppDeps {
   adminToken?: string
   /** When set, /metrics wants `Authorization: Bearer <metricsToken>`; else it is open. */
   metricsToken?: string
-  /** Search, delete, erase, charts; defaults to the outbox's own when it has one (SQLite). */
+  /** Search, delete, erase, charts, /readyz's write probe: the store's admin port (openStore gives SQLite's); else they are off. */
   admin?: SubmissionAdmin
   /** The in-process worker's lanes; absent when delivery runs in another process. */
   deliveryStatus?: () => LaneStatus[]
@@ -104,14 +103,14 @@ export async function buildApp (deps: AppDeps): Promise<FastifyInstance> {
   // Before any route: CORS answers preflights per form; HTML answers get helmet's headers.
   await corsPerForm(app, { config: deps.config })
   await htmlSecurityHeaders(app)
-  const spamStore = deps.spamStore ?? openSqliteSpamStore(':memory:')
+  const spamStore = deps.spamStore ?? memorySpamStore()
   if (deps.spamStore === undefined) app.addHook('onClose', async () => spamStore.close())
   const metrics = deps.metrics
 
   // Before any route: swagger and the metrics hooks see only routes registered after them.
   await registerOpenApi(app, { version: deps.version ?? '0.0.0' })
   if (deps.metrics !== undefined) await app.register(httpMetricsHooks, { metrics: deps.metrics })
-  const admin = deps.admin ?? adminFor(deps.outbox)
+  const admin = deps.admin
   const storeFloor = createStoreFloor({ outbox: deps.outbox, config: deps.config, now, log: app.log.child({ component: 'store-floor' }),
     ...(deps.freeDiskBytes !== undefined ? { freeBytes: deps.freeDiskBytes } : {}) })
   const status = { config: deps.config, outbox: deps.outbox, now, space: storeFloor.report, ...(admin !== undefined ? { admin } : {}),

@@ -7,16 +7,19 @@ import { buildApp } from './app.ts'
 import { startAlerts } from './alerts/start.ts'
 import { relayVersion } from './cli/version.ts'
 import { DeliveryWorker } from './delivery/worker.ts'
-import { openCounters } from './outbox/counters.ts'
+import { openCounters } from './outbox/open-counters.ts'
 import { openStore } from './outbox/open.ts'
 import { runProcess } from './process/boot.ts'
+import { sharedLimiters } from './process/shared-limiters.ts'
 import { openRedisSpamStore } from './security/spam-store-redis.ts'
 import { openSqliteSpamStore, spamStorePath } from './security/spam-store-sqlite.ts'
 
 runProcess(async ({ env, logger, metrics, config, onClose, onReload, listen }) => {
   const initial = config()
   // Redis mode also shares its connection (per-IP limits) and the portal limiters across instances.
-  const { outbox, redis, keyPrefix, limiterFor } = await openStore(initial.outbox.url, initial.outbox.durability, logger, { writerThread: true })
+  const { outbox, admin, redis, keyPrefix } = await openStore(initial.outbox.url, initial.outbox.durability, logger,
+    { writerThread: true })
+  const limiterFor = sharedLimiters({ redis, keyPrefix }, logger)
   // Round-robin turns (ASSIGNED_BY_ID lists) live beside the outbox, shared by every instance.
   const counters = env.runWorker ? await openCounters(initial.outbox.url) : undefined
   const worker = env.runWorker
@@ -36,6 +39,7 @@ runProcess(async ({ env, logger, metrics, config, onClose, onReload, listen }) =
   const app = await buildApp({
     config,
     outbox,
+    ...(admin !== undefined ? { admin } : {}),
     logger,
     trustProxy: env.trustProxy,
     ...(env.adminToken !== undefined ? { adminToken: env.adminToken } : {}),

@@ -2,13 +2,15 @@
 import { startAlerts } from './alerts/start.ts'
 import { DeliveryWorker } from './delivery/worker.ts'
 import { buildMetricsApp } from './http/routes/metrics.ts'
-import { openCounters } from './outbox/counters.ts'
+import { openCounters } from './outbox/open-counters.ts'
 import { openStore } from './outbox/open.ts'
 import { runProcess } from './process/boot.ts'
+import { sharedLimiters } from './process/shared-limiters.ts'
 
 runProcess(async ({ env, logger, metrics, config, onClose, onReload, listen }) => {
   const initial = config()
-  const { outbox, limiterFor } = await openStore(initial.outbox.url, initial.outbox.durability, logger)
+  const { outbox, redis, keyPrefix } = await openStore(initial.outbox.url, initial.outbox.durability, logger)
+  const limiterFor = sharedLimiters({ redis, keyPrefix }, logger)
   // Round-robin turns (ASSIGNED_BY_ID lists) live beside the outbox, shared with the relay and other workers.
   const counters = await openCounters(initial.outbox.url)
   const worker = new DeliveryWorker({

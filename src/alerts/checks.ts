@@ -48,12 +48,12 @@ export const diskLow: AlertCheck = {
   id: 'disk-low',
   find: ({ freeDiskBytes }, { minFreeDiskBytes }) =>
     freeDiskBytes !== undefined && minFreeDiskBytes > 0 && freeDiskBytes < minFreeDiskBytes
-    ? [{
-        key: 'disk-low',
-        summary: `Free disk space at the store is ${megabytes(freeDiskBytes)} (threshold ${megabytes(minFreeDiskBytes)}); ` +
-          'when it runs out, new submissions are refused.'
-      }]
-    : []
+      ? [{
+          key: 'disk-low',
+          summary: `Free disk space at the store is ${megabytes(freeDiskBytes)} (threshold ${megabytes(minFreeDiskBytes)}); ` +
+            'when it runs out, new submissions are refused.'
+        }]
+      : []
 }
 
 export const heldForFlood: AlertCheck = {

@@ -6,7 +6,7 @@ import { statfs } from 'node:fs/promises'
 import { dirname, resolve } from 'node:path'
 import type { Logger } from 'pino'
 import type { RelayConfig } from '../config/schema.ts'
-import type { LaneStatus } from '../delivery/portal-lane.ts'
+import type { LaneStatus } from '../delivery/lane/portal-lane.ts'
 import type { Outbox } from '../outbox/types.ts'
 import { ALERT_CHECKS } from './checks.ts'
 import type { AlertsConfig } from './config-schema.ts'
@@ -69,7 +69,12 @@ export function startAlerts (deps: AlertsDeps): Alerts {
   const source = deps.source ?? 'b24-form-relay'
   let notifiers: Notifier[] = []
   const rebuild = (): void => {
-    for (const n of notifiers) void n.close?.()
+    // The old channels are let go in the background: a reload neither waits for them nor fails on one.
+    for (const n of notifiers) {
+      Promise.resolve(n.close?.()).catch((err: unknown) => {
+        deps.logger.warn({ err, channel: n.channel }, 'closing an alert channel failed')
+      })
+    }
     const alerts = deps.config().alerts
     notifiers = alerts === undefined ? [] : buildNotifiers(alerts, source)
   }

@@ -3,7 +3,7 @@
  * carries a notice to one channel (adapters in ./notifiers/). Notices hold facts an operator can act
  * on (portal ids, error codes, counts, ages), never secrets or a visitor's contact data.
  */
-import type { LaneStatus } from '../delivery/portal-lane.ts'
+import type { LaneStatus } from '../delivery/lane/portal-lane.ts'
 import type { OutboxStats } from '../outbox/types.ts'
 
 /** What the checks look at, read once per round. */

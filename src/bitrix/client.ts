@@ -10,7 +10,9 @@ import { maskWebhook } from './mask.ts'
 import { assertMethodName } from './method-name.ts'
 import { successEnvelopeSchema, type LeadFieldInfo, type StatusItem } from './schemas.ts'
 import { postJson } from './transport.ts'
-import type { LeadFields } from './types.ts'
+import type { LeadFields } from '../domain/lead-fields.ts'
+import { normalizeWebhook } from './webhook.ts'
+import { PORTAL_DEFAULTS } from '../config/schema.ts'
 
 export interface BitrixClientOptions {
   /** The webhook base, https://portal/rest/<user id>/<secret>/ (a missing trailing slash is added). */
@@ -38,13 +40,12 @@ export interface BitrixClient {
   close (): Promise<void>
 }
 
-export const DEFAULT_TIMEOUT_MS = 30_000
 export const DEFAULT_USER_AGENT = 'b24-form-relay'
 /** A portal that moved once redirects once; a longer chain is a misconfiguration. */
 export const MAX_REDIRECTS = 3
 const DEFAULT_MAX_BODY_BYTES = 16 * 1024 * 1024
 
-function normalizeWebhook (webhook: string): string {
+function webhookBase (webhook: string): string {
   let url: URL
   try {
     url = new URL(webhook)
@@ -54,9 +55,7 @@ function normalizeWebhook (webhook: string): string {
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {
     throw new BitrixUsageError(`the webhook must be an http(s) URL: ${maskWebhook(webhook)}`)
   }
-  url.search = ''
-  url.hash = ''
-  return url.href.endsWith('/') ? url.href : url.href + '/'
+  return normalizeWebhook(url)
 }
 
 /** The webhook base inside a method URL the portal redirected to, if it can be recognised. */
@@ -77,8 +76,8 @@ function baseOf (url: string, method: string): string | undefined {
 }
 
 export function createBitrixClient (opts: BitrixClientOptions): BitrixClient {
-  let base = normalizeWebhook(opts.webhook)
-  const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS
+  let base = webhookBase(opts.webhook)
+  const timeoutMs = opts.timeoutMs ?? PORTAL_DEFAULTS.timeoutMs
   const ownAgent = opts.dispatcher === undefined
     ? new Agent({ headersTimeout: timeoutMs, bodyTimeout: timeoutMs, connect: { timeout: Math.min(timeoutMs, 10_000) } })
     : undefined

@@ -1,7 +1,7 @@
 /** CRM reads the rich delivery path needs: duplicates by phone or e-mail, open leads, records by origin, comments, list fields. */
 import { z } from 'zod'
 import type { CallFn } from './call.ts'
-import { listAll as listPages, phpList } from './crm.ts'
+import { listAll as listPages, LIST_CHUNK, phpList } from './crm.ts'
 import { idSchema } from './schemas.ts'
 
 export type CrmEntity = 'lead' | 'deal' | 'contact' | 'company'
@@ -34,7 +34,7 @@ export async function findByComm (call: CallFn, type: CommType, values: string[]
 export async function openLeads (call: CallFn, ids: number[]): Promise<number[]> {
   if (ids.length === 0) return []
   const rows = await listAll(call, 'crm.lead.list', {
-    filter: { '@ID': ids.slice(0, 50), STATUS_SEMANTIC_ID: 'P' },
+    filter: { '@ID': ids.slice(0, LIST_CHUNK), STATUS_SEMANTIC_ID: 'P' },
     select: ['ID', 'STATUS_SEMANTIC_ID'],
     order: { ID: 'DESC' }
   }, z.object({ ID: idSchema, STATUS_SEMANTIC_ID: z.string().nullish() }).loose())
@@ -46,8 +46,8 @@ export async function openLeads (call: CallFn, ids: number[]): Promise<number[]>
 export async function findByOrigin (call: CallFn, entity: 'lead' | 'deal' | 'contact', originatorId: string, originIds: string[]): Promise<Map<string, number>> {
   const found = new Map<string, number>()
   const wanted = [...new Set(originIds)]
-  for (let i = 0; i < wanted.length; i += 50) {
-    const chunk = new Set(wanted.slice(i, i + 50))
+  for (let i = 0; i < wanted.length; i += LIST_CHUNK) {
+    const chunk = new Set(wanted.slice(i, i + LIST_CHUNK))
     const rows = await listAll(call, `crm.${entity}.list`, {
       filter: { '=ORIGINATOR_ID': originatorId, '@ORIGIN_ID': [...chunk] },
       select: ['ID', 'ORIGIN_ID', 'ORIGINATOR_ID'],

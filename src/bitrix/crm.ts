@@ -1,11 +1,11 @@
 /** The CRM methods the relay uses: add a lead, find leads by origin, read field and status metadata. */
 import { z } from 'zod'
-import type { LeadFields } from './types.ts'
+import type { LeadFields } from '../domain/lead-fields.ts'
 import type { CallFn } from './call.ts'
 import { idSchema, leadFieldsSchema, leadOriginItemSchema, statusItemSchema, type LeadFieldInfo, type StatusItem } from './schemas.ts'
 
-/** crm.lead.list pages are fixed at 50 rows; 50 ids per filter keeps one page per chunk in the normal case. */
-export const ORIGIN_CHUNK = 50
+/** crm.*.list pages are fixed at 50 rows; 50 ids per filter keeps one page per chunk in the normal case. */
+export const LIST_CHUNK = 50
 // A list that keeps offering pages is a broken portal or filter; stop rather than loop.
 const MAX_PAGES = 40
 
@@ -47,8 +47,8 @@ export async function listAll<T> (call: CallFn, method: string, params: Record<s
 export async function findLeadsByOrigin (call: CallFn, originatorId: string, originIds: string[]): Promise<Map<string, number>> {
   const wanted = [...new Set(originIds.filter((id) => id !== ''))]
   const found = new Map<string, number>()
-  for (let i = 0; i < wanted.length; i += ORIGIN_CHUNK) {
-    const chunk = wanted.slice(i, i + ORIGIN_CHUNK)
+  for (let i = 0; i < wanted.length; i += LIST_CHUNK) {
+    const chunk = wanted.slice(i, i + LIST_CHUNK)
     const chunkSet = new Set(chunk)
     const rows = await listAll(call, 'crm.lead.list', {
       filter: { '=ORIGINATOR_ID': originatorId, '@ORIGIN_ID': chunk },

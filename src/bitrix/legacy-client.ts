@@ -8,7 +8,9 @@ import { Agent, request, type Dispatcher } from 'undici'
 import { classifyNetworkError } from './classify.ts'
 import { BitrixError } from './errors.ts'
 import { legacyReplySchema, parsePhpJs, type LegacyReply } from './legacy-reply.ts'
-import type { LeadFields, MultiFieldValue } from './types.ts'
+import type { LeadFields, MultiFieldValue } from '../domain/lead-fields.ts'
+import { DEFAULT_USER_AGENT } from './client.ts'
+import { PORTAL_DEFAULTS } from '../config/schema.ts'
 
 export const LEGACY_IMPORT_PATH = 'crm/configs/import/lead.php'
 const MAX_REPLY_BYTES = 1024 * 1024
@@ -67,7 +69,7 @@ export function toLegacyFields (fields: LeadFields): Record<string, string> {
 
 export function createLegacyClient (opts: LegacyClientOptions): LegacyClient {
   const url = legacyImportUrl(opts.url)
-  const timeoutMs = opts.timeoutMs ?? 30_000
+  const timeoutMs = opts.timeoutMs ?? PORTAL_DEFAULTS.timeoutMs
   const ownAgent = opts.dispatcher === undefined ? new Agent({ headersTimeout: timeoutMs, bodyTimeout: timeoutMs }) : undefined
   const dispatcher = opts.dispatcher ?? ownAgent as Agent
   const shown = (() => { const u = new URL(url); return `${u.origin}${u.pathname}` })()
@@ -82,7 +84,11 @@ export function createLegacyClient (opts: LegacyClientOptions): LegacyClient {
       res = await request(url, {
         method: 'POST',
         dispatcher,
-        headers: { 'content-type': 'application/x-www-form-urlencoded; charset=utf-8', accept: 'application/json', 'user-agent': opts.userAgent ?? 'b24-form-relay' },
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded; charset=utf-8',
+          accept: 'application/json',
+          'user-agent': opts.userAgent ?? DEFAULT_USER_AGENT
+        },
         body,
         signal: deadline
       })

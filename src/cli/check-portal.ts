@@ -41,7 +41,8 @@ export async function checkPortal (portalId: string, portal: PortalConfig, forms
     const info = fields[w.field]
     if (info === undefined) {
       const near = suggest(w.field, known)
-      add({ level: 'error', key: w.key, message: `${w.field} does not exist on the portal${near.length > 0 ? ` (did you mean ${near.join(' or ')}?)` : ''}; Bitrix24 would drop it silently` })
+      const hint = near.length > 0 ? ` (did you mean ${near.join(' or ')}?)` : ''
+      add({ level: 'error', key: w.key, message: `${w.field} does not exist on the portal${hint}; Bitrix24 would drop it silently` })
       broken++
       continue
     }
@@ -80,7 +81,12 @@ async function checkDictionaries (portalId: string, portal: PortalConfig, writte
       try {
         lists.set(entity, new Set((await client.statusList(entity)).map(s => String(s.STATUS_ID))))
       } catch (err) {
-        findings.push({ portal: portalId, level: 'warn', key: `portals.${portalId}`, message: `could not read the ${entity} list: ${(err as Error).message}` })
+        findings.push({
+          portal: portalId,
+          level: 'warn',
+          key: `portals.${portalId}`,
+          message: `could not read the ${entity} list: ${(err as Error).message}`
+        })
         lists.set(entity, undefined)
       }
     }
@@ -99,7 +105,12 @@ async function checkDictionaries (portalId: string, portal: PortalConfig, writte
       const value = String(w.constant)
       findings.push(live.has(value)
         ? { portal: portalId, level: 'ok', key: w.key, message: `'${value}' is in the portal's ${entity} list` }
-        : { portal: portalId, level: 'error', key: w.key, message: `'${value}' is not in the portal's ${entity} list (${[...live].join(', ')})` })
+        : {
+            portal: portalId,
+            level: 'error',
+            key: w.key,
+            message: `'${value}' is not in the portal's ${entity} list (${[...live].join(', ')})`
+          })
       continue
     }
     // A visitor's value is matched against the relay's dictionary first: every value it accepts must exist on the portal.
@@ -108,8 +119,13 @@ async function checkDictionaries (portalId: string, portal: PortalConfig, writte
     visitorChecked.add(name)
     const missing = relayLists[name].filter(v => !live.has(v))
     if (missing.length > 0) {
-      findings.push({ portal: portalId, level: 'warn', key: `portals.${portalId}.dictionaries.${name}`,
-        message: `the relay accepts ${missing.join(', ')} from visitors, but the portal has no such ${entity}; set this dictionary to the portal's values (${[...live].join(', ')})` })
+      findings.push({
+        portal: portalId,
+        level: 'warn',
+        key: `portals.${portalId}.dictionaries.${name}`,
+        message: `the relay accepts ${missing.join(', ')} from visitors, but the portal has no such ${entity}; ` +
+          `set this dictionary to the portal's values (${[...live].join(', ')})`
+      })
     }
   }
   return findings
@@ -125,7 +141,8 @@ async function modeFinding (at: string, portal: PortalConfig, forms: Array<[stri
     mode = await crmMode(client)
   } catch (err) {
     return {
-      level: 'warn', key: `${at}.crmMode`, message: `could not read the CRM mode (crm.settings.mode.get): ${(err as Error).message}` }
+      level: 'warn', key: `${at}.crmMode`, message: `could not read the CRM mode (crm.settings.mode.get): ${(err as Error).message}`
+    }
   }
   const key = `${at}.crmMode`
   if (mode === 1) {
@@ -147,13 +164,25 @@ async function modeFinding (at: string, portal: PortalConfig, forms: Array<[stri
 }
 
 function accessFinding (at: string, err: unknown): Finding {
-  if (!(err instanceof BitrixError)) return { level: 'error', key: `${at}.webhook`, message: `the portal could not be asked: ${(err as Error).message}` }
+  const key = `${at}.webhook`
+  if (!(err instanceof BitrixError)) return { level: 'error', key, message: `the portal could not be asked: ${(err as Error).message}` }
   if (err.kind === 'auth' && err.b24Error === 'insufficient_scope') {
-    return { level: 'error', key: `${at}.webhook`, message: 'the webhook works but lacks the crm scope: edit the incoming webhook in Bitrix24 and tick "CRM (crm)"' }
+    return {
+      level: 'error',
+      key,
+      message: 'the webhook works but lacks the crm scope: edit the incoming webhook in Bitrix24 and tick "CRM (crm)"'
+    }
   }
   if (err.kind === 'auth') {
-    return { level: 'error', key: `${at}.webhook`, message: `the portal refused the webhook (${err.b24Error ?? err.status ?? 'auth'}): it was deleted, its code changed or its user lost access` }
+    const refusal = err.b24Error ?? err.status ?? 'auth'
+    return {
+      level: 'error',
+      key,
+      message: `the portal refused the webhook (${refusal}): it was deleted, its code changed or its user lost access`
+    }
   }
-  if (err.kind === 'method_not_found') return { level: 'error', key: `${at}.webhook`, message: 'the address answers but is not a Bitrix24 REST webhook (method not found)' }
-  return { level: 'error', key: `${at}.webhook`, message: `the portal did not answer (${err.code}): ${err.message}` }
+  if (err.kind === 'method_not_found') {
+    return { level: 'error', key, message: 'the address answers but is not a Bitrix24 REST webhook (method not found)' }
+  }
+  return { level: 'error', key, message: `the portal did not answer (${err.code}): ${err.message}` }
 }

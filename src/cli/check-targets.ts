@@ -46,7 +46,9 @@ export function writtenFields (formId: string, form: FormConfig): WrittenField[]
 }
 
 // Types whose values cannot be made from form text at all.
-const NEVER_TEXT = new Set(['file', 'employee', 'crm', 'iblock_element', 'iblock_section', 'resourcebooking', 'hlblock', 'crm_status', 'video', 'disk_file'])
+const NEVER_TEXT = new Set([
+  'file', 'employee', 'crm', 'iblock_element', 'iblock_section', 'resourcebooking', 'hlblock', 'crm_status', 'video', 'disk_file'
+])
 const isNumber = (v: unknown): boolean => typeof v === 'number' || (typeof v === 'string' && /^-?\d+([.,]\d+)?$/.test(v.trim()))
 
 /** Can a custom (UF_CRM_*) field of this type hold what the relay sends? Undefined when it can. */
@@ -59,22 +61,26 @@ export function customFieldFit (w: WrittenField, info: LeadFieldInfo): Omit<Find
   }
   if (type === 'enumeration') {
     const items = info.items ?? []
-    const list = items.slice(0, 12).map(i => `${i.ID}=${i.VALUE}`).join(', ')
+    const list = items.slice(0, 12).map(i => `${i.ID}=${i.VALUE}`).join(', ') || 'no items'
     if (c !== undefined) {
       const ok = items.some(i => i.ID === String(c) || i.VALUE === String(c))
-      return ok ? undefined : { level: 'error', message: `'${String(c)}' is not an item of the list field ${w.field} (${list || 'no items'})` }
+      return ok ? undefined : { level: 'error', message: `'${String(c)}' is not an item of the list field ${w.field} (${list})` }
     }
-    return { level: 'warn', message: `${w.field} is a list field: the portal keeps only item ids (${list || 'no items'}) and drops other text` }
+    return { level: 'warn', message: `${w.field} is a list field: the portal keeps only item ids (${list}) and drops other text` }
   }
   if (type === 'integer' || type === 'double') {
-    if (c !== undefined) return isNumber(c) ? undefined : { level: 'error', message: `${w.field} holds numbers; '${String(c)}' is not one` }
+    if (c !== undefined) {
+      return isNumber(c) ? undefined : { level: 'error', message: `${w.field} holds numbers; '${String(c)}' is not one` }
+    }
     return { level: 'warn', message: `${w.field} holds numbers (${type}): text that is not a number is dropped by the portal` }
   }
   if (type === 'boolean') {
     if (c !== undefined) return /^(Y|N|0|1|true|false)$/i.test(String(c)) ? undefined : { level: 'error', message: `${w.field} is yes/no; '${String(c)}' is neither` }
     return { level: 'warn', message: `${w.field} is yes/no: send Y/N or 1/0` }
   }
-  if (type === 'date' || type === 'datetime') return { level: 'warn', message: `${w.field} holds a ${type}: other text is dropped by the portal` }
+  if (type === 'date' || type === 'datetime') {
+    return { level: 'warn', message: `${w.field} holds a ${type}: other text is dropped by the portal` }
+  }
   if (type === 'money') return { level: 'warn', message: `${w.field} holds money as "amount|CURRENCY" (e.g. 1500|RUB)` }
   return { level: 'warn', message: `${w.field} has type ${type}, which the relay does not know; check a test lead` }
 }

@@ -33,13 +33,17 @@ export async function runCheck (io: CliIo, opts: CheckOptions): Promise<number> 
     io.err(`No portal named "${opts.portal ?? ''}" (known: ${Object.keys(config.portals).join(', ')})`)
     return EXIT.usage
   }
-  const findings: Finding[] = [{
-    level: 'ok', key: 'config', message: `the config is valid: ${Object.keys(config.portals).length} portal(s), ${Object.keys(config.forms).length} form(s)`
-  }]
+  const counts = `${Object.keys(config.portals).length} portal(s), ${Object.keys(config.forms).length} form(s)`
+  const findings: Finding[] = [{ level: 'ok', key: 'config', message: `the config is valid: ${counts}` }]
   for (const [i, [portalId, portal]] of portals.entries()) {
     if (portal.transport === 'legacy') {
       // The deprecated importer has no field or dictionary API to ask; only REST portals are checked.
-      findings.push({ portal: portalId, level: 'warn', key: `portals.${portalId}`, message: 'transport: legacy (deprecated import API) cannot be checked remotely; send a test lead with send-test' })
+      findings.push({
+        portal: portalId,
+        level: 'warn',
+        key: `portals.${portalId}`,
+        message: 'transport: legacy (deprecated import API) cannot be checked remotely; send a test lead with send-test'
+      })
       continue
     }
     const client = opts.clientFor?.(portalId, portal) ??

@@ -35,7 +35,12 @@ export function cliConfig (io: CliIo, configPath: string | undefined): RelayConf
  */
 export class Progress {
   #last = -1
-  constructor (private readonly io: CliIo, private readonly label: string, private readonly total: number | undefined, private readonly every = 100) {}
+  constructor (
+    private readonly io: CliIo,
+    private readonly label: string,
+    private readonly total: number | undefined,
+    private readonly every = 100
+  ) {}
 
   update (done: number, note = ''): void {
     const text = `${this.label}: ${done}${this.total !== undefined ? `/${this.total}` : ''}${note === '' ? '' : ` ${note}`}`

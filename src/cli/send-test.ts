@@ -32,7 +32,10 @@ function sampleFor (target: LeadTarget | undefined, formField: string, config: R
     case 'date': return '01.02.1990'
     case 'amount': return '1500'
     case 'id': return '1'
-    case 'dictionary': return mergeDictionaries(own(config.portals, form.portal)?.dictionaries ?? {})[target.field as 'SOURCE_ID']?.[0] ?? 'OTHER'
+    case 'dictionary': {
+      const dictionaries = mergeDictionaries(own(config.portals, form.portal)?.dictionaries ?? {})
+      return dictionaries[target.field as 'SOURCE_ID']?.[0] ?? 'OTHER'
+    }
     default: return `Test ${formField}`
   }
 }
@@ -47,7 +50,9 @@ export async function runSendTest (io: CliIo, opts: SendTestOptions): Promise<nu
   const portal = own(config.portals, form.portal)
   if (portal === undefined) return EXIT.usage
   const values: Record<string, string> = {}
-  for (const [formField, target] of Object.entries(form.fields)) values[formField] = sampleFor(resolveTarget(target), formField, config, form)
+  for (const [formField, target] of Object.entries(form.fields)) {
+    values[formField] = sampleFor(resolveTarget(target), formField, config, form)
+  }
   for (const name of form.required) values[name] ??= `test ${name}`
   for (const pair of opts.set) {
     const eq = pair.indexOf('=')
@@ -55,22 +60,32 @@ export async function runSendTest (io: CliIo, opts: SendTestOptions): Promise<nu
     values[pair.slice(0, eq)] = pair.slice(eq + 1)
   }
   const now = (io.now ?? Date.now)()
-  const mapped = mapSubmission({ formId: opts.formId, form, dictionaries: mergeDictionaries(portal.dictionaries), values, now: new Date(now) })
+  const mapped = mapSubmission({
+    formId: opts.formId, form, dictionaries: mergeDictionaries(portal.dictionaries), values, now: new Date(now)
+  })
   if (Object.keys(mapped.errors).length > 0) {
     for (const [field, problem] of Object.entries(mapped.errors)) io.err(`${field}: ${problem}`)
     return EXIT.problems
   }
   const originId = `test-${newSubmissionId(now)}`
-  const fields = { ...mapped.fields, TITLE: `[test] ${String(mapped.fields.TITLE ?? opts.formId)}`, ORIGINATOR_ID: config.delivery.originatorId, ORIGIN_ID: originId }
+  const fields = {
+    ...mapped.fields,
+    TITLE: `[test] ${String(mapped.fields.TITLE ?? opts.formId)}`,
+    ORIGINATOR_ID: config.delivery.originatorId,
+    ORIGIN_ID: originId
+  }
   if (opts.dryRun === true) {
     io.out(JSON.stringify({ method: 'crm.lead.add', fields }, null, 2))
     return EXIT.ok
   }
-  const client: LeadSender = opts.clientFor?.(form.portal, portal) ?? leadSenderForPortal(portal, { timeoutMs: Math.min(portal.timeoutMs, 20_000) })
+  const client: LeadSender = opts.clientFor?.(form.portal, portal) ??
+    leadSenderForPortal(portal, { timeoutMs: Math.min(portal.timeoutMs, 20_000) })
   try {
     io.err(`sending a test lead for form ${opts.formId} to portal ${form.portal} (${client.describe()})…`)
     const leadId = await client.addLead(fields, { registerSonetEvent: false })
-    io.out(opts.json === true ? JSON.stringify({ ok: true, leadId, originId, fields }, null, 2) : `lead ${leadId} created (ORIGIN_ID ${originId})`)
+    io.out(opts.json === true
+      ? JSON.stringify({ ok: true, leadId, originId, fields }, null, 2)
+      : `lead ${leadId} created (ORIGIN_ID ${originId})`)
     return EXIT.ok
   } catch (err) {
     io.err(`the portal refused the test lead: ${(err as Error).message}`)

@@ -1,16 +1,14 @@
 /** `b24-form-relay stats`: what waits, what failed, and how old the oldest waiting submission is. */
 import pino from 'pino'
-import { openOutbox } from '../outbox/open.ts'
-import { adminFor } from '../outbox/sqlite-admin.ts'
+import { openStore } from '../outbox/open.ts'
 import { cliConfig, EXIT, type CliIo } from './io.ts'
 
 export async function runStats (io: CliIo, opts: { config?: string, json?: boolean }): Promise<number> {
   const config = cliConfig(io, opts.config)
-  const outbox = await openOutbox(config.outbox.url, config.outbox.durability, pino({ level: 'silent' }))
+  const { outbox, admin } = await openStore(config.outbox.url, config.outbox.durability, pino({ level: 'silent' }))
   try {
     const now = (io.now ?? Date.now)()
     const stats = await outbox.stats(now)
-    const admin = adminFor(outbox)
     const day = admin === undefined
       ? undefined
       : await admin.activity({ from: now - 24 * 3_600_000, to: now, bucketMs: 3_600_000 })
@@ -22,13 +20,15 @@ export async function runStats (io: CliIo, opts: { config?: string, json?: boole
       return EXIT.ok
     }
     const age = stats.oldestPendingAt === null ? '-' : `${Math.round((now - stats.oldestPendingAt) / 1000)} s`
-    io.out(`pending ${stats.pending}  leased ${stats.leased}  due ${stats.due}  dead ${stats.dead}  delivered ${stats.delivered}  oldest waiting ${age}`)
+    io.out(`pending ${stats.pending}  leased ${stats.leased}  due ${stats.due}  dead ${stats.dead}  ` +
+      `delivered ${stats.delivered}  oldest waiting ${age}`)
     if (stats.held > 0) io.out(`held during a flood ${stats.held} (release or discard: POST /admin/held/release | discard, or /status)`)
     for (const [portal, p] of Object.entries(stats.byPortal)) {
       io.out(`  portal ${portal}: pending ${p.pending}  leased ${p.leased}  dead ${p.dead}`)
     }
     if (last24h !== undefined) {
-      io.out(`last 24 h: received ${last24h.received ?? 0}  delivered ${last24h.delivered ?? 0}  failed attempts ${last24h.failed ?? 0}  dead-lettered ${last24h.dead ?? 0}`)
+      io.out(`last 24 h: received ${last24h.received ?? 0}  delivered ${last24h.delivered ?? 0}  ` +
+        `failed attempts ${last24h.failed ?? 0}  dead-lettered ${last24h.dead ?? 0}`)
     }
     return EXIT.ok
   } finally {

@@ -5,10 +5,18 @@
 import { z } from 'zod'
 import { alertsSchema } from '../alerts/config-schema.ts'
 import { formSecurityShape, rateLimitSchema, spamSchema } from '../security/config-schema.ts'
-import { assigneeListToRotation, checkDepthFeatures, checkPortalTransport, formDepthShape, portalDepthShape } from './depth-schema.ts'
+import { isLoopbackHost } from '../security/link-address.ts'
+import { normalizeWebhook } from '../bitrix/webhook.ts'
+import { MAX_BATCH_COMMANDS } from '../bitrix/batch.ts'
+import { USER_FIELD_PATTERN } from '../mapping/targets.ts'
+import { own } from './own.ts'
 
-const isLoopbackHost = (host: string): boolean =>
-  host === 'localhost' || host === '[::1]' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host)
+/** A form id: the key under `forms:` and the `:formId` of /f/:formId. */
+export const FORM_ID_PATTERN = /^[\w-]{1,64}$/
+
+/** An http(s) URL is allowed on plain http only for a loopback host (a portal or emulator on this machine). */
+const secureOrLoopback = (url: URL): boolean =>
+  url.protocol === 'https:' || (url.protocol === 'http:' && isLoopbackHost(url.hostname))
 
 /** An incoming-webhook base URL: https://portal/rest/<user id>/<secret>/ (plain http only on loopback). */
 export const webhookUrlSchema = z.string().trim().transform((value, ctx) => {
@@ -19,7 +27,7 @@ export const webhookUrlSchema = z.string().trim().transform((value, ctx) => {
     ctx.addIssue({ code: 'custom', message: 'is not a URL' })
     return z.NEVER
   }
-  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopbackHost(url.hostname))) {
+  if (!secureOrLoopback(url)) {
     ctx.addIssue({ code: 'custom', message: 'must use https:// (plain http:// is allowed only for loopback hosts)' })
     return z.NEVER
   }
@@ -27,10 +35,19 @@ export const webhookUrlSchema = z.string().trim().transform((value, ctx) => {
     ctx.addIssue({ code: 'custom', message: 'must look like https://<portal>/rest/<user id>/<webhook code>/' })
     return z.NEVER
   }
-  url.search = ''
-  url.hash = ''
-  return url.href.endsWith('/') ? url.href : url.href + '/'
+  return normalizeWebhook(url)
 })
+
+/** The portal's address for the legacy importer: https (plain http only on loopback). */
+const legacyUrlSchema = z.string().trim().refine((value) => {
+  try {
+    return secureOrLoopback(new URL(value))
+  } catch {
+    return false
+  }
+}, 'must be the portal address, https://<portal>/ (plain http:// only for loopback hosts)')
+
+const userFieldName = z.string().trim().toUpperCase().pipe(z.string().regex(USER_FIELD_PATTERN, 'must be a UF_CRM_… field'))
 
 const dictionarySchema = z.array(z.string().min(1)).min(1)
 
@@ -41,25 +58,61 @@ export const dictionariesSchema = z.object({
   PRODUCT_ID: dictionarySchema.optional()
 }).strict()
 
+/** Mirrors the portal's leaky bucket: 50 and 2/s on most plans, 250 and 5/s on Enterprise. */
+export const portalRateLimitSchema = z.object({
+  burst: z.number().int().positive().default(50),
+  drainPerSecond: z.number().positive().default(2),
+  /** Slots kept free so network jitter (an earlier call arriving late) never tips the portal over. */
+  headroom: z.number().int().nonnegative().default(1)
+}).strict()
+
+/** Per-call timeout to the portal, in milliseconds. */
+const portalTimeoutSchema = z.number().int().positive().default(30_000)
+
+interface PortalTransport { transport: 'rest' | 'legacy', webhook?: string, legacyUrl?: string, login?: string, password?: string }
+
+/** A REST portal needs its webhook; a legacy one its address, login and password. */
+function checkPortalTransport (portal: PortalTransport, ctx: z.RefinementCtx): void {
+  if (portal.transport === 'rest') {
+    if (portal.webhook === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['webhook'], message: 'is required (or set transport: legacy)' })
+    }
+    return
+  }
+  for (const key of ['legacyUrl', 'login', 'password'] as const) {
+    if (portal[key] === undefined) ctx.addIssue({ code: 'custom', path: [key], message: 'is required with transport: legacy' })
+  }
+}
+
 export const portalSchema = z.object({
   /** Required unless `transport: legacy`; an empty string in the parsed config of a legacy portal. */
   webhook: webhookUrlSchema.optional(),
-  /** Mirrors the portal's leaky bucket: 50 and 2/s on most plans, 250 and 5/s on Enterprise. */
-  rateLimit: z.object({
-    burst: z.number().int().positive().default(50),
-    drainPerSecond: z.number().positive().default(2),
-    /** Slots kept free so network jitter (an earlier call arriving late) never tips the portal over. */
-    headroom: z.number().int().nonnegative().default(1)
-  }).strict().default({ burst: 50, drainPerSecond: 2, headroom: 1 }),
+  rateLimit: portalRateLimitSchema.default(portalRateLimitSchema.parse({})),
   /** Replaces the built-in STATUS_ID / SOURCE_ID / CURRENCY_ID / PRODUCT_ID dictionaries. */
   dictionaries: dictionariesSchema.default({}),
   /** Sent as params.REGISTER_SONET_EVENT: notify the responsible user about the new lead. */
   registerSonetEvent: z.boolean().default(true),
-  /** Per-call timeout to the portal, in milliseconds. */
-  timeoutMs: z.number().int().positive().default(30_000),
-  /** transport (rest | legacy), legacyUrl, login, password, crmMode, listRefreshMs: see ./depth-schema.ts. */
-  ...portalDepthShape
+  timeoutMs: portalTimeoutSchema,
+  // The Bitrix24 extras of a portal: its transport and CRM mode, its list fields' cache.
+  /** rest (default): the incoming webhook. legacy: /crm/configs/import/lead.php with LOGIN and PASSWORD (deprecated). */
+  transport: z.enum(['rest', 'legacy']).default('rest'),
+  /** legacy only: the portal address (the importer path is appended) or the importer's full URL. */
+  legacyUrl: legacyUrlSchema.optional(),
+  /** legacy only: a portal user's login and password; keep them in the environment (${B24_LOGIN}). */
+  login: z.string().min(1).optional(),
+  password: z.string().min(1).optional(),
+  /**
+   * auto (default): rich submissions note the deal a converted lead became. simple: the portal runs
+   * without leads; every submission takes the rich path so each converted lead's deal id is recorded.
+   * classic: never look for converted deals.
+   */
+  crmMode: z.enum(['auto', 'classic', 'simple']).default('auto'),
+  /** How long the portal's list-field items (crm.lead.userfield.list) are cached, in milliseconds. */
+  listRefreshMs: z.number().int().positive().default(10 * 60 * 1000)
 }).strict().superRefine(checkPortalTransport).transform(p => ({ ...p, webhook: p.webhook ?? '' }))
+
+/** A portal's defaults, for code that may run without a parsed config (a client or a bucket built in a test or the CLI). */
+export const PORTAL_DEFAULTS = { rateLimit: portalRateLimitSchema.parse({}), timeoutMs: portalTimeoutSchema.parse(undefined) }
 
 /**
  * Where the product page is read from, first match wins: a field the site fills on purpose
@@ -70,6 +123,59 @@ export const PRODUCT_URL_SOURCES = ['product_url', 'product-url', 'page_url', 'p
 
 /** A scalar constant written into every lead of a form, e.g. SOURCE_ID: WEB, ASSIGNED_BY_ID: 7. */
 const constantSchema = z.union([z.string(), z.number(), z.boolean()])
+
+/** A form's `files`: uploads and CF7 file links kept (within these limits) and attached. */
+export const filesSchema = z.object({
+  /** Largest accepted file; larger ones are refused with 413 RELAY_ERR_FILE_TOO_LARGE. */
+  maxBytes: z.number().int().positive().max(50 * 1024 * 1024).default(5 * 1024 * 1024),
+  /** Most files per submission. */
+  maxFiles: z.number().int().positive().max(20).default(5),
+  /** Accepted types: MIME types (image/png), wildcards (image/*) or extensions (.pdf). Others get 415 RELAY_ERR_FILE_TYPE. */
+  types: z.array(z.string().trim().toLowerCase().min(1)).min(1)
+    .default(['image/*', 'application/pdf', '.doc', '.docx', '.xls', '.xlsx', '.odt', '.ods', '.txt', '.csv', '.zip']),
+  /** A UF_CRM_ file field to attach to (crm.lead.update with fileData); without it the files go to a timeline comment. */
+  target: userFieldName.optional(),
+  /** Form fields that carry CF7 file links (URLs) rather than text; they are kept as files to fetch. */
+  fields: z.array(z.string().min(1)).default([]),
+  /** Fetch CF7 file links (http/https) at delivery time; off by default, so the relay never fetches URLs a visitor chose. */
+  download: z.boolean().default(false),
+  /** One link's whole fetch (connect, answer, body). */
+  downloadTimeoutMs: z.number().int().positive().default(15_000),
+  /** Host names links may point to (`files.example.com`, or `*.example.com` for its subdomains); others are not fetched. */
+  allowHosts: z.array(z.string().trim().toLowerCase().regex(/^(\*\.)?[a-z0-9.-]+$/, 'must be a host name or *.domain')).min(1).optional(),
+  /**
+   * Fetch links that resolve to loopback, private, link-local, CGNAT or reserved addresses. Off by
+   * default and meant for a WordPress on the same host or network, or tests: with it on, a visitor
+   * can make the relay fetch from your internal services.
+   */
+  allowPrivateAddresses: z.boolean().default(false),
+  /** All of a submission's links together, from the moment delivery first sees it (at most half of delivery.leaseMs). */
+  downloadBudgetMs: z.number().int().positive().default(30_000),
+  /** A link slower than this (average bytes per second) after slowGraceMs is dropped. 0 turns the floor off. */
+  minBytesPerSecond: z.number().int().nonnegative().default(1024),
+  /** How long a link may take before the rate floor applies (at least 100 ms: a connection needs a moment). */
+  slowGraceMs: z.number().int().min(100).default(5000)
+}).strict()
+
+/** `files` with every key at its default, for the link fetcher called without a form's rules. */
+export const FILES_DEFAULTS = filesSchema.parse({})
+
+/**
+ * `defaults.ASSIGNED_BY_ID: [7, 9]` becomes `assignees: [7, 9]` with the first user as the constant,
+ * so every reader of `defaults` keeps seeing scalars.
+ */
+export function assigneeListToRotation (raw: unknown): unknown {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return raw
+  const form = raw as Record<string, unknown>
+  const defaults = form.defaults
+  if (typeof defaults !== 'object' || defaults === null || Array.isArray(defaults)) return raw
+  const list = (defaults as Record<string, unknown>).ASSIGNED_BY_ID
+  if (!Array.isArray(list)) return raw
+  const rest = { ...(defaults as Record<string, unknown>) }
+  delete rest.ASSIGNED_BY_ID
+  if (list.length > 0) rest.ASSIGNED_BY_ID = list[0]
+  return { ...form, defaults: rest, assignees: form.assignees ?? list }
+}
 
 export const formSchema = z.preprocess(assigneeListToRotation, z.object({
   name: z.string().min(1).optional(),
@@ -92,7 +198,7 @@ export const formSchema = z.preprocess(assigneeListToRotation, z.object({
   /** Where the product / page URL comes from and where it goes (else a COMMENTS line). */
   productUrl: z.object({
     sources: z.array(z.string()).default([...PRODUCT_URL_SOURCES]),
-    target: z.string().regex(/^UF_CRM_\w+$/).optional()
+    target: z.string().regex(USER_FIELD_PATTERN).optional()
   }).strict().default({ sources: [...PRODUCT_URL_SOURCES] }),
   /**
    * The product name: off unless set. Taken from the first of `sources` that was posted (CF7's
@@ -100,18 +206,18 @@ export const formSchema = z.preprocess(assigneeListToRotation, z.object({
    */
   productName: z.object({
     sources: z.array(z.string()).default(['_post_title', 'page_title']),
-    target: z.string().regex(/^UF_CRM_\w+$/).optional()
+    target: z.string().regex(USER_FIELD_PATTERN).optional()
   }).strict().optional(),
   /** gclid / yclid / fbclid go to this UF_CRM_ field, else to COMMENTS. */
-  clickIdTarget: z.string().regex(/^UF_CRM_\w+$/).optional(),
+  clickIdTarget: z.string().regex(USER_FIELD_PATTERN).optional(),
   /**
    * UF_CRM_ fields for the analytics ids embed.js reads from the site's cookies (ga_client_id,
    * ym_client_id, roistat_visit); an id without a target becomes a labelled COMMENTS line.
    */
   analytics: z.object({
-    gaClientId: z.string().regex(/^UF_CRM_\w+$/).optional(),
-    ymClientId: z.string().regex(/^UF_CRM_\w+$/).optional(),
-    roistatVisit: z.string().regex(/^UF_CRM_\w+$/).optional()
+    gaClientId: z.string().regex(USER_FIELD_PATTERN).optional(),
+    ymClientId: z.string().regex(USER_FIELD_PATTERN).optional(),
+    roistatVisit: z.string().regex(USER_FIELD_PATTERN).optional()
   }).strict().default({}),
   /** Every submitted field that is not mapped becomes a "label: value" line in COMMENTS. */
   unmappedToComments: z.boolean().default(true),
@@ -126,8 +232,28 @@ export const formSchema = z.preprocess(assigneeListToRotation, z.object({
   labels: z.record(z.string(), z.string()).default({}),
   /** origins, honeypot, minFillMs, captcha, secret, hmacSecret, rateLimit: see src/security/config-schema.ts. */
   ...formSecurityShape,
-  /** duplicates, entity, timeline, listFields, product, files, assignees: see ./depth-schema.ts. */
-  ...formDepthShape
+  // The Bitrix24 extras of a form (src/mapping/extras.ts): duplicates, entity, timeline, list fields, product, files, assignees.
+  /** create (default): always a new lead. link: bind it to a known contact / company. merge: comment on an open lead instead. */
+  duplicates: z.enum(['create', 'link', 'merge']).default('create'),
+  /** lead (default), or deal: a deal plus a contact (found by phone / e-mail or created), for portals without leads. */
+  entity: z.enum(['lead', 'deal']).default('lead'),
+  /** Post the whole submission (all fields, page, IP, user agent) as a timeline comment on the new record. */
+  timeline: z.boolean().default(false),
+  /** UF_CRM_ list (enumeration) fields: the visitor's label ("Москва") is sent as the item id. */
+  listFields: z.array(userFieldName).default([]),
+  /** A product row from the form: the fields holding its name, price and quantity (default 1). */
+  product: z.object({
+    name: z.string().min(1),
+    price: z.string().min(1).optional(),
+    quantity: z.string().min(1).optional()
+  }).strict().optional(),
+  /** Keep uploads and CF7 file fields (within these limits) and attach them; without this key a file is only noted by name. */
+  files: filesSchema.optional(),
+  /**
+   * Users who take the leads in turn (round-robin, shared by every instance on the store). Written
+   * as `defaults: { ASSIGNED_BY_ID: [7, 9, 12] }` or here; the first one is the plain constant.
+   */
+  assignees: z.array(z.number().int().positive()).min(1).optional()
 }).strict())
 
 const MIB = 1024 * 1024
@@ -192,7 +318,7 @@ export const deliverySchema = z.object({
   /** Exponential backoff between attempts after 5xx, network errors and timeouts (with jitter). */
   retryBaseMs: z.number().int().positive().default(1000),
   retryMaxMs: z.number().int().positive().default(300_000),
-  batchSize: z.number().int().min(1).max(50).default(50),
+  batchSize: z.number().int().min(1).max(MAX_BATCH_COMMANDS).default(MAX_BATCH_COMMANDS),
   /** How often a paused (auth-failed) portal is probed again. */
   authProbeMs: z.number().int().positive().default(60_000),
   /** Double submits (same sender, same values) inside this window get the first answer back. */
@@ -205,19 +331,56 @@ export const deliverySchema = z.object({
   fileDownloadQueue: z.number().int().min(1).max(10_000).default(100)
 }).strict()
 
+/** Every delivery key at its default, for the pure decisions called without a parsed config (backoff, tests). */
+export const DELIVERY_DEFAULTS = deliverySchema.parse({})
+
+/** The extras a legacy portal cannot carry (they need REST calls), named for the config error. */
+function restOnlyExtras (form: FormConfig): string[] {
+  const used: string[] = []
+  if (form.duplicates !== 'create') used.push(`duplicates: ${form.duplicates}`)
+  if (form.entity !== 'lead') used.push(`entity: ${form.entity}`)
+  if (form.timeline) used.push('timeline')
+  if (form.listFields.length > 0) used.push('listFields')
+  if (form.product !== undefined) used.push('product')
+  if (form.files !== undefined) used.push('files')
+  return used
+}
+
+/** Checks across keys: REST-only extras on a legacy portal, and merge (about open leads) with entity: deal. */
+function checkExtras (config: { portals: Record<string, PortalConfig>, forms: Record<string, FormConfig> }, ctx: z.RefinementCtx): void {
+  for (const [formId, form] of Object.entries(config.forms)) {
+    if (form.duplicates === 'merge' && form.entity === 'deal') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['forms', formId, 'duplicates'],
+        message: 'merge works on open leads; with entity: deal use link (an existing contact is reused)'
+      })
+    }
+    if (own(config.portals, form.portal)?.transport !== 'legacy') continue
+    const used = restOnlyExtras(form)
+    if (used.length > 0) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['forms', formId],
+        message: `uses ${used.join(', ')}, which portal "${form.portal}" (transport: legacy) cannot do; use its REST webhook`
+      })
+    }
+  }
+}
+
 export const configSchema = z.object({
   portals: z.record(z.string(), portalSchema).default({}),
-  forms: z.record(z.string().regex(/^[\w-]{1,64}$/, 'form ids are letters, digits, _ and -'), formSchema).default({}),
+  forms: z.record(z.string().regex(FORM_ID_PATTERN, 'form ids are letters, digits, _ and -'), formSchema).default({}),
   limits: limitsSchema.default(limitsSchema.parse({})),
   outbox: outboxSchema.default(outboxSchema.parse({})),
-  delivery: deliverySchema.default(deliverySchema.parse({})),
+  delivery: deliverySchema.default(DELIVERY_DEFAULTS),
   rateLimit: rateLimitSchema.default(rateLimitSchema.parse({})),
   spam: spamSchema.default(spamSchema.parse({})),
   retention: retentionSchema.default(retentionSchema.parse({})),
   flood: floodSchema.default(floodSchema.parse({})),
   /** Notices to the operator when something needs attention: see src/alerts/config-schema.ts. */
   alerts: alertsSchema.optional()
-}).strict().superRefine(checkDepthFeatures)
+}).strict().superRefine(checkExtras)
 
 export type PortalConfig = z.infer<typeof portalSchema>
 export type FormConfig = z.infer<typeof formSchema>

@@ -3,7 +3,7 @@
  * e-mails, address) and a deal (the request: title, amount, comments, source, UTM, user fields).
  * Lead-only fields (STATUS_ID, PRODUCT_ID, STATUS_DESCRIPTION) have no place on either and are left out.
  */
-import type { LeadFields } from '../bitrix/types.ts'
+import type { LeadFields } from '../domain/lead-fields.ts'
 import { appendComments } from '../mapping/rich-text.ts'
 
 const CONTACT_ONLY = new Set([

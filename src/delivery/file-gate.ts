@@ -6,10 +6,9 @@
  * is at most half a lease. One gate per portal, kept across config reloads.
  */
 import type { Logger } from 'pino'
-import type { FileRules, StoredFile } from '../bitrix/lead-extras.ts'
+import type { FileRules, StoredFile } from '../domain/stored-file.ts'
 import { FILE_LINK_CODES } from '../errors.ts'
 import { budgetOf, type LinkDownloads } from './link-downloads.ts'
-import type { Rich } from './rich-prepare.ts'
 import type { Stored } from './stored-payload.ts'
 
 /** A file ready to attach (`content`, base64), or one that is not attached (`failed`: the reason, for the log only). */
@@ -17,6 +16,12 @@ export interface LoadedFile {
   name: string
   content?: string
   failed?: { code: string, reason: string }
+}
+
+/** A stored submission on its way to the portal: with its files loaded here before anything is sent. */
+export interface Rich extends Stored {
+  /** The files ready to attach, one per stored file (set by the file gate before anything is sent). */
+  files?: LoadedFile[]
 }
 
 /** What the config says about links now. */

@@ -8,7 +8,7 @@
  */
 import { commentTexts, fieldOf } from '../bitrix/crm-extras.ts'
 import { BitrixError } from '../bitrix/errors.ts'
-import type { LeadExtras } from '../bitrix/lead-extras.ts'
+import type { LeadExtras } from '../domain/lead-extras.ts'
 import { DELIVERY_ERROR_CODES } from '../errors.ts'
 import type { ClaimedSubmission } from '../outbox/types.ts'
 import type { LoadedFile } from './file-gate.ts'

@@ -6,8 +6,8 @@
  * follow-ups were run". Files never go here: they are sent after, one guarded call each.
  */
 import type { BatchCommand, BatchCommandError, BatchReply } from '../bitrix/batch.ts'
-import type { ProductRow } from '../bitrix/lead-extras.ts'
-import type { LeadFields } from '../bitrix/types.ts'
+import type { ProductRow } from '../domain/lead-extras.ts'
+import type { LeadFields } from '../domain/lead-fields.ts'
 import type { ClaimedSubmission } from '../outbox/types.ts'
 
 export interface Plan {

@@ -4,9 +4,10 @@
  * most `maxWaiting` submissions waiting. Delivery never awaits a fetch: it asks `status`, gets the
  * results once every link is settled, and is called back (`onDone`) when they are.
  */
-import type { FileRules } from '../bitrix/lead-extras.ts'
+import type { FileRules } from '../domain/stored-file.ts'
 import { FILE_LINK_CODES } from '../errors.ts'
-import { fetchLink, LINK_DEFAULTS, type LinkFetchDeps, type LinkResult } from './link-fetch.ts'
+import { FILES_DEFAULTS } from '../config/schema.ts'
+import { fetchLink, type LinkFetchDeps, type LinkResult } from './link-fetch.ts'
 
 export interface Link { url: string, name: string }
 
@@ -132,5 +133,5 @@ export class LinkDownloads {
 
 /** The submission's budget: the form's, never more than half a lease, so a waiting claim cannot outlive its lease. */
 export function budgetOf (rules: FileRules, leaseMs: number): number {
-  return Math.max(1, Math.min(rules.downloadBudgetMs ?? LINK_DEFAULTS.downloadBudgetMs, Math.floor(leaseMs / 2)))
+  return Math.max(1, Math.min(rules.downloadBudgetMs ?? FILES_DEFAULTS.downloadBudgetMs, Math.floor(leaseMs / 2)))
 }

@@ -9,10 +9,12 @@
  */
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns'
 import { Agent, request } from 'undici'
-import { guessType, type FileRules } from '../bitrix/lead-extras.ts'
+import { guessType, type FileRules } from '../domain/stored-file.ts'
 import { FILE_LINK_CODES } from '../errors.ts'
 import { checkFileContent } from '../security/file-content.ts'
 import { hostAllowed, isPublicAddress, literalAddress } from '../security/link-address.ts'
+import { FILES_DEFAULTS } from '../config/schema.ts'
+import { DEFAULT_USER_AGENT } from '../bitrix/client.ts'
 
 export type LinkResult = { ok: true, content: Buffer } | { ok: false, code: string, reason: string }
 
@@ -25,8 +27,6 @@ export interface LinkFetchDeps {
   /** Default: isPublicAddress. */
   isPublic?: (address: string) => boolean
 }
-
-export const LINK_DEFAULTS = { downloadBudgetMs: 30_000, minBytesPerSecond: 1024, slowGraceMs: 5000 } as const
 
 const systemResolve: Resolver = async (hostname) => await new Promise((resolve, reject) => {
   dnsLookup(hostname, { all: true }, (err, addresses) => { if (err !== null) reject(err); else resolve(addresses) })
@@ -80,8 +80,8 @@ export async function fetchLink (url: string, name: string, rules: FileRules, si
   // An address in the URL is never looked up (net.connect skips lookup for it): check it here.
   if (literal !== undefined && !allowed(literal)) return refused(`address ${literal} is not public`)
 
-  const minRate = rules.minBytesPerSecond ?? LINK_DEFAULTS.minBytesPerSecond
-  const grace = rules.slowGraceMs ?? LINK_DEFAULTS.slowGraceMs
+  const minRate = rules.minBytesPerSecond ?? FILES_DEFAULTS.minBytesPerSecond
+  const grace = rules.slowGraceMs ?? FILES_DEFAULTS.slowGraceMs
   const slow = new AbortController()
   const timeout = AbortSignal.timeout(rules.downloadTimeoutMs)
   const all = AbortSignal.any([signal, timeout, slow.signal])
@@ -94,7 +94,7 @@ export async function fetchLink (url: string, name: string, rules: FileRules, si
     if (elapsed > grace && size / (elapsed / 1000) < minRate) slow.abort()
   }, Math.max(50, Math.min(1000, grace)))
   try {
-    const res = await request(parsed, { method: 'GET', signal: all, dispatcher: agent, headers: { 'user-agent': 'b24-form-relay' } })
+    const res = await request(parsed, { method: 'GET', signal: all, dispatcher: agent, headers: { 'user-agent': DEFAULT_USER_AGENT } })
     if (res.statusCode !== 200) {
       await res.body.dump().catch(() => undefined)
       return { ok: false, code: FILE_LINK_CODES.failed, reason: `HTTP ${res.statusCode}` }

@@ -4,7 +4,7 @@
  * after `listRefreshMs`; a label the list does not know is left out of the field and noted in COMMENTS.
  */
 import type { ListFieldInfo } from '../bitrix/crm-extras.ts'
-import type { LeadFields } from '../bitrix/types.ts'
+import type { LeadFields } from '../domain/lead-fields.ts'
 import { appendComments } from '../mapping/rich-text.ts'
 
 /** One portal's list fields, loaded at most once per refresh interval (concurrent callers share a load). */

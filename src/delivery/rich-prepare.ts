@@ -8,15 +8,14 @@
 import { z } from 'zod'
 import type { BatchCommand } from '../bitrix/batch.ts'
 import { commentTexts, findByComm, leadListFields, openLeads, type CommType } from '../bitrix/crm-extras.ts'
-import type { LeadExtras } from '../bitrix/lead-extras.ts'
+import type { LeadExtras } from '../domain/lead-extras.ts'
 import { idSchema } from '../bitrix/schemas.ts'
-import type { LeadFields, MultiFieldValue } from '../bitrix/types.ts'
+import type { LeadFields, MultiFieldValue } from '../domain/lead-fields.ts'
 import type { Counters } from '../outbox/counters.ts'
 import type { ClaimedSubmission } from '../outbox/types.ts'
 import { contactFields, dealFields } from './deal-fields.ts'
-import type { FileGate, LinkSettings } from './file-gate.ts'
+import type { FileGate, LinkSettings, Rich } from './file-gate.ts'
 import type { RestOps } from './transports/rest-ops.ts'
-import type { LoadedFile } from './file-gate.ts'
 import type { Plan } from './lead-plan.ts'
 import { noteUnknownLabels, resolveListLabels, type ListFieldCache } from './list-fields.ts'
 import type { Stored } from './stored-payload.ts'
@@ -42,11 +41,6 @@ export interface PrepareDeps {
   gate: FileGate
   /** The lane's lease: a submission waits for its links at most half of it. */
   leaseMs: number
-}
-
-export interface Rich extends Stored {
-  /** The files ready to attach, one per stored file (set by the file gate before anything is sent). */
-  files?: LoadedFile[]
 }
 
 /** A plan to send, `done` when the submission was settled here (merged, or failed and settled). */

@@ -4,8 +4,8 @@
  * nothing past this point looks at `payload` again.
  */
 import { z } from 'zod'
-import { leadExtrasSchema, type LeadExtras } from '../bitrix/lead-extras.ts'
-import type { LeadFields } from '../bitrix/types.ts'
+import { leadExtrasSchema, type LeadExtras } from '../domain/lead-extras.ts'
+import type { LeadFields } from '../domain/lead-fields.ts'
 import type { ClaimedSubmission } from '../outbox/types.ts'
 
 const multiFieldSchema = z.object({ VALUE: z.string(), VALUE_TYPE: z.string() }).loose()

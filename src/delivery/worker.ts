@@ -14,11 +14,11 @@ import { FileGate } from './file-gate.ts'
 import { LinkDownloads } from './link-downloads.ts'
 import type { LinkFetchDeps } from './link-fetch.ts'
 import { Housekeeping } from './housekeeping.ts'
-import { LeakyBucket } from './leaky-bucket.ts'
+import { LeakyBucket } from './lane/leaky-bucket.ts'
 import { ListFieldCache } from './list-fields.ts'
-import type { PortalLimiter } from './portal-limiter.ts'
+import type { PortalLimiter } from './lane/portal-limiter.ts'
 import type { LaneMetrics } from '../observability/metrics.ts'
-import { PortalLane, type LaneSettings, type LaneStatus } from './portal-lane.ts'
+import { PortalLane, type LaneSettings, type LaneStatus } from './lane/portal-lane.ts'
 import { createLegacyImporterTransport } from './transports/legacy-importer.ts'
 import { createRestTransport } from './transports/rest.ts'
 import type { DeliveryTransport } from './transports/transport.ts'
@@ -33,7 +33,7 @@ export interface WorkerDeps {
   idleMs?: number
   /**
    * The rate limiter of a portal's lane. Default: an in-process leaky bucket per lane. Several
-   * relays on one portal pass limiters that share the bucket (Redis mode: see src/outbox/open.ts).
+   * relays on one portal pass limiters that share the bucket (Redis mode: src/process/shared-limiters.ts).
    */
   limiterFor?: (portalId: string, portal: PortalConfig) => PortalLimiter
   /** Delivery outcomes, retries, call latency and batch sizes (src/observability/metrics.ts). */

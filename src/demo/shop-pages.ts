@@ -14,18 +14,23 @@ export interface PageContext {
 }
 
 const STYLE = 'body{font:16px/1.5 system-ui,sans-serif;max-width:46rem;margin:2rem auto;padding:0 1rem;color:#222}' +
-  'nav a{margin-right:1rem}label{display:block;margin:.6rem 0 .2rem}input,select,textarea{font:inherit;width:100%;max-width:28rem;padding:.3rem}' +
-  'input[type=checkbox]{width:auto}button{font:inherit;margin-top:1rem;padding:.4rem 1.2rem}.card{border:1px solid #ddd;border-radius:6px;padding:.6rem 1rem;margin:.6rem 0}' +
+  'nav a{margin-right:1rem}label{display:block;margin:.6rem 0 .2rem}' +
+  'input,select,textarea{font:inherit;width:100%;max-width:28rem;padding:.3rem}' +
+  'input[type=checkbox]{width:auto}button{font:inherit;margin-top:1rem;padding:.4rem 1.2rem}' +
+  '.card{border:1px solid #ddd;border-radius:6px;padding:.6rem 1rem;margin:.6rem 0}' +
   '.note{background:#f4f6f8;padding:.6rem 1rem;border-radius:6px;font-size:.9rem}.b24r-error{color:#b00020;font-size:.9rem}' +
-  'table{border-collapse:collapse;font-size:.85rem}td,th{border:1px solid #ddd;padding:.3rem;vertical-align:top;text-align:left}pre{margin:0;white-space:pre-wrap}'
+  'table{border-collapse:collapse;font-size:.85rem}td,th{border:1px solid #ddd;padding:.3rem;vertical-align:top;text-align:left}' +
+  'pre{margin:0;white-space:pre-wrap}'
 
 function layout (ctx: PageContext, title: string, body: string, extraHead = ''): string {
+  const nav = '<nav><a href="/">Главная</a>' +
+    `<a href="/wp/${PRODUCTS[0]?.slug ?? ''}/">Вопрос о товаре (Contact Form 7)</a><a href="/leads">Лиды в «Битрикс24»</a></nav>`
   return `<!doctype html>
 <html lang="ru"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${e(title)}</title><style>${STYLE}</style>
 <script src="${e(ctx.relayUrl)}/embed.js" defer></script>${extraHead}
 </head><body>
-<nav><a href="/">Главная</a><a href="/wp/${PRODUCTS[0]?.slug ?? ''}/">Вопрос о товаре (Contact Form 7)</a><a href="/leads">Лиды в «Битрикс24»</a></nav>
+${nav}
 ${body}
 </body></html>`
 }
@@ -47,10 +52,11 @@ export function productPage (ctx: PageContext, product: Product, ajax = false): 
   const how = ajax
     ? '<p class="note">Эта форма отправляется через fetch (<code>data-relay-ajax</code>): ответ relay появится на месте формы.</p>'
     : ''
+  const ajaxAttributes = ajax ? ' data-relay-ajax data-relay-success="Спасибо! Заявка принята, менеджер перезвонит."' : ''
   return layout(ctx, `${product.name} — Демо-магазин`, `<h1>${e(product.name)}</h1>
 <p>${e(product.blurb)} Цена: <b>${e(product.price)}</b></p>
 <h2>Заказать</h2>${how}
-<form id="order" method="post" action="${e(ctx.relayUrl)}/f/${e(ctx.shopFormId)}"${ajax ? ' data-relay-ajax data-relay-success="Спасибо! Заявка принята, менеджер перезвонит."' : ''}>
+<form id="order" method="post" action="${e(ctx.relayUrl)}/f/${e(ctx.shopFormId)}"${ajaxAttributes}>
 <label for="name">Имя</label><input id="name" name="name" required>
 <label for="phone">Телефон</label><input id="phone" name="phone" type="tel" required>
 <label for="email">E-mail</label><input id="email" name="email" type="email">
@@ -77,7 +83,12 @@ export function cf7Page (ctx: PageContext, product: Product, postId: number, sta
   const unit = `wpcf7-f${CF7_FORM_ID}-p${postId}-o1`
   const hidden = CF7_TAGS.filter((t) => t.type === 'hidden')
     .map((t) => `<input type="hidden" name="${e(t.name)}" value="" class="wpcf7-form-control wpcf7-hidden">`).join('\n')
-  const output = state.status !== undefined ? `<div class="wpcf7-response-output" role="status">${e(CF7_MESSAGES[state.status])}</div>` : ''
+  const output = state.status !== undefined
+    ? `<div class="wpcf7-response-output" role="status">${e(CF7_MESSAGES[state.status])}</div>`
+    : ''
+  // CF7's classes on a required control, and the options of the drop-down, as CF7 renders them.
+  const required = (kind: string): string => `wpcf7-form-control wpcf7-${kind} wpcf7-validates-as-required`
+  const options = ['Консультация', 'Доставка', 'Гарантия'].map((o) => `<option value="${o}">${o}</option>`).join('')
   return layout(ctx, `${product.name} — Блог магазина`, `<article><h1>${e(product.name)}</h1>
 <p>Обзор товара в блоге на WordPress. Ниже — форма Contact Form 7; плагин «CF7 to Webhook» пересылает её в relay.</p>
 <div class="wpcf7 no-js" id="${unit}" lang="ru-RU" dir="ltr">
@@ -90,10 +101,10 @@ export function cf7Page (ctx: PageContext, product: Product, postId: number, sta
 <input type="hidden" name="_wpcf7_container_post" value="${postId}">
 <input type="hidden" name="_wpcf7_posted_data_hash" value="">
 </div>
-<label>Ваше имя<input type="text" name="your-name" class="wpcf7-form-control wpcf7-text wpcf7-validates-as-required" aria-required="true"></label>
-<label>Ваш e-mail<input type="email" name="your-email" class="wpcf7-form-control wpcf7-email wpcf7-validates-as-required" aria-required="true"></label>
+<label>Ваше имя<input type="text" name="your-name" class="${required('text')}" aria-required="true"></label>
+<label>Ваш e-mail<input type="email" name="your-email" class="${required('email')}" aria-required="true"></label>
 <label>Телефон<input type="tel" name="tel-417" class="wpcf7-form-control wpcf7-tel"></label>
-<label>Что интересует<select name="menu-802" class="wpcf7-form-control wpcf7-select"><option value="Консультация">Консультация</option><option value="Доставка">Доставка</option><option value="Гарантия">Гарантия</option></select></label>
+<label>Что интересует<select name="menu-802" class="wpcf7-form-control wpcf7-select">${options}</select></label>
 <span class="wpcf7-form-control wpcf7-checkbox"><label><input type="checkbox" name="checkbox-55[]" value="Перезвонить"> Перезвонить</label>
 <label><input type="checkbox" name="checkbox-55[]" value="Написать в Telegram"> Написать в Telegram</label></span>
 <label>Тема<input type="text" name="your-subject" class="wpcf7-form-control wpcf7-text"></label>
@@ -109,17 +120,23 @@ export function thanksPage (ctx: PageContext): string {
 <p>Заявка принята relay и уже в очереди на доставку в «Битрикс24». Посмотрите её на странице <a href="/leads">лидов</a>.</p>`)
 }
 
+// A backslash at the end of a line continues that line: the script's text has no line break there.
 const LEADS_SCRIPT = `
-var COLS=['ID','TITLE','NAME','PHONE','EMAIL','UTM_SOURCE','UTM_MEDIUM','UTM_CAMPAIGN','UF_CRM_PRODUCT_URL','UF_CRM_PRODUCT_NAME','TRACE','COMMENTS'];
-function text(v){if(v==null)return'';if(Array.isArray(v))return v.map(function(x){return x&&x.VALUE!==undefined?x.VALUE:String(x)}).join(', ');return String(v)}
+var COLS=['ID','TITLE','NAME','PHONE','EMAIL','UTM_SOURCE','UTM_MEDIUM','UTM_CAMPAIGN',\
+'UF_CRM_PRODUCT_URL','UF_CRM_PRODUCT_NAME','TRACE','COMMENTS'];
+function text(v){if(v==null)return'';\
+if(Array.isArray(v))return v.map(function(x){return x&&x.VALUE!==undefined?x.VALUE:String(x)}).join(', ');return String(v)}
 function html(v){return String(v).split('<br>').join('\\n')
 .replace(/&lt;/g,'<').replace(/&gt;/g,'>').replace(/&quot;/g,'"').replace(/&#39;/g,"'").replace(/&amp;/g,'&')}
 function render(leads){var body=document.getElementById('leads');body.textContent='';
 leads.slice().reverse().forEach(function(l){var tr=document.createElement('tr');tr.setAttribute('data-lead-id',String(l.ID));
-COLS.forEach(function(c){var td=document.createElement('td');var pre=document.createElement('pre');pre.textContent=c==='COMMENTS'?html(text(l.fields[c])):text(c==='ID'?l.ID:l.fields[c]);td.appendChild(pre);tr.appendChild(td)});body.appendChild(tr)});
+COLS.forEach(function(c){var td=document.createElement('td');var pre=document.createElement('pre');\
+pre.textContent=c==='COMMENTS'?html(text(l.fields[c])):text(c==='ID'?l.ID:l.fields[c]);\
+td.appendChild(pre);tr.appendChild(td)});body.appendChild(tr)});
 document.getElementById('count').textContent=String(leads.length)}
 function poll(){fetch('/api/leads').then(function(r){return r.json()}).then(render,function(){}).then(function(){setTimeout(poll,1000)})}
-document.addEventListener('DOMContentLoaded',function(){var h=document.getElementById('head');COLS.forEach(function(c){var th=document.createElement('th');th.textContent=c;h.appendChild(th)});poll()});`
+document.addEventListener('DOMContentLoaded',function(){var h=document.getElementById('head');\
+COLS.forEach(function(c){var th=document.createElement('th');th.textContent=c;h.appendChild(th)});poll()});`
 
 // The operator's side: break the emulated portal, watch the relay hold leads, mend it, watch them arrive.
 const PORTAL_SCRIPT = `

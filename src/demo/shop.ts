@@ -66,7 +66,10 @@ export async function startShop (opts: ShopOptions): Promise<Shop> {
     if (steps === undefined) return reply.code(404).send({ error: `unknown action; use ${[...PORTAL_ACTIONS.keys()].join(', ')}` })
     for (const [path, body] of steps) {
       await fetch(`${opts.emulatorUrl}${path}`, {
-        method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body ?? {}), signal: AbortSignal.timeout(5000)
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body ?? {}),
+        signal: AbortSignal.timeout(5000)
       })
     }
     return { ok: true }

@@ -10,8 +10,7 @@ import { buildApp } from '../app.ts'
 import { buildConfig } from '../config/load.ts'
 import { DeliveryWorker } from '../delivery/worker.ts'
 import { startEmulator, type Emulator } from '../emulator/index.ts'
-import { openOutbox } from '../outbox/open.ts'
-import type { Outbox } from '../outbox/types.ts'
+import { openStore } from '../outbox/open.ts'
 import { CF7_FORM_ID, DEMO_USER_FIELDS, demoConfig, SHOP_FORM_ID } from './demo-config.ts'
 import { startShop, type Shop } from './shop.ts'
 
@@ -69,12 +68,13 @@ export async function startDemo (opts: DemoOptions): Promise<Demo> {
       outboxUrl: opts.outboxUrl ?? 'sqlite:./data/demo.db',
       cf7Secret: DEMO_CF7_SECRET
     }), {}, 'demo')
-    const outbox: Outbox = await openOutbox(config.outbox.url, config.outbox.durability, logger)
+    const { outbox, admin } = await openStore(config.outbox.url, config.outbox.durability, logger)
     started.push(() => outbox.close())
     const worker = new DeliveryWorker({ outbox, config: () => config, logger })
     started.push(() => worker.stop())
     const app: FastifyInstance = await buildApp({
-      config: () => config, outbox, logger, adminToken, deliveryStatus: () => worker.status(), onAccepted: id => worker.wake(id)
+      config: () => config, outbox, ...(admin !== undefined ? { admin } : {}), logger, adminToken,
+      deliveryStatus: () => worker.status(), onAccepted: id => worker.wake(id)
     })
     await app.listen({ port: opts.ports.relay, host })
     started.push(() => app.close())

@@ -60,7 +60,9 @@ export function cf7PageUrl (referer: string | undefined, homeUrl: string, reques
 }
 
 /** The body "CF7 to Webhook" posts, as an object (key order kept) and as PHP-encoded JSON text. */
-export function webhookBody (tags: readonly Cf7Tag[], posted: PostedValues, special: SpecialTagValues): { data: Record<string, string | string[]>, json: string } {
+export function webhookBody (
+  tags: readonly Cf7Tag[], posted: PostedValues, special: SpecialTagValues
+): { data: Record<string, string | string[]>, json: string } {
   const data: Record<string, string | string[]> = {}
   for (const name of CF7_SPECIAL_TAGS) data[name] = special[name]
   for (const tag of tags) {

@@ -17,8 +17,18 @@
   var visitedOn = script.getAttribute('data-visited') !== 'off'
   var ru = /^ru/i.test(document.documentElement.lang || navigator.language || '')
   var TEXT = ru
-    ? { ok: 'Спасибо! Заявка отправлена.', fail: 'Не удалось отправить заявку. Попробуйте ещё раз.', required: 'Заполните это поле', invalid_email: 'Неверный адрес e-mail' }
-    : { ok: 'Thank you! Your request has been sent.', fail: 'The request was not sent. Please try again.', required: 'This field is required', invalid_email: 'Not a valid e-mail address' }
+    ? {
+        ok: 'Спасибо! Заявка отправлена.',
+        fail: 'Не удалось отправить заявку. Попробуйте ещё раз.',
+        required: 'Заполните это поле',
+        invalid_email: 'Неверный адрес e-mail'
+      }
+    : {
+        ok: 'Thank you! Your request has been sent.',
+        fail: 'The request was not sent. Please try again.',
+        required: 'This field is required',
+        invalid_email: 'Not a valid e-mail address'
+      }
 
   function cookie (name) {
     var m = document.cookie.match(new RegExp('(?:^|;\\s*)' + name + '=([^;]*)'))
@@ -65,7 +75,7 @@
     d.landing_url = location.href
     if (ref) d.referrer = ref
     d.landing_time = new Date(now).toISOString()
-    var rec = { v: 1, t: now, exp: now + days * 864e5, d: d }
+    var rec = { v: 1, t: now, exp: now + days * 864e5, d }
     save(rec)
     return rec
   }
@@ -173,7 +183,7 @@
   }
 
   function emit (form, type, detail) {
-    form.dispatchEvent(new CustomEvent('b24relay:' + type, { bubbles: true, detail: detail }))
+    form.dispatchEvent(new CustomEvent('b24relay:' + type, { bubbles: true, detail }))
   }
 
   function done (form, data) {

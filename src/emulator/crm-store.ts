@@ -37,7 +37,12 @@ export class CrmStore {
     if (clean === '' || !/^[A-Za-z0-9+/]*={0,2}$/.test(clean)) return undefined
     const bytes = Buffer.from(clean, 'base64')
     if (bytes.length === 0) return undefined
-    const file: StoredFile = { id: this.nextId('file'), name: name === '' ? `file${this.#lastIds.file}` : name, size: bytes.length, content: bytes.toString('base64') }
+    const file: StoredFile = {
+      id: this.nextId('file'),
+      name: name === '' ? `file${this.#lastIds.file}` : name,
+      size: bytes.length,
+      content: bytes.toString('base64')
+    }
     this.files.set(file.id, file)
     return file
   }

@@ -61,7 +61,9 @@ const USER_FIELD = /^(UF_CRM_[A-Z0-9_]+)(?::([a-z_]+))?(?::(.+))?$/
 export function parseUserFields (specs: readonly string[], source: string): UserFieldSpec[] {
   return specs.map(s => s.trim()).filter(Boolean).map(spec => {
     const m = USER_FIELD.exec(spec)
-    if (m === null) throw new Error(`${source}: "${spec}" is not UF_CRM_NAME[:type[:label]] (upper-case name, e.g. UF_CRM_PRODUCT_URL:url)`)
+    if (m === null) {
+      throw new Error(`${source}: "${spec}" is not UF_CRM_NAME[:type[:label]] (upper-case name, e.g. UF_CRM_PRODUCT_URL:url)`)
+    }
     return { name: m[1]!, type: m[2] ?? 'string', ...(m[3] !== undefined ? { label: m[3] } : {}) }
   })
 }

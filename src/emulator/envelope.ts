@@ -20,8 +20,9 @@ export function isoWithOffset (ms: number): string {
   const d = new Date(ms)
   const offsetMin = -d.getTimezoneOffset()
   const sign = offsetMin >= 0 ? '+' : '-'
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}` +
-    `${sign}${pad(offsetMin / 60)}:${pad(offsetMin % 60)}`
+  const date = `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`
+  const time = `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`
+  return `${date}T${time}${sign}${pad(offsetMin / 60)}:${pad(offsetMin % 60)}`
 }
 
 /** Build `time` for work that ran from startMs to finishMs (wall clock, milliseconds). */

@@ -27,14 +27,20 @@ export function registerInspectRoutes (app: FastifyInstance, state: PortalState)
   app.get('/_emulator/contacts', async () => state.crm.list('contact'))
   app.get('/_emulator/companies', async () => state.crm.list('company'))
   app.get('/_emulator/deals', async () => state.crm.list('deal'))
-  app.get('/_emulator/comments', async () => [...state.crm.comments.values()].map(c => ({ ...c, FILES: c.FILES.map(id => {
-    const f = state.crm.files.get(id)
-    return { id, name: f?.name, size: f?.size }
-  }) })))
+  app.get('/_emulator/comments', async () => [...state.crm.comments.values()].map(c => ({
+    ...c,
+    FILES: c.FILES.map(id => {
+      const f = state.crm.files.get(id)
+      return { id, name: f?.name, size: f?.size }
+    })
+  })))
   app.get<{ Params: { id: string } }>('/_emulator/files/:id', async (request, reply) => {
     const file = state.crm.files.get(Number(request.params.id))
     if (file === undefined) return reply.code(404).send({ error: 'NOT_FOUND', error_description: 'No such file' })
-    return reply.header('content-disposition', `attachment; filename="${encodeURIComponent(file.name)}"`).type('application/octet-stream').send(Buffer.from(file.content, 'base64'))
+    return reply
+      .header('content-disposition', `attachment; filename="${encodeURIComponent(file.name)}"`)
+      .type('application/octet-stream')
+      .send(Buffer.from(file.content, 'base64'))
   })
 
   app.get('/_emulator/status', async () => ({
@@ -63,7 +69,9 @@ export function registerInspectRoutes (app: FastifyInstance, state: PortalState)
 
   app.post('/_emulator/crm-mode', async (request, reply) => {
     const mode = isRecord(request.body) ? request.body.mode : undefined
-    if (mode !== 1 && mode !== 2) return reply.code(400).send({ error: 'INVALID_MODE', error_description: 'Send {"mode": 1} or {"mode": 2}' })
+    if (mode !== 1 && mode !== 2) {
+      return reply.code(400).send({ error: 'INVALID_MODE', error_description: 'Send {"mode": 1} or {"mode": 2}' })
+    }
     state.crmMode = mode
     return { ok: true, mode }
   })

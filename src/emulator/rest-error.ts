@@ -43,7 +43,8 @@ export const serviceUnavailable = (): RestError => new RestError(503, 'SERVICE_U
 
 export const batchLengthExceeded = (): RestError => new RestError(400, 'ERROR_BATCH_LENGTH_EXCEEDED', 'Max batch length exceeded')
 
-export const batchMethodNotAllowed = (): RestError => new RestError(405, 'ERROR_BATCH_METHOD_NOT_ALLOWED', 'Method is not allowed for batch usage')
+export const batchMethodNotAllowed = (): RestError =>
+  new RestError(405, 'ERROR_BATCH_METHOD_NOT_ALLOWED', 'Method is not allowed for batch usage')
 
 /** crm business errors (validation, access) carry an empty code and status 400. */
 export const crmError = (description: string): RestError => new RestError(400, '', description)

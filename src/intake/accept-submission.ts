@@ -10,9 +10,9 @@
  */
 import { createHash } from 'node:crypto'
 import { own } from '../config/own.ts'
-import type { RelayConfig } from '../config/schema.ts'
-import { IdempotencyMismatchError, StoreUnavailableError, UnknownFormError, ValidationError } from '../errors.ts'
-import type { StoredFile } from '../bitrix/lead-extras.ts'
+import type { FormConfig, RelayConfig } from '../config/schema.ts'
+import { IdempotencyMismatchError, StoreUnavailableError, ValidationError } from '../errors.ts'
+import type { StoredFile } from '../domain/stored-file.ts'
 import { mapExtras } from '../mapping/extras.ts'
 import { mapSubmission, mergeDictionaries, type DroppedValue } from '../mapping/index.ts'
 import { invalidValuesFor } from '../mapping/invalid-values.ts'
@@ -23,6 +23,8 @@ import type { SubmittedValues } from './submitted-values.ts'
 
 export interface SubmissionInput {
   formId: string
+  /** The form `formId` names, looked up once by the route (an unknown one was refused there). */
+  form: FormConfig
   values: SubmittedValues
   referer?: string
   ip?: string
@@ -57,8 +59,7 @@ const VOLATILE =
   /^(_ts|_shown_at|_wpnonce|_wpcf7.*|g-recaptcha-response|cf-turnstile-response|h-captcha-response|smart-token|_gotcha|visited_pages|b24_trace)$/
 
 export async function acceptSubmission (deps: AcceptDeps, input: SubmissionInput): Promise<Accepted> {
-  const form = own(deps.config.forms, input.formId)
-  if (form === undefined) throw new UnknownFormError(input.formId)
+  const { form } = input
   const portal = own(deps.config.portals, form.portal)
   const nowMs = deps.now()
   const mapped = mapSubmission({
@@ -71,7 +72,7 @@ export async function acceptSubmission (deps: AcceptDeps, input: SubmissionInput
     now: new Date(nowMs)
   })
   if (Object.keys(mapped.errors).length > 0) throw new ValidationError(mapped.errors)
-  // Duplicates, entity, timeline, rotation, list fields, product row, files: see src/bitrix/lead-extras.ts.
+  // Duplicates, entity, timeline, rotation, list fields, product row, files: see src/domain/lead-extras.ts.
   const extras = mapExtras({ form, values: input.values, fields: mapped.fields, ...(input.files !== undefined ? { files: input.files } : {}) })
   const key = dedupeKey(input)
   let result: Accepted & { mismatch?: boolean }

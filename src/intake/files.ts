@@ -7,7 +7,7 @@
  * accepted types (verifyContent: 415 RELAY_ERR_FILE_CONTENT). Kept files are stored base64 in the
  * submission's payload.
  */
-import { fileTypeAllowed, guessType, type StoredFile } from '../bitrix/lead-extras.ts'
+import { fileTypeAllowed, guessType, type StoredFile } from '../domain/stored-file.ts'
 import type { RelayConfig } from '../config/schema.ts'
 import {
   FileContentError, FileTooLargeError, FileTypeError, MalformedFileError, MalformedFileLinkError, TooManyFilesError

@@ -3,8 +3,9 @@
  * mapping: duplicates mode, target entity, timeline, the assignee rotation, list fields present in
  * the lead, a product row read from the form, and the files accepted at intake.
  */
-import { hasExtras, type LeadExtras, type ProductRow, type StoredFile } from '../bitrix/lead-extras.ts'
-import type { LeadFields } from '../bitrix/types.ts'
+import { hasExtras, type LeadExtras, type ProductRow } from '../domain/lead-extras.ts'
+import type { StoredFile } from '../domain/stored-file.ts'
+import type { LeadFields } from '../domain/lead-fields.ts'
 import type { FormConfig } from '../config/schema.ts'
 import { findSubmitted } from './field-names.ts'
 import { cleanValues, oneLine, truncate } from './text.ts'

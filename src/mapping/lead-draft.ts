@@ -1,6 +1,6 @@
 /** The lead under construction: puts each submitted value into its field, or into COMMENTS when it cannot. */
 import type { Dictionaries } from '../config/schema.ts'
-import type { LeadFields, MultiFieldValue } from '../bitrix/types.ts'
+import type { LeadFields, MultiFieldValue } from '../domain/lead-fields.ts'
 import type { FieldErrors } from '../errors.ts'
 import { matchDictionaryValue } from './dictionaries.ts'
 import type { InvalidValues } from './invalid-values.ts'

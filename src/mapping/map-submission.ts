@@ -1,6 +1,6 @@
 /** Turns one submitted form into the `fields` of crm.lead.add, plus the errors to show the visitor. */
 import type { Dictionaries, FormConfig } from '../config/schema.ts'
-import type { LeadFields } from '../bitrix/types.ts'
+import type { LeadFields } from '../domain/lead-fields.ts'
 import type { FieldErrors } from '../errors.ts'
 import {
   ANALYTICS_FIELDS, checkTrace, isAttributionField, parseVisitedPages, readAnalyticsId, TRACE_FIELD, VISITED_FIELD,

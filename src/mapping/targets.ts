@@ -82,13 +82,14 @@ function buildTargets (): Record<string, LeadTarget> {
 /** Every known target name (upper case) and its meaning. UF_CRM_* names are open-ended and not listed. */
 export const LEAD_TARGETS: Readonly<Record<string, LeadTarget>> = Object.freeze(buildTargets())
 
-const CUSTOM_FIELD = /^UF_CRM_\w+$/
+/** A portal's own (user) field: UF_CRM_ and a name. */
+export const USER_FIELD_PATTERN = /^UF_CRM_\w+$/
 
 /** Reads a target name from the config; case and surrounding spaces are forgiven. Undefined when unknown. */
 export function resolveTarget (name: string): LeadTarget | undefined {
   const key = name.trim().toUpperCase()
   if (Object.hasOwn(LEAD_TARGETS, key)) return LEAD_TARGETS[key]
-  if (CUSTOM_FIELD.test(key)) return { kind: 'custom', field: key }
+  if (USER_FIELD_PATTERN.test(key)) return { kind: 'custom', field: key }
   return undefined
 }
 

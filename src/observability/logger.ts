@@ -7,7 +7,7 @@
 import pino, { type DestinationStream, type Logger } from 'pino'
 import pretty from 'pino-pretty'
 import { maskSecrets } from '../bitrix/mask.ts'
-import { digitCount, emailSpans, phoneSpans, replaceSpans } from '../security/contact-spans.ts'
+import { digitCount, emailSpans, phoneSpans, replaceSpans } from '../text/contact-spans.ts'
 
 export const REDACT_PATHS = [
   'req.headers.authorization',
@@ -121,10 +121,12 @@ export interface LoggerOptions {
 
 export function createLogger (opts: LoggerOptions = {}): Logger {
   const maskPii = opts.maskPii ?? true
+  const prettyOptions = { colorize: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,service', sync: true }
+  const destination = opts.destination ?? (opts.pretty === true ? pretty(prettyOptions) : undefined)
   return pino({
     level: opts.level ?? 'info',
     redact: { paths: REDACT_PATHS, censor: '[redacted]' },
     base: { service: 'b24-form-relay' },
     hooks: { streamWrite: (line) => scrubLogLine(line, maskPii) }
-  }, opts.destination ?? (opts.pretty === true ? pretty({ colorize: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,service', sync: true }) : undefined))
+  }, destination)
 }

@@ -1,7 +1,7 @@
 /** Does a stored object hold this e-mail or phone? Used by personal-data erase across stores. */
 import { StoreError } from './errors.ts'
 import { normalizePhone } from '../mapping/values.ts'
-import { phoneSpans } from '../security/contact-spans.ts'
+import { phoneSpans } from '../text/contact-spans.ts'
 import type { ContactQuery } from './admin-types.ts'
 
 /** Is this e-mail or phone anywhere in a stored payload or meta object (values only, any depth)? */

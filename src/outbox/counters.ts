@@ -1,9 +1,9 @@
 /**
  * The Counters port: small shared counters in the store, for round-robin rotation (ASSIGNED_BY_ID
  * lists). A turn taken is never handed out twice, across restarts and across every relay process
- * on the same store. Adapters: ./counters-sqlite.ts (a table in the outbox file), ./redis-counters.ts.
+ * on the same store. Adapters: ./counters-sqlite.ts (a table in the outbox file), ./redis-counters.ts;
+ * ./open-counters.ts picks one by the outbox's URL.
  */
-import { openSqliteCounters } from './counters-sqlite.ts'
 import { StoreError } from './errors.ts'
 
 export interface Counters {
@@ -38,20 +38,4 @@ export function memoryCounters (): Counters {
     },
     close: async () => {}
   }
-}
-
-/**
- * The counters beside the outbox named by its URL: the same SQLite file (own connection), or the
- * same Redis (own connection, keys under the outbox's prefix).
- */
-export async function openCounters (url: string): Promise<Counters> {
-  if (url.startsWith('sqlite:')) {
-    const path = url.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '')
-    return openSqliteCounters({ path: path === '' ? ':memory:' : path })
-  }
-  if (url.startsWith('redis://') || url.startsWith('rediss://')) {
-    const { openRedisCounters } = await import('./redis-counters.ts')
-    return await openRedisCounters(url)
-  }
-  throw new StoreError('RELAY_ERR_STORE', 'counters: unsupported store URL')
 }

@@ -34,6 +34,15 @@ export function newSubmissionId (now: number = Date.now()): string {
   return encode(BigInt(time), 10) + encode(lastRandom, 16)
 }
 
+/**
+ * The 10-character time prefix of the ids made at `ms`. An id's time is never earlier than its
+ * createdAt (ids only step forward when the clock goes back), so `id >= idTimePrefix(from)` narrows
+ * a time range on the primary key.
+ */
+export function idTimePrefix (ms: number): string {
+  return encode(BigInt(Math.max(0, Math.floor(ms))), 10)
+}
+
 /** 128 random bits; only its holder can report on a lease. */
 export function newLeaseToken (): string {
   return randomBytes(16).toString('base64url')

@@ -3,26 +3,29 @@ import { existsSync, mkdirSync } from 'node:fs'
 import { dirname, isAbsolute } from 'node:path'
 import type { Redis } from 'ioredis'
 import type { Logger } from 'pino'
-import type { PortalConfig } from '../config/schema.ts'
-import type { PortalLimiter } from '../delivery/portal-limiter.ts'
 import { ConfigError } from '../errors.ts'
+import type { SubmissionAdmin } from './admin-types.ts'
+import { createSqliteAdmin } from './sqlite-admin.ts'
 import { openSqliteOutbox } from './sqlite.ts'
 import { openThreadedSqliteOutbox } from './sqlite-threaded.ts'
 import type { Outbox } from './types.ts'
 
-/** The outbox and, in Redis mode, what every instance on that Redis shares with it. */
+/** The outbox, the ports its backend offers beside it, and, in Redis mode, what every instance on that Redis shares with it. */
 export interface OpenedStore {
   outbox: Outbox
+  /** The admin port (search, delete, erase, charts, write probe) where the backend has one: SQLite. Pass it as AppDeps.admin. */
+  admin?: SubmissionAdmin
   /**
    * Redis mode only: the outbox's connection, for other state that must hold across instances
    * (the intake's per-IP rate limit: pass it as AppDeps.redis). It fails fast while Redis is away.
    * Closed by outbox.close(); do not close it yourself.
    */
   redis?: Redis
-  /** Redis mode only: the prefix of every key of this relay, for other shared state (the spam store). */
+  /**
+   * Redis mode only: the prefix of every key of this relay, for other shared state (the spam store,
+   * the portal limiters: src/process/shared-limiters.ts).
+   */
   keyPrefix?: string
-  /** Redis mode only: portal limiters shared by every instance (DeliveryWorker's `limiterFor`). */
-  limiterFor?: (portalId: string, portal: PortalConfig) => PortalLimiter
 }
 
 export interface StoreOptions {
@@ -41,22 +44,14 @@ export async function openStore (
     const path = url.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '')
     if (path !== ':memory:' && path !== '') ensureFolder(path)
     const open = opts.writerThread === true ? openThreadedSqliteOutbox : openSqliteOutbox
-    return { outbox: await open({ path: path === '' ? ':memory:' : path, durability, logger: log }) }
+    const outbox = await open({ path: path === '' ? ':memory:' : path, durability, logger: log })
+    return { outbox, admin: createSqliteAdmin(outbox) }
   }
   if (url.startsWith('redis://') || url.startsWith('rediss://')) {
     // Loaded only in Redis mode: BullMQ and ioredis cost start-up time and memory the default store does not need.
-    const [{ openBullOutbox }, { RedisPortalLimiter }] = await Promise.all([import('./bullmq.ts'), import('../delivery/redis-limiter.ts')])
+    const { openBullOutbox } = await import('./bullmq.ts')
     const outbox = await openBullOutbox({ url, durability, logger: log })
-    const limiterLog = logger.child({ component: 'rate-limiter' })
-    return {
-      outbox,
-      redis: outbox.redis,
-      keyPrefix: outbox.keyPrefix,
-      // Keyed by the portal's host: Bitrix24 counts per portal, so two webhooks of one portal share a bucket.
-      limiterFor: (_portalId, portal) => new RedisPortalLimiter({
-        redis: outbox.redis, keyPrefix: outbox.keyPrefix, key: new URL(portal.webhook).host, rate: portal.rateLimit, log: limiterLog
-      })
-    }
+    return { outbox, redis: outbox.redis, keyPrefix: outbox.keyPrefix }
   }
   throw new ConfigError(`outbox.url: "${url.replace(/\/\/[^@/]*@/, '//***@')}" is not supported; use sqlite:<path> or redis://host:6379/0`)
 }

@@ -5,35 +5,13 @@ import type {
   ActivityKind, ActivityQuery, ActivitySeries, ContactQuery, SubmissionAdmin, SubmissionFilter, SubmissionPage
 } from './admin-types.ts'
 import { StoreError, storeFailure } from './errors.ts'
+import { idTimePrefix } from './ids.ts'
 import type { SqliteOutbox } from './sqlite.ts'
 import { toSummary, type SubmissionRow } from './sqlite-statements.ts'
-import type { Outbox, SubmissionSummary } from './types.ts'
+import type { SubmissionSummary } from './types.ts'
 
-const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ'
 const ERASE_PAGE = 500
 const KINDS: readonly ActivityKind[] = ['received', 'delivered', 'failed', 'dead']
-
-/** The admin port for an outbox that has one (SQLite); undefined for backends without it. */
-export function adminFor (outbox: Outbox): SubmissionAdmin | undefined {
-  return typeof (outbox as Partial<SqliteOutbox>).connection === 'function'
-    ? createSqliteAdmin(outbox as SqliteOutbox)
-    : undefined
-}
-
-/**
- * The 10-character time prefix of the ULIDs made at `ms`. An id's time is never earlier than its
- * createdAt (ids only step forward when the clock goes back), so `id >= prefix(from)` narrows a
- * time range on the primary key without an extra index on created_at.
- */
-function ulidPrefix (ms: number): string {
-  let value = Math.max(0, Math.floor(ms))
-  let out = ''
-  for (let i = 0; i < 10; i++) {
-    out = ALPHABET[value % 32] + out
-    value = Math.floor(value / 32)
-  }
-  return out
-}
 
 export function createSqliteAdmin (outbox: SqliteOutbox): SubmissionAdmin {
   const cache = new Map<string, Statement>()
@@ -91,7 +69,7 @@ export function createSqliteAdmin (outbox: SqliteOutbox): SubmissionAdmin {
       if (filter.portalId !== undefined) { where.push('portal_id = @portalId'); params.portalId = filter.portalId }
       if (filter.from !== undefined) {
         where.push('id >= @fromId AND created_at >= @from')
-        params.fromId = ulidPrefix(filter.from)
+        params.fromId = idTimePrefix(filter.from) // ids sort by time: the primary key narrows the range, no index on created_at
         params.from = filter.from
       }
       if (filter.to !== undefined) { where.push('created_at < @to'); params.to = filter.to }

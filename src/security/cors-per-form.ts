@@ -6,14 +6,15 @@
 import cors, { type FastifyCorsOptions } from '@fastify/cors'
 import { own } from '../config/own.ts'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
-import type { RelayConfig } from '../config/schema.ts'
+import { FORM_ID_PATTERN, type RelayConfig } from '../config/schema.ts'
 import { isOriginAllowed, requestOrigin, selfOrigin } from './origin-policy.ts'
 
-const FORM_PATH = /^\/f\/([\w-]{1,64})(?:[/?]|$)/
+const FORM_PATH = /^\/f\/([^/?]+)(?:[/?]|$)/
 
 /** The form id of an intake URL (/f/:formId…), read before routing so preflights see it too. */
 export function formIdFromUrl (url: string): string | undefined {
-  return FORM_PATH.exec(url)?.[1]
+  const formId = FORM_PATH.exec(url)?.[1]
+  return formId !== undefined && FORM_ID_PATTERN.test(formId) ? formId : undefined
 }
 
 /** What a page script may send and read; secrets (X-Relay-*) are for servers and are not listed. */

@@ -13,7 +13,7 @@
  *   its byte-order mark). Anything else without a signature (a "PDF" that is not one) is refused.
  * One pass over the bytes: linear, bounded by the form's maxBytes.
  */
-import { fileTypeAllowed } from '../bitrix/lead-extras.ts'
+import { fileTypeAllowed } from '../domain/stored-file.ts'
 
 export type ContentVerdict = { ok: true } | { ok: false, reason: string }
 

@@ -1,15 +1,15 @@
 /**
  * Everything the intake route asks of src/security, in the order a submission meets it:
- * `limit` (rate limits, before the form is looked up), `admit` (Origin, sender authentication
+ * `limit` (rate limits, before unknown forms are refused), `admit` (Origin, sender authentication
  * headers), `verifyBody` (the HMAC over the raw bytes), `screen` (spam: held, answered as if
  * accepted) and `successTarget` (the guarded `_next`).
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { own } from '../config/own.ts'
 import type { Redis } from 'ioredis'
 import type { FormConfig, RelayConfig } from '../config/schema.ts'
 import type { SubmittedValues } from '../intake/submitted-values.ts'
 import { newSubmissionId } from '../outbox/ids.ts'
+import { headerText, KEPT_HEADER_CHARS } from '../http/header-text.ts'
 import { assertOriginAllowed, requestOrigin, selfOrigin } from './origin-policy.ts'
 import { clientAddress } from './client-address.ts'
 import { createRateLimitCheck } from './rate-limit.ts'
@@ -31,7 +31,8 @@ export interface IntakeGuardDeps {
 export type Screened = { spam: false, values: SubmittedValues } | { spam: true, id: string }
 
 export interface IntakeGuard {
-  limit: (request: FastifyRequest, reply: FastifyReply) => Promise<void>
+  /** Before the unknown-form check: every post counts, known form or not (`form` is the route's look-up). */
+  limit: (request: FastifyRequest, reply: FastifyReply, formId: string, form: FormConfig | undefined) => Promise<void>
   /** True when the request came past its form's per-form limit: store it held, answer as usual. */
   flooded: (request: FastifyRequest) => boolean
   /**
@@ -39,7 +40,7 @@ export interface IntakeGuard {
    * holder (one server posting for many visitors), else the client's bare address.
    */
   sender: (request: FastifyRequest) => string
-  admit: (request: FastifyRequest) => Promise<void>
+  admit: (request: FastifyRequest, form: FormConfig) => Promise<void>
   verifyBody: (request: FastifyRequest, form: FormConfig, rawBody: Buffer | undefined) => Promise<void>
   screen: (request: FastifyRequest, formId: string, form: FormConfig, values: SubmittedValues) => Promise<Screened>
   successTarget: (request: FastifyRequest, form: FormConfig, values: SubmittedValues) => string | undefined
@@ -59,21 +60,12 @@ export async function createIntakeGuard (app: FastifyInstance, deps: IntakeGuard
     : memoryReplayCache()
   let lastPrune = 0
 
-  const formOf = (request: FastifyRequest): { formId: string, form: FormConfig | undefined } => {
-    const formId = String((request.params as { formId?: unknown } | undefined)?.formId ?? '')
-    return { formId, form: own(deps.config().forms, formId) }
-  }
-
   const hold = async (request: FastifyRequest, formId: string, values: SubmittedValues, reason: SpamReason, detail: string | undefined): Promise<string> => {
     const now = deps.now()
     const id = newSubmissionId(now)
     const origin = requestOrigin(request)
-    const text = (name: string): string | undefined => {
-      const v = request.headers[name]
-      return typeof v === 'string' && v !== '' ? v.slice(0, 2000) : undefined
-    }
-    const userAgent = text('user-agent')
-    const referer = text('referer')
+    const userAgent = headerText(request.headers['user-agent'], KEPT_HEADER_CHARS)
+    const referer = headerText(request.headers.referer, KEPT_HEADER_CHARS)
     await deps.spamStore.add({
       id, formId, reason, receivedAt: now, ip: request.ip, values,
       ...(detail !== undefined ? { detail } : {}),
@@ -92,9 +84,8 @@ export async function createIntakeGuard (app: FastifyInstance, deps: IntakeGuard
   }
 
   return {
-    limit: async (request, reply) => {
+    limit: async (request, reply, formId, form) => {
       if (request.method !== 'POST') return
-      const { formId, form } = formOf(request)
       // A sender holding the form's secret (a CF7 server posting for all its visitors) is not one visitor.
       const { flooded } = await rateLimit(request, reply, formId, { skipPerIp: hasValidSecret(request, form) })
       if (flooded) floods.add(request)
@@ -107,10 +98,8 @@ export async function createIntakeGuard (app: FastifyInstance, deps: IntakeGuard
       return kind === 'secret' || kind === 'signature' ? `source:${kind}` : `ip:${clientAddress(request)}`
     },
 
-    admit: async (request) => {
+    admit: async (request, form) => {
       if (request.method !== 'POST') return
-      const { form } = formOf(request)
-      if (form === undefined) return
       assertOriginAllowed(request, form.origins)
       sources.set(request, authenticateHeaders(request, form, deps.now()))
     },

@@ -19,6 +19,11 @@ export function isPublicAddress (address: string): boolean {
   return v6.range() === 'unicast' && v6.match(ipaddr.IPv6.parse('2000::'), 3)
 }
 
+/** A URL's hostname that names this machine: localhost, [::1] or 127.x.x.x (plain http is allowed there). */
+export function isLoopbackHost (hostname: string): boolean {
+  return hostname === 'localhost' || hostname === '[::1]' || hostname === '::1' || /^127\.\d+\.\d+\.\d+$/.test(hostname)
+}
+
 /** A URL's hostname as an address: WHATWG URL has already turned 2130706433 and 0x7f.1 into 127.0.0.1. */
 export function literalAddress (hostname: string): string | undefined {
   const bare = hostname.startsWith('[') && hostname.endsWith(']') ? hostname.slice(1, -1) : hostname

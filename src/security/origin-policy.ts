@@ -4,12 +4,11 @@
  */
 import type { FastifyRequest } from 'fastify'
 import { OriginNotAllowedError } from '../errors.ts'
+import { headerText } from '../http/header-text.ts'
 
 /** The Origin header as browsers send it; `null` (sandboxed frames, file://) stays "null". */
 export function requestOrigin (request: FastifyRequest): string | undefined {
-  const value = request.headers.origin
-  const origin = Array.isArray(value) ? value[0] : value
-  return origin === undefined || origin === '' ? undefined : origin
+  return headerText(request.headers.origin)
 }
 
 /** The relay's own origin for this request (honours X-Forwarded-Proto/Host only from trusted proxies). */

@@ -9,6 +9,7 @@ import { createHash, createHmac, timingSafeEqual } from 'node:crypto'
 import type { FastifyRequest } from 'fastify'
 import type { FormConfig } from '../config/schema.ts'
 import { SignatureReplayedError, UnauthenticatedSourceError } from '../errors.ts'
+import { headerText } from '../http/header-text.ts'
 import type { ReplayCache } from './replay-cache.ts'
 
 export const SECRET_HEADER = 'x-relay-secret'
@@ -53,15 +54,9 @@ export function signRequest (hmacSecret: string, r: SignedRequest): string {
     .digest('hex')
 }
 
-function header (request: FastifyRequest, name: string): string | undefined {
-  const value = request.headers[name]
-  const text = Array.isArray(value) ? value[0] : value
-  return text === undefined || text === '' ? undefined : text
-}
-
 /** True when the request carries the form's shared secret (cheap: used before the body is read). */
 export function hasValidSecret (request: FastifyRequest, form: FormConfig | undefined): boolean {
-  const secret = header(request, SECRET_HEADER)
+  const secret = headerText(request.headers[SECRET_HEADER])
   return form?.secret !== undefined && secret !== undefined && safeEqual(secret, form.secret)
 }
 
@@ -75,24 +70,24 @@ export function requiresAuth (form: FormConfig): boolean {
  */
 export function authenticateHeaders (request: FastifyRequest, form: FormConfig, nowMs: number): SourceAuth {
   if (!requiresAuth(form)) return { kind: 'anonymous' }
-  const secret = header(request, SECRET_HEADER)
+  const secret = headerText(request.headers[SECRET_HEADER])
   if (secret !== undefined && form.secret !== undefined) {
     if (safeEqual(secret, form.secret)) return { kind: 'secret' }
     throw new UnauthenticatedSourceError('the X-Relay-Secret header does not match')
   }
-  const signature = header(request, SIGNATURE_HEADER)
+  const signature = headerText(request.headers[SIGNATURE_HEADER])
   if (signature !== undefined && form.hmacSecret !== undefined) {
-    const timestamp = header(request, TIMESTAMP_HEADER) ?? ''
+    const timestamp = headerText(request.headers[TIMESTAMP_HEADER]) ?? ''
     if (!/^\d{1,12}$/.test(timestamp)) throw new UnauthenticatedSourceError('X-Relay-Timestamp must be Unix time in seconds')
     if (Math.abs(nowMs - Number(timestamp) * 1000) > REPLAY_WINDOW_MS) {
       throw new UnauthenticatedSourceError('X-Relay-Timestamp is more than 5 minutes away from the relay\'s clock')
     }
-    if (/^\s*multipart\//i.test(header(request, 'content-type') ?? '')) {
+    if (/^\s*multipart\//i.test(headerText(request.headers['content-type']) ?? '')) {
       throw new UnauthenticatedSourceError('signatures cover urlencoded and JSON bodies; send multipart with X-Relay-Secret')
     }
     return {
       kind: 'signature', timestamp, signature,
-      method: request.method, path: request.raw.url ?? request.url, contentType: header(request, 'content-type') ?? ''
+      method: request.method, path: request.raw.url ?? request.url, contentType: headerText(request.headers['content-type']) ?? ''
     }
   }
   const expected = [form.secret !== undefined ? 'X-Relay-Secret' : '', form.hmacSecret !== undefined ? 'X-Relay-Signature with X-Relay-Timestamp' : '']

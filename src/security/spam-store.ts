@@ -1,6 +1,7 @@
 /**
  * The spam store port: submissions held as spam are never delivered, but kept for review for
- * `spam.keepMs` (a person may have been caught by mistake). Adapters: ./spam-store-sqlite.ts.
+ * `spam.keepMs` (a person may have been caught by mistake). Adapters: ./spam-store-sqlite.ts,
+ * ./spam-store-redis.ts, ./spam-store-memory.ts (buildApp's default).
  */
 import type { SubmittedValues } from '../intake/submitted-values.ts'
 

@@ -7,7 +7,7 @@ import { AlertMonitor, type MonitorSettings } from '../../src/alerts/monitor.ts'
 import { telegramNotifier } from '../../src/alerts/notifiers/telegram.ts'
 import { webhookNotifier } from '../../src/alerts/notifiers/webhook.ts'
 import type { AlertSnapshot, Notice, Notifier } from '../../src/alerts/types.ts'
-import type { LaneStatus } from '../../src/delivery/portal-lane.ts'
+import type { LaneStatus } from '../../src/delivery/lane/portal-lane.ts'
 import type { OutboxStats } from '../../src/outbox/types.ts'
 import { startHttpSink, type HttpSink } from './sinks.ts'
 

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import { classifyCommandError } from '../../src/bitrix/classify.ts'
 import { BitrixError } from '../../src/bitrix/errors.ts'
-import { decideForError } from '../../src/delivery/decide.ts'
+import { decideForError } from '../../src/delivery/lane/decide.ts'
 import { sendJson, trackedPortals } from './fake-portal.ts'
 
 const { portal, client } = trackedPortals()

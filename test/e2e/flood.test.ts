@@ -15,6 +15,7 @@ import type { RelayConfig } from '../../src/config/schema.ts'
 import { DeliveryWorker } from '../../src/delivery/worker.ts'
 import { startEmulator, type Emulator } from '../../src/emulator/index.ts'
 import { createMetrics } from '../../src/observability/metrics.ts'
+import { createSqliteAdmin } from '../../src/outbox/sqlite-admin.ts'
 import { openSqliteOutbox, type SqliteOutbox } from '../../src/outbox/sqlite.ts'
 import { Registry } from 'prom-client'
 import { waitFor } from '../helpers/wait-for.ts'
@@ -43,7 +44,7 @@ async function rig (flood: Record<string, unknown>): Promise<Rig> {
   const now = (): number => clock
   const worker = new DeliveryWorker({ outbox, config: () => config, logger, now, idleMs: 20, housekeepingMs: 50 })
   const app: FastifyInstance = await buildApp({
-    config: () => config, outbox, logger, now, trustProxy: ['127.0.0.1'], adminToken: ADMIN_TOKEN, onAccepted: id => worker.wake(id),
+    config: () => config, outbox, admin: createSqliteAdmin(outbox), logger, now, trustProxy: ['127.0.0.1'], adminToken: ADMIN_TOKEN, onAccepted: id => worker.wake(id),
     metrics: createMetrics(new Registry())
   })
   await app.listen({ port: 0, host: '127.0.0.1' })

@@ -9,6 +9,7 @@ import { buildApp } from '../../src/app.ts'
 import { buildConfig } from '../../src/config/load.ts'
 import { DeliveryWorker } from '../../src/delivery/worker.ts'
 import { startEmulator, type Emulator } from '../../src/emulator/index.ts'
+import { createSqliteAdmin } from '../../src/outbox/sqlite-admin.ts'
 import { openSqliteOutbox, type SqliteOutbox } from '../../src/outbox/sqlite.ts'
 import { sendJson, startFakePortal, type FakePortal } from '../bitrix/fake-portal.ts'
 import { waitFor } from '../helpers/wait-for.ts'
@@ -38,7 +39,7 @@ describe('portal outages the relay must survive', () => {
     const o = outbox
     worker = new DeliveryWorker({ outbox, config: () => config, logger, idleMs: 20 })
     const w = worker
-    const app = await buildApp({ config: () => config, outbox, onAccepted: id => w.wake(id), deliveryStatus: () => w.status() })
+    const app = await buildApp({ config: () => config, outbox, admin: createSqliteAdmin(outbox), onAccepted: id => w.wake(id), deliveryStatus: () => w.status() })
     worker.start()
     try {
       const ids: string[] = []

@@ -18,6 +18,7 @@ import { buildConfig } from '../../src/config/load.ts'
 import { DeliveryWorker } from '../../src/delivery/worker.ts'
 import { startEmulator, type Emulator } from '../../src/emulator/index.ts'
 import { createMetrics } from '../../src/observability/metrics.ts'
+import { createSqliteAdmin } from '../../src/outbox/sqlite-admin.ts'
 import { openSqliteOutbox, type SqliteOutbox } from '../../src/outbox/sqlite.ts'
 import { waitFor } from '../helpers/wait-for.ts'
 
@@ -54,7 +55,7 @@ async function rig (limits: Record<string, unknown> = {}): Promise<Rig> {
   const now = (): number => clock
   const worker = new DeliveryWorker({ outbox, config: () => config, logger, now, idleMs: 20, housekeepingMs: 50 })
   const app: FastifyInstance = await buildApp({
-    config: () => config, outbox, logger, now, adminToken: ADMIN_TOKEN, metrics: createMetrics(new Registry()),
+    config: () => config, outbox, admin: createSqliteAdmin(outbox), logger, now, adminToken: ADMIN_TOKEN, metrics: createMetrics(new Registry()),
     freeDiskBytes: async () => free, onAccepted: id => worker.wake(id)
   })
   await app.listen({ port: 0, host: '127.0.0.1' })

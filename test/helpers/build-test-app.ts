@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify'
 import { buildApp } from '../../src/app.ts'
 import { buildConfig } from '../../src/config/load.ts'
 import type { RelayConfig } from '../../src/config/schema.ts'
+import { createSqliteAdmin } from '../../src/outbox/sqlite-admin.ts'
 import { openSqliteOutbox, type SqliteOutbox } from '../../src/outbox/sqlite.ts'
 
 export interface TestApp {
@@ -17,7 +18,7 @@ export const TEST_WEBHOOK = 'http://127.0.0.1:9/rest/1/testsecret/'
 export async function buildTestApp (raw: Record<string, unknown> = {}, env: Record<string, string> = { B24_WEBHOOK_URL: TEST_WEBHOOK }): Promise<TestApp> {
   const config = buildConfig(raw, env)
   const outbox = await openSqliteOutbox({ path: ':memory:', durability: 'full' })
-  const app = await buildApp({ config: () => config, outbox })
+  const app = await buildApp({ config: () => config, outbox, admin: createSqliteAdmin(outbox) })
   await app.ready()
   return {
     app,

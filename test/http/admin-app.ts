@@ -7,6 +7,7 @@ import { buildConfig } from '../../src/config/load.ts'
 import type { RelayConfig } from '../../src/config/schema.ts'
 import { DeliveryWorker } from '../../src/delivery/worker.ts'
 import { createMetrics, type RelayMetrics } from '../../src/observability/metrics.ts'
+import { createSqliteAdmin } from '../../src/outbox/sqlite-admin.ts'
 import { openSqliteOutbox, type SqliteOutbox } from '../../src/outbox/sqlite.ts'
 
 export const ADMIN_TOKEN = 'admin-token-0123456789abcdef'
@@ -42,6 +43,7 @@ export async function buildAdminApp (opts: AdminAppOptions = {}): Promise<AdminT
   const app = await buildApp({
     config: () => config,
     outbox,
+    admin: createSqliteAdmin(outbox),
     metrics,
     adminToken: ADMIN_TOKEN,
     ...(worker !== undefined ? { deliveryStatus: () => worker.status(), onAccepted: (id: string) => worker.wake(id) } : {}),

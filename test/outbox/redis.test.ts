@@ -5,6 +5,7 @@ import pino from 'pino'
 import { afterEach, describe, expect, it } from 'vitest'
 import { queueName } from '../../src/outbox/bullmq-jobs.ts'
 import { openStore } from '../../src/outbox/open.ts'
+import { sharedLimiters } from '../../src/process/shared-limiters.ts'
 import { parseRedisUrl } from '../../src/outbox/redis-keys.ts'
 import type { NewSubmission } from '../../src/outbox/types.ts'
 import { deletePrefix, SHARED_REDIS_URL } from '../helpers/redis-server.ts'
@@ -148,7 +149,7 @@ describe('Redis URL', () => {
     const store = await openStore(`${SHARED_REDIS_URL}?prefix=${name}`, 'full', logger)
     try {
       expect(store.redis?.status).toBe('ready')
-      expect(typeof store.limiterFor).toBe('function')
+      expect(typeof sharedLimiters(store, logger)).toBe('function')
       const { id } = await store.outbox.enqueue(sub())
       expect(await store.redis?.exists(`{${name}}:${queueName('p')}:${id}`)).toBe(1)
     } finally {
@@ -157,7 +158,7 @@ describe('Redis URL', () => {
     }
     const sqlite = await openStore('sqlite::memory:', 'full', logger)
     expect(sqlite.redis).toBeUndefined()
-    expect(sqlite.limiterFor).toBeUndefined()
+    expect(sharedLimiters(sqlite, logger)).toBeUndefined()
     await sqlite.outbox.close()
   })
 })

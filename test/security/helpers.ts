@@ -5,6 +5,7 @@ import type { Logger } from 'pino'
 import { buildApp } from '../../src/app.ts'
 import { buildConfig } from '../../src/config/load.ts'
 import type { RelayConfig } from '../../src/config/schema.ts'
+import { createSqliteAdmin } from '../../src/outbox/sqlite-admin.ts'
 import { openSqliteOutbox, type SqliteOutbox } from '../../src/outbox/sqlite.ts'
 import type { SpamStore } from '../../src/security/spam-store.ts'
 import { openSqliteSpamStore } from '../../src/security/spam-store-sqlite.ts'
@@ -39,6 +40,7 @@ export async function buildSecureApp (raw: Record<string, unknown>, opts: Secure
   const app = await buildApp({
     config: () => config,
     outbox,
+    admin: createSqliteAdmin(outbox),
     spamStore: spam,
     ...(opts.logger !== undefined ? { logger: opts.logger } : {}),
     ...(opts.trustProxy !== undefined ? { trustProxy: opts.trustProxy } : {}),

@@ -12,6 +12,7 @@ import { buildConfig } from '../../src/config/load.ts'
 import { DeliveryWorker } from '../../src/delivery/worker.ts'
 import { startEmulator, type Emulator } from '../../src/emulator/index.ts'
 import { createLogger } from '../../src/observability/logger.ts'
+import { createSqliteAdmin } from '../../src/outbox/sqlite-admin.ts'
 import { openSqliteOutbox, type SqliteOutbox } from '../../src/outbox/sqlite.ts'
 import { signRequest } from '../../src/security/source-auth.ts'
 import { openSqliteSpamStore } from '../../src/security/spam-store-sqlite.ts'
@@ -71,7 +72,7 @@ describe('no secret or visitor contact leaks into answers or logs', () => {
     outbox = await openSqliteOutbox({ path: ':memory:', durability: 'relaxed' })
     spam = openSqliteSpamStore(':memory:')
     worker = new DeliveryWorker({ outbox, config: () => config, logger, idleMs: 20 })
-    app = await buildApp({ config: () => config, outbox, logger, spamStore: spam, adminToken: ADMIN_TOKEN, onAccepted: id => worker.wake(id) })
+    app = await buildApp({ config: () => config, outbox, admin: createSqliteAdmin(outbox), logger, spamStore: spam, adminToken: ADMIN_TOKEN, onAccepted: id => worker.wake(id) })
     await app.listen({ port: 0, host: '127.0.0.1' })
     const address = app.server.address()
     base = `http://127.0.0.1:${typeof address === 'object' && address !== null ? address.port : 0}`

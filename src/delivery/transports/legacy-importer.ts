@@ -5,7 +5,7 @@
  * sent again, and the portal may then hold it twice. Every such resend is logged.
  */
 import type { LegacyClient } from '../../bitrix/legacy-client.ts'
-import type { LeadFields } from '../../bitrix/types.ts'
+import type { LeadFields } from '../../domain/lead-fields.ts'
 import type { Counters } from '../../outbox/counters.ts'
 import type { Stored } from '../stored-payload.ts'
 import type { DeliveryTransport, LaneOps } from './transport.ts'

@@ -7,7 +7,7 @@
 import type { Logger } from 'pino'
 import type { BitrixError } from '../../bitrix/errors.ts'
 import type { ClaimedSubmission } from '../../outbox/types.ts'
-import type { Decision } from '../decide.ts'
+import type { Decision } from '../lane/decide.ts'
 import type { Stored } from '../stored-payload.ts'
 
 /** What a lane lends a transport for one claim. */

@@ -33,7 +33,8 @@ async function runBatch (params: Params, ctx: MethodContext): Promise<{ result: 
     const startMs = Date.now()
     try {
       if (NOT_IN_BATCH.has(cmd.method.toLowerCase())) throw batchMethodNotAllowed()
-      const res = await ctx.registry.invoke(cmd.method, substituteResults(cmd.params, result) as Params, { state: ctx.state, inBatch: true })
+      const params = substituteResults(cmd.params, result) as Params
+      const res = await ctx.registry.invoke(cmd.method, params, { state: ctx.state, inBatch: true })
       const finishMs = Date.now()
       result[cmd.key] = res.result
       if (res.total !== undefined) resultTotal[cmd.key] = res.total

@@ -101,7 +101,10 @@ export function updateEntity (state: PortalState, kind: EntityKind, params: Para
 
 /** One field in API form: ids and numbers as strings, empty as null, multifields with TYPE_ID. */
 function out (name: string, value: unknown): unknown {
-  if (isMulti(name)) return ((value as StoredMultiValue[] | undefined) ?? []).map(i => ({ ID: String(i.ID), VALUE_TYPE: i.VALUE_TYPE, VALUE: i.VALUE, TYPE_ID: name }))
+  if (isMulti(name)) {
+    const items = (value as StoredMultiValue[] | undefined) ?? []
+    return items.map(i => ({ ID: String(i.ID), VALUE_TYPE: i.VALUE_TYPE, VALUE: i.VALUE, TYPE_ID: name }))
+  }
   if (Array.isArray(value)) return value.map(v => isRecord(v) ? v : scalarString(v))
   const s = scalarString(value)
   return s === '' ? null : s
@@ -175,8 +178,10 @@ export function listEntities (state: PortalState, kind: EntityKind, params: Para
   return { result: page, total: found.length, ...(start + ENTITY_PAGE_SIZE < found.length ? { next: start + ENTITY_PAGE_SIZE } : {}) }
 }
 
+type EntityHandler = (params: Params, state: PortalState) => { result: unknown, total?: number, next?: number }
+
 /** Registers add / get / list / update for one kind under its REST prefix (crm.contact, crm.company, crm.deal). */
-export function entityHandlers (kind: EntityKind): Record<string, (params: Params, state: PortalState) => { result: unknown, total?: number, next?: number }> {
+export function entityHandlers (kind: EntityKind): Record<string, EntityHandler> {
   return {
     add: (params, state) => ({ result: addEntity(state, kind, resolveArrayParam(params, 'fields') ?? resolveParam(params, 'fields')) }),
     get: (params, state) => {

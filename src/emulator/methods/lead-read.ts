@@ -36,8 +36,11 @@ function computed (name: string, lead: StoredLead, state: PortalState): unknown 
     case 'HAS_EMAIL': return has('EMAIL')
     case 'HAS_IMOL': return (f.IM ?? []).some(i => i.VALUE_TYPE === 'IMOL') ? 'Y' : 'N'
     case 'STATUS_SEMANTIC_ID': return leadSemantic(state, f.STATUS_ID)
-    case 'IS_RETURN_CUSTOMER':
-      return nullable(f.COMPANY_ID) !== null || nullable(f.CONTACT_ID) !== null || (Array.isArray(f.CONTACT_IDS) && f.CONTACT_IDS.length > 0) ? 'Y' : 'N'
+    case 'IS_RETURN_CUSTOMER': {
+      const linked = nullable(f.COMPANY_ID) !== null || nullable(f.CONTACT_ID) !== null ||
+        (Array.isArray(f.CONTACT_IDS) && f.CONTACT_IDS.length > 0)
+      return linked ? 'Y' : 'N'
+    }
     case 'OPPORTUNITY': return Number(scalarString(f.OPPORTUNITY) || 0).toFixed(2)
     case 'OPENED': case 'IS_MANUAL_OPPORTUNITY': return nullable(f[name]) ?? 'N'
     case 'CONTACT_IDS': return Array.isArray(f.CONTACT_IDS) ? f.CONTACT_IDS.map(scalarString) : []
@@ -52,7 +55,10 @@ export function fieldOut (name: string, lead: StoredLead, state: PortalState): u
   const value = lead.fields[name]
   if (isMultiField(name)) return multiOut(name, (value as StoredMultiValue[] | undefined) ?? [])
   // File fields hold {id, showUrl, downloadUrl} objects; those are returned as they are.
-  if (isUserFieldName(name)) return Array.isArray(value) ? value.map(v => isRecord(v) ? v : scalarString(v)) : value === undefined ? null : value
+  if (isUserFieldName(name)) {
+    if (Array.isArray(value)) return value.map(v => isRecord(v) ? v : scalarString(v))
+    return value === undefined ? null : value
+  }
   const def = standardField(name)
   if (def !== undefined && (def.type === 'date' || def.type === 'datetime')) return dateOut(value, def.type, state)
   return nullable(value)

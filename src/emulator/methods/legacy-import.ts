@@ -85,7 +85,9 @@ function handle (state: PortalState, params: Params): Reply {
   const { login, password } = state.settings.legacy
   let auth: string | undefined
   if (params.LOGIN !== undefined || params.PASSWORD !== undefined) {
-    if (scalarString(params.LOGIN) !== login || scalarString(params.PASSWORD) !== password) return { error: '403', error_message: MESSAGES.badLogin }
+    if (scalarString(params.LOGIN) !== login || scalarString(params.PASSWORD) !== password) {
+      return { error: '403', error_message: MESSAGES.badLogin }
+    }
     auth = legacyAuthHash(state)
   } else if (params.AUTH !== undefined) {
     if (scalarString(params.AUTH) !== legacyAuthHash(state)) return { error: '403', error_message: MESSAGES.denied }
@@ -94,7 +96,9 @@ function handle (state: PortalState, params: Params): Reply {
   }
   const withAuth = (reply: Reply): Reply => auth === undefined ? reply : { ...reply, AUTH: auth }
   if (method === 'lead.get_fields') {
-    const names = ['TITLE', 'NAME', 'LAST_NAME', 'PHONE_WORK', 'PHONE_MOBILE', 'EMAIL_WORK', 'EMAIL_HOME', 'COMMENTS', 'SOURCE_ID', 'ASSIGNED_BY_ID']
+    const names = [
+      'TITLE', 'NAME', 'LAST_NAME', 'PHONE_WORK', 'PHONE_MOBILE', 'EMAIL_WORK', 'EMAIL_HOME', 'COMMENTS', 'SOURCE_ID', 'ASSIGNED_BY_ID'
+    ]
     return withAuth({ error: '201', FIELDS: names.map(n => ({ ID: n, NAME: n, TYPE: 'string', REQUIRED: n === 'TITLE' })) })
   }
   if (method !== 'lead.add') return { error: '400', error_message: MESSAGES.badRequest }
@@ -119,7 +123,9 @@ export function registerLegacyRoute (app: FastifyInstance, state: PortalState): 
       const { fault } = state.faults.decide()
       if (fault !== undefined) state.countFault(fault)
       if (fault === 'reset') { reply.hijack(); request.raw.socket.destroy(); return }
-      if (fault === '500' || fault === '503') return reply.code(Number(fault)).type('text/html').send('<html><title>Server error</title></html>')
+      if (fault === '500' || fault === '503') {
+        return reply.code(Number(fault)).type('text/html').send('<html><title>Server error</title></html>')
+      }
       // $_POST for a POST, $_GET otherwise.
       const params = request.method === 'POST' ? bodyParams(request) : parseBracketQuery(queryString(request.raw.url ?? ''))
       const answer = phpToJsObject(handle(state, isRecord(params) ? params : {}))

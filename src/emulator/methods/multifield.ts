@@ -55,7 +55,9 @@ export function validateMultiField (typeId: string, items: MultiInput[], strict:
   const errors: string[] = []
   for (const item of items) {
     const label = pairLabel(typeId, item.VALUE_TYPE)
-    if (item.VALUE.length > MAX_VALUE_LENGTH) errors.push(`The "${label}" field value is too long (maximum ${MAX_VALUE_LENGTH} characters).`)
+    if (item.VALUE.length > MAX_VALUE_LENGTH) {
+      errors.push(`The "${label}" field value is too long (maximum ${MAX_VALUE_LENGTH} characters).`)
+    }
     if (typeId === 'EMAIL' && !isValidEmail(item.VALUE)) errors.push(`The "${label}" field contains an invalid e-mail address.`)
     if (strict && !(VALUE_TYPES[typeId] ?? []).includes(item.VALUE_TYPE)) {
       errors.push(`The value type "${item.VALUE_TYPE}" is not supported for ${typeId}.`)

@@ -41,14 +41,23 @@ function getRows (params: Params, state: PortalState, type: Owner): unknown[] {
   const id = requireEntityId(params)
   if (owner(state, type, id) === undefined) throw crmError('Not found')
   return (state.crm.productRows.get(`${type}:${id}`) ?? []).map(r => ({
-    ID: String(r.ID), OWNER_ID: String(r.OWNER_ID), OWNER_TYPE: r.OWNER_TYPE, PRODUCT_ID: r.PRODUCT_ID,
-    PRODUCT_NAME: r.PRODUCT_NAME, PRICE: r.PRICE, QUANTITY: r.QUANTITY
+    ID: String(r.ID),
+    OWNER_ID: String(r.OWNER_ID),
+    OWNER_TYPE: r.OWNER_TYPE,
+    PRODUCT_ID: r.PRODUCT_ID,
+    PRODUCT_NAME: r.PRODUCT_NAME,
+    PRICE: r.PRICE,
+    QUANTITY: r.QUANTITY
   }))
 }
 
 export const productrowsMethods: MethodFamily = registry => {
   for (const [entity, type] of [['lead', 'L'], ['deal', 'D']] as const) {
-    registry.add(`crm.${entity}.productrows.set`, { scope: 'crm', handler: (params, { state }) => ({ result: setRows(params, state, type) }) })
-    registry.add(`crm.${entity}.productrows.get`, { scope: 'crm', handler: (params, { state }) => ({ result: getRows(params, state, type) }) })
+    registry.add(`crm.${entity}.productrows.set`, {
+      scope: 'crm', handler: (params, { state }) => ({ result: setRows(params, state, type) })
+    })
+    registry.add(`crm.${entity}.productrows.get`, {
+      scope: 'crm', handler: (params, { state }) => ({ result: getRows(params, state, type) })
+    })
   }
 }

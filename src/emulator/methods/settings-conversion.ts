@@ -32,7 +32,8 @@ export function convertIfSimpleMode (state: PortalState, leadId: number): number
   const f = lead.fields
   if (scalarString(f.NAME).trim() === '') return undefined
   const common = pick(f, ['ASSIGNED_BY_ID', 'SOURCE_ID', 'SOURCE_DESCRIPTION', 'OPENED', 'DATE_CREATE'])
-  const contactId = addWithIds(state, 'contact', { ...common, ...pick(f, ['NAME', 'LAST_NAME', 'SECOND_NAME', 'HONORIFIC', 'POST', 'BIRTHDATE', 'PHONE', 'EMAIL']), TYPE_ID: 'CLIENT', LEAD_ID: leadId })
+  const person = pick(f, ['NAME', 'LAST_NAME', 'SECOND_NAME', 'HONORIFIC', 'POST', 'BIRTHDATE', 'PHONE', 'EMAIL'])
+  const contactId = addWithIds(state, 'contact', { ...common, ...person, TYPE_ID: 'CLIENT', LEAD_ID: leadId })
   const companyId = scalarString(f.COMPANY_TITLE).trim() === ''
     ? undefined
     : addWithIds(state, 'company', { ...common, TITLE: f.COMPANY_TITLE, LEAD_ID: leadId })

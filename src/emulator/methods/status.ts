@@ -25,7 +25,10 @@ function listItems (state: PortalState): Array<Record<string, unknown>> {
       SEMANTICS: s.SEMANTICS ?? null
     }
     // Only lead stages carry the EXTRA block with the semantic word and colour.
-    if (entityId === 'STATUS') item.EXTRA = { SEMANTICS: s.SEMANTICS === undefined || s.SEMANTICS === null ? 'process' : SEMANTIC_WORD[s.SEMANTICS], COLOR: color }
+    if (entityId === 'STATUS') {
+      const semantics = s.SEMANTICS === undefined || s.SEMANTICS === null ? 'process' : SEMANTIC_WORD[s.SEMANTICS]
+      item.EXTRA = { SEMANTICS: semantics, COLOR: color }
+    }
     return item
   }))
 }
@@ -56,7 +59,9 @@ export const statusMethods: MethodFamily = registry => {
     scope: 'crm',
     handler: (params, { state }) => {
       const entityId = scalarString(params.entityId ?? params.ENTITY_ID ?? params.ENTITYID).trim()
-      if (entityId === '' || !statusEntityIds(state).includes(entityId)) throw crmError('The parameter entityId is not defined or invalid.')
+      if (entityId === '' || !statusEntityIds(state).includes(entityId)) {
+        throw crmError('The parameter entityId is not defined or invalid.')
+      }
       return { result: statusesOf(state, entityId).map(s => ({ NAME: s.NAME, SORT: s.SORT, STATUS_ID: s.STATUS_ID })) }
     }
   })

@@ -15,7 +15,13 @@ export function enumerationItems (userFields: UserFieldSpec[]): Map<string, List
       const item: UserFieldListItem = typeof raw === 'string' ? { VALUE: raw } : raw
       const id = item.ID ?? next
       next = Math.max(next, id) + 1
-      return { ID: String(id), SORT: String((i + 1) * 10), VALUE: item.VALUE, DEF: item.DEF === true ? 'Y' : 'N', XML_ID: item.XML_ID ?? `item${id}` }
+      return {
+        ID: String(id),
+        SORT: String((i + 1) * 10),
+        VALUE: item.VALUE,
+        DEF: item.DEF === true ? 'Y' : 'N',
+        XML_ID: item.XML_ID ?? `item${id}`
+      }
     })
     out.set(uf.name, items)
   }

@@ -6,7 +6,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { own } from '../../config/own.ts'
 import { z } from 'zod'
 import { registerRawBodyParsers, type RawBody } from '../../intake/raw-body-parsers.ts'
-import type { RelayConfig } from '../../config/schema.ts'
+import { FORM_ID_PATTERN, type RelayConfig } from '../../config/schema.ts'
 import { AdminInputError, EmptyBodyError, UnknownFormError } from '../../errors.ts'
 import { charsetOf } from '../../intake/charset.ts'
 import { decodeJson, decodeMultipart, decodeUrlencoded } from '../../intake/decode-body.ts'
@@ -14,7 +14,7 @@ import type { SubmittedValues } from '../../intake/submitted-values.ts'
 import { mapSubmission, mergeDictionaries } from '../../mapping/index.ts'
 
 
-const paramsSchema = z.object({ formId: z.string().regex(/^[\w-]{1,64}$/) }).strict()
+const paramsSchema = z.object({ formId: z.string().regex(FORM_ID_PATTERN) }).strict()
 
 /** Stands in for the submission id the outbox would assign. */
 export const DRY_RUN_ORIGIN_ID = '(submission id)'

@@ -1,9 +1,9 @@
 /**
  * Masks contact data (e-mails, phone numbers, messenger handles, IP addresses) in submissions shown
  * to operators, so a list on a shared screen does not expose visitors; `?reveal=1` shows them.
- * The scanners are linear (src/security/contact-spans.ts): stored values are visitors' text.
+ * The scanners are linear (src/text/contact-spans.ts): stored values are visitors' text.
  */
-import { digitCount, emailSpans, phoneSpans, replaceSpans } from '../../security/contact-spans.ts'
+import { digitCount, emailSpans, phoneSpans, replaceSpans } from '../../text/contact-spans.ts'
 
 const IPV4 = /^(\d{1,3}\.\d{1,3}\.\d{1,3})\.\d{1,3}$/
 

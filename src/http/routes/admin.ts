@@ -5,7 +5,7 @@
  */
 import type { FastifyInstance, FastifyRequest, onRequestHookHandler } from 'fastify'
 import { z } from 'zod'
-import type { RelayConfig } from '../../config/schema.ts'
+import { FORM_ID_PATTERN, type RelayConfig } from '../../config/schema.ts'
 import { AdminInputError, AdminUnsupportedError, NotDeadError, SubmissionNotFoundError } from '../../errors.ts'
 import { requeueAllDead, type SubmissionAdmin } from '../../outbox/admin-types.ts'
 import { contactMatcher } from '../../outbox/contact-match.ts'
@@ -32,7 +32,8 @@ const timeSchema = z.union([
   z.iso.datetime({ offset: true }).transform(s => Date.parse(s)),
   z.iso.date().transform(s => Date.parse(s))
 ])
-const idSchema = z.string().regex(/^[0-9A-Za-z_-]{1,64}$/)
+/** A submission id in a URL: opaque (SQLite's ULIDs, BullMQ's job ids), so only its characters are checked. */
+export const idSchema = z.string().regex(/^[0-9A-Za-z_-]{1,64}$/)
 
 const listQuery = z.object({
   status: z.string().regex(/^[a-z,]+$/).transform(s => s.split(',').filter(Boolean))
@@ -52,7 +53,7 @@ const showQuery = z.object({ reveal: z.enum(['0', '1']).optional() }).strict()
 const idParams = z.object({ id: idSchema }).strict()
 const retryAllQuery = z.object({ portal: z.string().min(1).max(64).optional() }).strict()
 const heldQuery = z.object({
-  form: z.string().regex(/^[\w-]{1,64}$/).optional().describe('Only this form\'s held submissions'),
+  form: z.string().regex(FORM_ID_PATTERN).optional().describe('Only this form\'s held submissions'),
   limit: z.coerce.number().int().min(1).max(1_000_000).optional().describe('At most this many, oldest first (default: all)')
 }).strict()
 const eraseBody = z.object({

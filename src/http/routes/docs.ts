@@ -5,6 +5,7 @@
  */
 import swagger from '@fastify/swagger'
 import type { FastifyInstance } from 'fastify'
+import { FORM_ID_PATTERN } from '../../config/schema.ts'
 
 const error = {
   type: 'object',
@@ -29,7 +30,7 @@ const INTAKE = {
   summary: 'Submit a form: stored durably, then delivered to Bitrix24 as a lead',
   description: 'Scripts (Accept or body JSON) get 202 JSON; browsers get 303 to the thank-you page or the form\'s successUrl. ' +
     'Refusals carry the code in x-relay-error; browsers get 303 to errorUrl or an HTML page.',
-  params: { type: 'object', properties: { formId: { type: 'string', pattern: '^[\\w-]{1,64}$' } }, required: ['formId'] },
+  params: { type: 'object', properties: { formId: { type: 'string', pattern: FORM_ID_PATTERN.source } }, required: ['formId'] },
   headers: { type: 'object', properties: { 'idempotency-key': { type: 'string', description: 'Same key within the dedupe window = one submission' } } },
   body: submission,
   consumes: ['application/x-www-form-urlencoded', 'multipart/form-data', 'application/json', 'text/plain'],

@@ -4,7 +4,7 @@
  */
 import type { FastifyInstance } from 'fastify'
 import type { RelayConfig } from '../../config/schema.ts'
-import type { LaneStatus } from '../../delivery/portal-lane.ts'
+import type { LaneStatus } from '../../delivery/lane/portal-lane.ts'
 import type { SubmissionAdmin } from '../../outbox/admin-types.ts'
 import type { Outbox, OutboxStats } from '../../outbox/types.ts'
 import type { SpaceReport } from '../../intake/store-floor.ts'

@@ -7,7 +7,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest, onRequestHookHandle
 import Fastify from 'fastify'
 import fp from 'fastify-plugin'
 import type { RelayConfig } from '../../config/schema.ts'
-import type { LaneStatus } from '../../delivery/portal-lane.ts'
+import type { LaneStatus } from '../../delivery/lane/portal-lane.ts'
 import type { SpaceReport } from '../../intake/store-floor.ts'
 import { observePortals, observeSpace, observeStore, type RelayMetrics } from '../../observability/metrics.ts'
 import type { Outbox } from '../../outbox/types.ts'

@@ -7,7 +7,7 @@ import { z } from 'zod'
 import { SubmissionNotFoundError } from '../../errors.ts'
 import type { ActivitySeries } from '../../outbox/admin-types.ts'
 import { requeueAllDead } from '../../outbox/admin-types.ts'
-import { allHeld } from './admin.ts'
+import { allHeld, idSchema } from './admin.ts'
 import { readiness, type HealthDeps } from './health.ts'
 import type { SignInThrottle } from '../../security/sign-in-throttle.ts'
 import { clearedCookie, isSignedIn, sameOrigin, sameSecret, sessionCookie } from './status-page-auth.ts'
@@ -25,7 +25,6 @@ const HOUR = 3_600_000
 const DAY = 24 * HOUR
 // No script at all: inline styles and same-origin form posts are everything the page needs.
 const CSP = "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
-const idSchema = z.string().regex(/^[0-9A-Za-z_-]{1,64}$/)
 const flashSchema = z.object({
   done: z.enum(['retried', 'retried-all', 'not-dead', 'released', 'discarded']).optional(),
   n: z.coerce.number().int().min(0).optional(),

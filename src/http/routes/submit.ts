@@ -5,7 +5,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { z } from 'zod'
 import { registerRawBodyParsers, type RawBody } from '../../intake/raw-body-parsers.ts'
-import type { RelayConfig } from '../../config/schema.ts'
+import { FORM_ID_PATTERN, type FormConfig, type RelayConfig } from '../../config/schema.ts'
 import { BodyTooLargeError, EmptyBodyError, MethodNotAllowedError, UnknownFormError } from '../../errors.ts'
 import { own } from '../../config/own.ts'
 import { acceptSubmission } from '../../intake/accept-submission.ts'
@@ -17,6 +17,7 @@ import type { SubmittedValues } from '../../intake/submitted-values.ts'
 import type { Outbox } from '../../outbox/types.ts'
 import { clientAddress } from '../../security/client-address.ts'
 import { createIntakeGuard, type IntakeGuardDeps } from '../../security/intake-guard.ts'
+import { headerText, KEPT_HEADER_CHARS } from '../header-text.ts'
 import { errorPage, postOnlyPage, thanksPage } from '../pages.ts'
 import { sendJsonError, toHttpError, wantsJson } from '../error-handler.ts'
 
@@ -33,22 +34,47 @@ export interface SubmitRouteDeps {
   storeFloor?: StoreFloor
 }
 
+const paramsSchema = z.object({ formId: z.string().regex(FORM_ID_PATTERN) })
 
-const paramsSchema = z.object({ formId: z.string().regex(/^[\w-]{1,64}$/) })
+/** The form a request names, looked up once with the config of that moment. */
+interface NamedForm { formId: string, form: FormConfig | undefined, config: RelayConfig }
+type KnownForm = NamedForm & { form: FormConfig }
 
 export async function submitRoutes (app: FastifyInstance, deps: SubmitRouteDeps): Promise<void> {
   await registerRawBodyParsers(app)
   const guard = await createIntakeGuard(app, { ...deps.security, config: deps.config, now: deps.now })
 
+  // Looked up once, first: the rate limits, the checks, the handler and the error page all see the
+  // same form, even when a reload lands while the body is read.
+  const named = new WeakMap<FastifyRequest, NamedForm>()
+  const known = new WeakMap<FastifyRequest, KnownForm>()
+  const lookUp = (request: FastifyRequest): NamedForm => {
+    const config = deps.config()
+    const parsed = paramsSchema.safeParse(request.params)
+    if (parsed.success) return { formId: parsed.data.formId, form: own(config.forms, parsed.data.formId), config }
+    return { formId: String((request.params as { formId?: unknown }).formId ?? ''), form: undefined, config }
+  }
+  const nameOf = (request: FastifyRequest): NamedForm => named.get(request) ?? lookUp(request)
+  /** The form of a request past the unknown-form hook; every route of this plugin runs that hook first. */
+  const knownOf = (request: FastifyRequest): KnownForm => {
+    const found = known.get(request)
+    if (found === undefined) throw new Error('the unknown-form hook did not run for this request')
+    return found
+  }
+  app.addHook('onRequest', async (request: FastifyRequest) => { named.set(request, lookUp(request)) })
+
   // Rate limits count every post, known form or not; then unknown forms, foreign origins and
   // unauthenticated senders are refused, all before the body is read.
-  app.addHook('onRequest', guard.limit)
-  app.addHook('onRequest', async (request: FastifyRequest) => {
-    const parsed = paramsSchema.safeParse(request.params)
-    const formId = parsed.success ? parsed.data.formId : String((request.params as { formId?: unknown }).formId ?? '')
-    if (!parsed.success || own(deps.config().forms, formId) === undefined) throw new UnknownFormError(formId.slice(0, 64))
+  app.addHook('onRequest', async (request, reply) => {
+    const { formId, form } = nameOf(request)
+    await guard.limit(request, reply, formId, form)
   })
-  app.addHook('onRequest', guard.admit)
+  app.addHook('onRequest', async (request: FastifyRequest) => {
+    const found = nameOf(request)
+    if (found.form === undefined) throw new UnknownFormError(found.formId.slice(0, 64))
+    known.set(request, { ...found, form: found.form })
+  })
+  app.addHook('onRequest', async (request: FastifyRequest) => { await guard.admit(request, knownOf(request).form) })
   // Before the body is read: a full store refuses at once, and never half-writes what it holds.
   const floor = deps.storeFloor
   if (floor !== undefined) {
@@ -60,7 +86,7 @@ export async function submitRoutes (app: FastifyInstance, deps: SubmitRouteDeps)
     if (e.statusCode >= 500) request.log.error({ err }, 'submission failed')
     else request.log.info({ code: e.code, status: e.statusCode }, 'submission refused')
     if (wantsJson(request)) return sendJsonError(reply, e)
-    const form = own(deps.config().forms, String((request.params as { formId?: unknown }).formId ?? ''))
+    const { form } = nameOf(request)
     if (form?.errorUrl !== undefined && e.statusCode < 500) {
       const url = new URL(form.errorUrl)
       url.searchParams.set('error', e.code)
@@ -73,10 +99,7 @@ export async function submitRoutes (app: FastifyInstance, deps: SubmitRouteDeps)
 
   // Forms with `files` may post base64 files in JSON; the others are held to limits.bodyBytes in readValues.
   app.post('/f/:formId', { bodyLimit: intakeBodyLimit(deps.config()) }, async (request, reply) => {
-    const { formId } = paramsSchema.parse(request.params)
-    const config = deps.config()
-    const form = own(config.forms, formId)
-    if (form === undefined) throw new UnknownFormError(formId)
+    const { formId, form, config } = knownOf(request)
     await guard.verifyBody(request, form, (request.body as RawBody | undefined)?.bytes)
     // A form with `files` keeps uploads and CF7 file fields (src/intake/files.ts); others only note them.
     const files = form.files !== undefined ? new FileCollector(form.files) : undefined
@@ -88,16 +111,17 @@ export async function submitRoutes (app: FastifyInstance, deps: SubmitRouteDeps)
     if (screened.spam) return answerAccepted(request, reply, formId, successUrl, { id: screened.id, duplicate: false })
     const values = screened.values
     files?.addLinks(values)
-    const idempotencyKey = headerText(request.headers['idempotency-key'])
+    const idempotencyKey = headerText(request.headers['idempotency-key'], KEPT_HEADER_CHARS)
     const hold = guard.flooded(request)
     const accepted = await acceptSubmission({ config, outbox: deps.outbox, now: deps.now }, {
       formId,
+      form,
       values,
       sender: guard.sender(request),
       ...(hold ? { hold } : {}),
-      referer: headerText(request.headers.referer),
+      referer: headerText(request.headers.referer, KEPT_HEADER_CHARS),
       ip: clientAddress(request),
-      userAgent: headerText(request.headers['user-agent']),
+      userAgent: headerText(request.headers['user-agent'], KEPT_HEADER_CHARS),
       ...(idempotencyKey !== undefined ? { idempotencyKey } : {}),
       ...(files !== undefined && files.items().length > 0 ? { files: files.items() } : {})
     })
@@ -117,17 +141,15 @@ export async function submitRoutes (app: FastifyInstance, deps: SubmitRouteDeps)
 
   // Someone opened the form's address in a browser: say what it is for instead of a bare 404 or 405.
   app.get('/f/:formId', async (request, reply) => {
-    const { formId } = paramsSchema.parse(request.params)
-    const form = deps.config().forms[formId]
+    const { formId, form } = knownOf(request)
     reply.code(405).header('allow', 'POST')
     if (wantsJson(request)) throw new MethodNotAllowedError(formId)
-    return reply.type('text/html; charset=utf-8').send(postOnlyPage(form?.language ?? 'en', `/f/${formId}`))
+    return reply.type('text/html; charset=utf-8').send(postOnlyPage(form.language, `/f/${formId}`))
   })
 
   app.get('/f/:formId/thanks', async (request, reply) => {
-    const { formId } = paramsSchema.parse(request.params)
-    const form = own(deps.config().forms, formId)
-    return reply.type('text/html; charset=utf-8').send(thanksPage(form?.language ?? 'en'))
+    const { form } = knownOf(request)
+    return reply.type('text/html; charset=utf-8').send(thanksPage(form.language))
   })
 }
 
@@ -154,11 +176,6 @@ function answerAccepted (request: FastifyRequest, reply: FastifyReply, formId: s
     return reply.code(202).send({ ok: true, id: accepted.id, ...(accepted.duplicate ? { duplicate: true } : {}) })
   }
   return reply.redirect(successUrl ?? `/f/${formId}/thanks`, 303)
-}
-
-function headerText (value: string | string[] | undefined): string | undefined {
-  const v = Array.isArray(value) ? value[0] : value
-  return v === undefined || v === '' ? undefined : v.slice(0, 2000)
 }
 
 export { toHttpError }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { backoffMs } from '../../src/delivery/backoff.ts'
+import { backoffMs } from '../../../src/delivery/lane/backoff.ts'
 
 const mid = () => 0.5 // no jitter: 2r - 1 = 0
 const low = () => 0

@@ -1,12 +1,13 @@
 /** A per-portal leaky bucket mirroring Bitrix24's request limit, so the relay waits instead of collecting 503s. */
 import { setTimeout as sleepFor } from 'node:timers/promises'
+import { PORTAL_DEFAULTS } from '../../config/schema.ts'
 
 export interface LeakyBucketOptions {
-  /** Requests the portal accepts in a burst (50 on most plans, 250 on Enterprise). */
+  /** Requests the portal accepts in a burst (default: the config's `rateLimit.burst`). */
   burst?: number
-  /** How fast the portal's counter drains (2/s on most plans, 5/s on Enterprise). */
+  /** How fast the portal's counter drains (default: the config's `rateLimit.drainPerSecond`). */
   drainPerSecond?: number
-  /** Room left unused so the relay stays just under the portal's limit. */
+  /** Room left unused so the relay stays just under the portal's limit (default none: the worker passes the config's). */
   headroom?: number
   now?: () => number
   /** Injected with the clock in tests; must reject or return early when the signal aborts. */
@@ -46,8 +47,8 @@ export class LeakyBucket {
   #timer: AbortController | undefined
 
   constructor (opts: LeakyBucketOptions = {}) {
-    this.burst = opts.burst ?? 50
-    this.drainPerSecond = opts.drainPerSecond ?? 2
+    this.burst = opts.burst ?? PORTAL_DEFAULTS.rateLimit.burst
+    this.drainPerSecond = opts.drainPerSecond ?? PORTAL_DEFAULTS.rateLimit.drainPerSecond
     this.headroom = opts.headroom ?? 0
     if (!(this.burst > 0) || !(this.drainPerSecond > 0) || !(this.headroom >= 0) || this.headroom >= this.burst) {
       throw new BucketUsageError(`invalid bucket: burst ${this.burst}, drainPerSecond ${this.drainPerSecond}, headroom ${this.headroom}`)

@@ -1,4 +1,4 @@
-/** A relay (real HTTP, in-memory SQLite, the real worker) wired to its own emulated portal, for the depth tests. */
+/** A relay (real HTTP, in-memory SQLite, the real worker) wired to its own emulated portal, for the extras tests. */
 import { Writable } from 'node:stream'
 import type { FastifyInstance } from 'fastify'
 import pino from 'pino'

@@ -1,9 +1,10 @@
 /** Exponential backoff with proportional jitter for delivery retries; pure, randomness injectable. */
+import { DELIVERY_DEFAULTS } from '../../config/schema.ts'
 
 export interface BackoffOptions {
-  /** Delay after the first failed attempt. */
+  /** Delay after the first failed attempt (default: the config's `delivery.retryBaseMs`). */
   baseMs?: number
-  /** Upper bound, jitter included. */
+  /** Upper bound, jitter included (default: the config's `delivery.retryMaxMs`). */
   maxMs?: number
   /** Spread as a fraction of the delay: 0.2 gives ±20 %. */
   jitter?: number
@@ -15,8 +16,8 @@ export interface BackoffOptions {
  * Jitter keeps many submissions that failed together from retrying in one burst.
  */
 export function backoffMs (attempt: number, opts: BackoffOptions = {}): number {
-  const baseMs = opts.baseMs ?? 1000
-  const maxMs = opts.maxMs ?? 300_000
+  const baseMs = opts.baseMs ?? DELIVERY_DEFAULTS.retryBaseMs
+  const maxMs = opts.maxMs ?? DELIVERY_DEFAULTS.retryMaxMs
   const jitter = Math.min(Math.max(opts.jitter ?? 0.2, 0), 1)
   const random = opts.random ?? Math.random
   const n = Number.isFinite(attempt) ? Math.max(1, Math.floor(attempt)) : 1

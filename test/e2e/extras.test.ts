@@ -1,5 +1,5 @@
 /**
- * The Bitrix24 depth features end to end: relay (real HTTP) → SQLite outbox → the real worker →
+ * The Bitrix24 extras end to end: relay (real HTTP) → SQLite outbox → the real worker →
  * the emulated portal. Duplicates (link, merge), the timeline comment, round-robin assignees,
  * list fields, product rows, deals and simple mode, each with its exactly-once guard under a lost reply.
  */
@@ -11,7 +11,7 @@ import { buildConfig } from '../../src/config/load.ts'
 import type { Counters } from '../../src/outbox/counters.ts'
 import { openSqliteCounters } from '../../src/outbox/counters-sqlite.ts'
 import { call } from '../emulator/helpers.ts'
-import { startRig, type Rig } from './bitrix-depth-rig.ts'
+import { startRig, type Rig } from './extras-rig.ts'
 
 const withForm = (form: Record<string, unknown>) => (emu: { webhookUrl: string }) => buildConfig({
   forms: { f: { name: 'Заказ', portal: 'default', fields: { name: 'NAME', phone: 'PHONE_MOBILE', email: 'EMAIL_HOME', company: 'COMPANY_TITLE', msg: 'COMMENTS' }, ...form } }

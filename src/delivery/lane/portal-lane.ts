@@ -5,14 +5,14 @@
  * the webhook or answers 404 everywhere, and probes it until it answers.
  */
 import type { Logger } from 'pino'
-import { BitrixError } from '../bitrix/errors.ts'
-import type { ClaimedSubmission, Outbox } from '../outbox/types.ts'
+import { BitrixError } from '../../bitrix/errors.ts'
+import type { ClaimedSubmission, Outbox } from '../../outbox/types.ts'
 import { decideForError, type decide, type Decision, type PortalEffect } from './decide.ts'
 import type { PortalLimiter } from './portal-limiter.ts'
-import { errorClass, type LaneMetrics } from '../observability/metrics.ts'
-import type { DeliveryTransport, LaneOps } from './transports/transport.ts'
-import { readStored, type Stored } from './stored-payload.ts'
-import { DELIVERY_ERROR_CODES } from '../errors.ts'
+import { errorClass, type LaneMetrics } from '../../observability/metrics.ts'
+import type { DeliveryTransport, LaneOps } from '../transports/transport.ts'
+import { readStored, type Stored } from '../stored-payload.ts'
+import { DELIVERY_ERROR_CODES } from '../../errors.ts'
 
 /**
  * paused_not_found: every call answers ERROR_METHOD_NOT_FOUND (404) — a mistyped webhook path, a portal

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { decide, type DecideInput } from '../../src/delivery/decide.ts'
+import { decide, type DecideInput } from '../../../src/delivery/lane/decide.ts'
 
 const NOW = 1_700_000_000_000
 const base: DecideInput = {

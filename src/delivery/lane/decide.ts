@@ -2,8 +2,8 @@
  * What to do after a failed delivery attempt, as a pure function of the error class, the attempt
  * count and the submission's age. The lane carries the decision out; tests check it row by row.
  */
-import type { BitrixError, BitrixErrorKind } from '../bitrix/errors.ts'
-import type { StoredError } from '../outbox/types.ts'
+import type { BitrixError, BitrixErrorKind } from '../../bitrix/errors.ts'
+import type { StoredError } from '../../outbox/types.ts'
 import { backoffMs } from './backoff.ts'
 
 export type PortalEffect =

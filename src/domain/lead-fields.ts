@@ -1,4 +1,4 @@
-/** Bitrix24 shapes shared by the mapping, the client and the worker. */
+/** The lead a submission becomes, in the shape Bitrix24 writes it: built by the mapping, sent by delivery and the client. */
 
 /** One value of a multifield (PHONE, EMAIL, WEB, IM) in the REST write format. */
 export interface MultiFieldValue {

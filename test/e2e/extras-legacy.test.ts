@@ -7,7 +7,7 @@ import { loadConfig } from '../../src/config/load.ts'
 import type { RelayConfig } from '../../src/config/schema.ts'
 import { ConfigError } from '../../src/errors.ts'
 import { waitFor } from '../helpers/wait-for.ts'
-import { startRig, type Rig } from './bitrix-depth-rig.ts'
+import { startRig, type Rig } from './extras-rig.ts'
 
 const PASSWORD = 'Pa55-legacy-secret'
 

@@ -7,7 +7,7 @@ import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { buildConfig } from '../../src/config/load.ts'
-import { startRig, type Rig } from './bitrix-depth-rig.ts'
+import { startRig, type Rig } from './extras-rig.ts'
 
 const PDF = Buffer.from('%PDF-1.4\n% test document\n')
 // A real PNG header (signature + IHDR): uploads are checked by content, not by name.
@@ -15,7 +15,7 @@ const PNG = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a
   Buffer.from([0, 0, 0, 1, 0, 0, 0, 1, 8, 6, 0, 0, 0, 0x1f, 0x15, 0xc4, 0x89])])
 
 function multipart (parts: Array<{ name: string, value?: string, file?: { filename: string, type: string, bytes: Buffer } }>): { body: Buffer, type: string } {
-  const boundary = 'depthFilesBoundary'
+  const boundary = 'extrasFilesBoundary'
   const chunks: Buffer[] = []
   for (const p of parts) {
     const head = p.file === undefined
@@ -44,7 +44,7 @@ describe('files', () => {
       config: (emu) => buildConfig({
         forms: {
           upload: { portal: 'default', fields: { name: 'NAME' }, files: { maxBytes: 1000, maxFiles: 2, types: ['application/pdf', 'image/*'], target: 'UF_CRM_DOCS' } },
-          // The site is this machine: fetching from it needs the opt-in (test/e2e/bitrix-depth-file-links.test.ts shows the default).
+          // The site is this machine: fetching from it needs the opt-in (test/e2e/extras-file-links.test.ts shows the default).
           comment: { name: 'CF7', portal: 'default', fields: { 'your-name': 'NAME' },
             files: { maxBytes: 1000, types: ['.txt', '.pdf'], fields: ['your-file'], download: true, allowPrivateAddresses: true } },
           noFiles: { portal: 'default', fields: { name: 'NAME' } }

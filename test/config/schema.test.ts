@@ -3,7 +3,7 @@ import { buildConfig } from '../../src/config/load.ts'
 
 const HOOK = { B24_WEBHOOK_URL: 'http://127.0.0.1:9/rest/1/x/' }
 
-describe('config: Bitrix24 depth keys', () => {
+describe('config: Bitrix24 extras keys', () => {
   it('defaults: create, lead, no timeline, no list fields; portals on REST, crmMode auto, lists refreshed every 10 minutes', () => {
     const config = buildConfig({ forms: { f: { portal: 'default' } } }, HOOK)
     expect(config.forms.f).toMatchObject({ duplicates: 'create', entity: 'lead', timeline: false, listFields: [] })
@@ -37,7 +37,7 @@ describe('config: Bitrix24 depth keys', () => {
   })
 })
 
-describe('config: depth keys across each other', () => {
+describe('config: extras keys across each other', () => {
   it('merge needs leads: with entity: deal it is refused', () => {
     expect(() => buildConfig({ forms: { f: { portal: 'default', entity: 'deal', duplicates: 'merge' } } }, HOOK))
       .toThrow(/forms\.f\.duplicates: merge works on open leads; with entity: deal use link/)

@@ -13,7 +13,7 @@ import { openBullOutbox } from '../../src/outbox/bullmq.ts'
 import { isPublicAddress } from '../../src/security/link-address.ts'
 import { deletePrefix, randomPrefix, SHARED_REDIS_URL } from '../helpers/redis-server.ts'
 import { waitFor } from '../helpers/wait-for.ts'
-import { startRig, type Rig } from './bitrix-depth-rig.ts'
+import { startRig, type Rig } from './extras-rig.ts'
 
 const PDF = Buffer.from('%PDF-1.4\n% a test document\n')
 const EXE = Buffer.concat([Buffer.from('MZ'), Buffer.alloc(126), Buffer.from('PE\0\0'), Buffer.alloc(64)])

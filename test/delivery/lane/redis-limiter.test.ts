@@ -1,8 +1,8 @@
 /** The Redis-shared portal limiter: one leaky bucket (GCRA) for every instance, never fuller than the portal's. */
 import { Redis } from 'ioredis'
 import { afterEach, describe, expect, it } from 'vitest'
-import { RedisPortalLimiter, type PortalRate } from '../../src/delivery/redis-limiter.ts'
-import { deletePrefix, randomPrefix, SHARED_REDIS_URL, startPrivateRedis, type PrivateRedis } from '../helpers/redis-server.ts'
+import { RedisPortalLimiter, type PortalRate } from '../../../src/delivery/lane/redis-limiter.ts'
+import { deletePrefix, randomPrefix, SHARED_REDIS_URL, startPrivateRedis, type PrivateRedis } from '../../helpers/redis-server.ts'
 
 const quiet = { warn () {}, info () {} }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { BucketUsageError, LeakyBucket, type LeakyBucketOptions } from '../../src/delivery/leaky-bucket.ts'
+import { BucketUsageError, LeakyBucket, type LeakyBucketOptions } from '../../../src/delivery/lane/leaky-bucket.ts'
 
 /** Lets queued microtasks (granted takes, the pump) run. */
 async function settle (): Promise<void> {
