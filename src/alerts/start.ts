@@ -91,7 +91,7 @@ export function startAlerts (deps: AlertsDeps): Alerts {
     now,
     snapshot: async (): Promise<AlertSnapshot> => {
       const at = now()
-      const [stats, free] = await Promise.all([deps.outbox.stats(at), freeBytes(storeDirectory(deps.config().outbox.url))])
+      const [stats, free] = await Promise.all([deps.outbox.stats(), freeBytes(storeDirectory(deps.config().outbox.url))])
       return { now: at, stats, lanes: deps.deliveryStatus(), ...(free !== undefined ? { freeDiskBytes: free } : {}) }
     }
   })

@@ -12,14 +12,14 @@ export interface ReplayOptions {
 
 export async function runReplay (io: CliIo, opts: ReplayOptions): Promise<number> {
   const config = cliConfig(io, opts.config)
-  const outbox = await openOutbox(config.outbox.url, config.outbox.durability, pino({ level: 'silent' }))
-  const now = io.now ?? Date.now
+  const clock = io.now !== undefined ? { clock: io.now } : {}
+  const outbox = await openOutbox(config.outbox.url, config.outbox.durability, pino({ level: 'silent' }), clock)
   try {
     if (opts.ids.length > 0) {
       let failed = 0
       const progress = new Progress(io, 'replay', opts.ids.length, 50)
       for (const [i, id] of opts.ids.entries()) {
-        if (await outbox.requeueDead(id, { now: now() })) {
+        if (await outbox.requeueDead(id)) {
           io.out(`requeued ${id}`)
         } else {
           failed++
@@ -31,10 +31,10 @@ export async function runReplay (io: CliIo, opts: ReplayOptions): Promise<number
       progress.done(`${opts.ids.length - failed} requeued, ${failed} skipped`)
       return failed > 0 ? EXIT.problems : EXIT.ok
     }
-    const stats = await outbox.stats(now())
+    const stats = await outbox.stats()
     const total = opts.portal === undefined ? stats.dead : stats.byPortal[opts.portal]?.dead ?? 0
     const progress = new Progress(io, 'replay', total, 200)
-    const n = await requeueAllDead(outbox, now, opts.portal, done => progress.update(done))
+    const n = await requeueAllDead(outbox, opts.portal, done => progress.update(done))
     progress.done(`${n} dead letter(s) requeued`)
     io.out(`requeued ${n}`)
     return EXIT.ok

@@ -5,10 +5,11 @@ import { cliConfig, EXIT, type CliIo } from './io.ts'
 
 export async function runStats (io: CliIo, opts: { config?: string, json?: boolean }): Promise<number> {
   const config = cliConfig(io, opts.config)
-  const { outbox, admin } = await openStore(config.outbox.url, config.outbox.durability, pino({ level: 'silent' }))
+  const clock = io.now !== undefined ? { clock: io.now } : {}
+  const { outbox, admin } = await openStore(config.outbox.url, config.outbox.durability, pino({ level: 'silent' }), clock)
   try {
     const now = (io.now ?? Date.now)()
-    const stats = await outbox.stats(now)
+    const stats = await outbox.stats()
     const day = admin === undefined
       ? undefined
       : await admin.activity({ from: now - 24 * 3_600_000, to: now, bucketMs: 3_600_000 })

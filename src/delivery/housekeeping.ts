@@ -92,7 +92,7 @@ export class Housekeeping {
     const lastTickAt = this.#lastTickAt ?? now
     this.#lastTickAt = now
     if (flood.releasePerMinute === 0) return 0
-    const stats = await this.#d.outbox.stats(now)
+    const stats = await this.#d.outbox.stats()
     if (stats.held === 0 || stats.newestHeldAt === null) {
       this.#releaseCredit = 0
       return 0
@@ -106,7 +106,7 @@ export class Housekeeping {
     this.#releaseCredit = Math.min(flood.releasePerMinute, this.#releaseCredit + flood.releasePerMinute * elapsed / 60_000)
     const limit = Math.floor(this.#releaseCredit)
     if (limit < 1) return 0
-    const released = await this.#d.outbox.releaseHeld({ limit, now })
+    const released = await this.#d.outbox.releaseHeld({ limit })
     this.#releaseCredit -= released
     if (released > 0) {
       this.#log.info({ released, stillHeld: stats.held - released }, 'flood over: held submissions released')

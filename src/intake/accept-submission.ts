@@ -85,8 +85,7 @@ export async function acceptSubmission (deps: AcceptDeps, input: SubmissionInput
       dedupeKey: key.key,
       ...(key.fingerprint !== undefined ? { dedupeFingerprint: key.fingerprint } : {}),
       dedupeWindowMs: key.fingerprint !== undefined ? deps.config.delivery.idempotencyWindowMs : deps.config.delivery.dedupeWindowMs,
-      ...(input.hold === true ? { hold: true } : {}),
-      now: nowMs
+      ...(input.hold === true ? { hold: true } : {})
     })
   } catch (err) {
     // Whatever the store's trouble (disk, lock, Redis away), the visitor gets 503 and nothing counts as accepted.

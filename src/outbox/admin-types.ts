@@ -76,12 +76,12 @@ export interface SubmissionAdmin {
  * Requeues every dead letter (of one portal) through the Outbox port alone, so it works on every
  * backend. Page by page; stops when a page requeues nothing, so it ends even if requeues fail.
  */
-export async function requeueAllDead (outbox: Outbox, now: () => number, portalId?: string, onProgress?: (n: number) => void): Promise<number> {
+export async function requeueAllDead (outbox: Outbox, portalId?: string, onProgress?: (n: number) => void): Promise<number> {
   let total = 0
   for (let page = 0; page < 10_000; page++) {
     const dead = await outbox.listDead({ limit: 200, ...(portalId !== undefined ? { portalId } : {}) })
     if (dead.length === 0) break
-    const done = (await Promise.all(dead.map(d => outbox.requeueDead(d.id, { now: now() })))).filter(Boolean).length
+    const done = (await Promise.all(dead.map(d => outbox.requeueDead(d.id)))).filter(Boolean).length
     total += done
     onProgress?.(total)
     if (done === 0) break

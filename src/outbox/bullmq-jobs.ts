@@ -60,7 +60,7 @@ export function isHeld (job: SubmissionJob, state: string): boolean {
   return state === 'delayed' && (job.timestamp ?? 0) + (job.delay ?? 0) >= HELD_AT
 }
 
-export function jobOptions (id: string, dedupeKey: string | null, windowMs: number, held = false, now = Date.now()): JobsOptions {
+export function jobOptions (id: string, dedupeKey: string | null, windowMs: number, held: boolean, now: number): JobsOptions {
   return {
     jobId: id,
     ...(held ? { delay: Math.max(1, HELD_AT - now), timestamp: now } : {}),
@@ -104,10 +104,10 @@ export class RetryAt extends Error {
   }
 }
 
-/** The Worker's `settings.backoffStrategy`: the delay until the lane's chosen time (0: due at once). */
-export function retryDelay (_attemptsMade: number, _type?: string, err?: Error): number {
+/** The Worker's `settings.backoffStrategy`: the delay from `now` (the outbox's clock) until the lane's chosen time (0: due at once). */
+export function retryDelay (now: number, err?: Error): number {
   const at = err instanceof RetryAt ? err.at : Number((err as { at?: unknown } | undefined)?.at)
-  return Number.isFinite(at) ? Math.max(0, Math.ceil(at - Date.now())) : 0
+  return Number.isFinite(at) ? Math.max(0, Math.ceil(at - now)) : 0
 }
 
 export function readFailure (job: SubmissionJob): FailureNote | null {

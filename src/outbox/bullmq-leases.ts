@@ -9,9 +9,10 @@ import { attemptsOf, leasePortal, leaseTag, newLease, unknownOf, type Submission
 import type { BullRegistry, SubmissionWorker } from './bullmq-queues.ts'
 import { endRow, startRow } from './bullmq-records.ts'
 import { storeFailure } from './errors.ts'
-import type { AttemptOutcome, ClaimedSubmission, OutboxLogger, StoredError } from './types.ts'
+import type { AttemptOutcome, ClaimedSubmission, OutboxClock, OutboxLogger, StoredError } from './types.ts'
 
-interface Lease { job: SubmissionJob, until: number }
+/** `until` by the outbox's clock (what the claim reported); `deadline` by real time, which the Redis lock runs on. */
+interface Lease { job: SubmissionJob, until: number, deadline: number }
 
 export interface BullLeasesOptions {
   reg: BullRegistry
@@ -19,11 +20,13 @@ export interface BullLeasesOptions {
   /** How long a report keeps retrying while Redis is away when its lease end is not known here. */
   reportRetryMs: number
   closed: () => boolean
+  /** Stamps the claims and the attempt history. */
+  clock: OutboxClock
 }
 
 export class BullLeases {
   readonly #o: BullLeasesOptions
-  // Lease token → the claimed job and the local time its lease ends (how long a report may wait for Redis).
+  // Lease token → the claimed job and when its lease ends (a report waits for Redis no longer than that).
   readonly #leases = new Map<string, Lease>()
 
   constructor (opts: BullLeasesOptions) {
@@ -32,20 +35,22 @@ export class BullLeases {
 
   /** Up to n jobs off the portal's wait list: one call first (an idle queue costs one), then the rest together. */
   async take (worker: SubmissionWorker, portalId: string, n: number, leaseMs: number): Promise<ClaimedSubmission[]> {
-    const startedAt = Date.now()
+    const startedAt = this.#o.clock()
+    const deadline = Date.now() + leaseMs
     const fetch = async (): Promise<Lease & { token: string } | undefined> => {
       const token = newLease(portalId)
       const job = await worker.getNextJob(token, { block: false }) as SubmissionJob | undefined
-      return job === undefined ? undefined : { job, token, until: startedAt + leaseMs }
+      return job === undefined ? undefined : { job, token, until: startedAt + leaseMs, deadline }
     }
     const first = await storeCall('claim', fetch)
     if (first === undefined) return []
     // A fetch lost to a dropped connection leaves its job active without an owner: its lease runs out and it comes back.
     const rest = n > 1 ? (await Promise.allSettled(Array.from({ length: n - 1 }, fetch))).map(r => r.status === 'fulfilled' ? r.value : undefined) : []
     const taken = [first, ...rest].filter(t => t !== undefined)
-    for (const [token, lease] of this.#leases) if (lease.until < startedAt) this.#leases.delete(token)
+    const realNow = Date.now()
+    for (const [token, lease] of this.#leases) if (lease.deadline < realNow) this.#leases.delete(token)
     const claimed = taken.map(({ job, token, until }) => {
-      this.#leases.set(token, { job, until })
+      this.#leases.set(token, { job, until, deadline })
       const c: ClaimedSubmission = {
         id: job.id ?? '', formId: job.data.formId, portalId: job.data.portalId, payload: job.data.payload,
         attempts: attemptsOf(job, true), createdAt: job.data.createdAt, leaseToken: token, leaseUntil: until, outcomeUnknown: unknownOf(job)
@@ -72,7 +77,7 @@ export class BullLeases {
     const portalId = leasePortal(token)
     if (portalId === undefined) return false
     const lease = this.#leases.get(token)
-    const deadline = lease?.until ?? Date.now() + this.#o.reportRetryMs
+    const deadline = lease?.deadline ?? Date.now() + this.#o.reportRetryMs
     let waitMs = 100
     let warned = false
     for (;;) {
@@ -99,7 +104,7 @@ export class BullLeases {
 
   async #logEnd (portalId: string, id: string, token: string, outcome: AttemptOutcome, error: StoredError | undefined): Promise<void> {
     try {
-      await (await this.#o.reg.queue(portalId)).addJobLog(id, endRow(leaseTag(token), Date.now(), outcome, error))
+      await (await this.#o.reg.queue(portalId)).addJobLog(id, endRow(leaseTag(token), this.#o.clock(), outcome, error))
     } catch (err) {
       this.#o.log.warn({ submissionId: id, outcome, err: { message: (err as Error).message } }, 'report not written to the attempt history')
     }

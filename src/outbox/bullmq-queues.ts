@@ -8,7 +8,7 @@ import { Queue, Worker } from 'bullmq'
 import type { Redis } from 'ioredis'
 import { BACKOFF_TYPE, queueName, retryDelay, type SubmissionData } from './bullmq-jobs.ts'
 import { StoreError, storeFailure } from './errors.ts'
-import type { OutboxLogger } from './types.ts'
+import type { OutboxClock, OutboxLogger } from './types.ts'
 
 export type SubmissionQueue = Queue<SubmissionData>
 export type SubmissionWorker = Worker<SubmissionData>
@@ -31,6 +31,8 @@ export interface BullRegistryOptions {
   stalledCheckMs: number
   /** How long starting a Queue or Worker may take; default 5 s. */
   readyTimeoutMs?: number
+  /** The outbox's clock: a retry's delay runs from it to the retry time the lane chose. */
+  clock: OutboxClock
 }
 
 /** Used when a report reaches a handle that never claimed on that portal. */
@@ -65,7 +67,7 @@ export class BullRegistry {
         stalledInterval: this.#o.stalledCheckMs,
         // A lease that runs out is claimable again (with outcomeUnknown), never failed for stalling.
         maxStalledCount: 1_000_000_000,
-        settings: { backoffStrategy: retryDelay }
+        settings: { backoffStrategy: (_attemptsMade, _type, err) => retryDelay(this.#o.clock(), err) }
       })
       worker.on('error', err => this.#o.log.debug({ portalId, err: { message: err.message } }, 'BullMQ worker error'))
       worker.on('stalled', jobId => this.#o.log.warn({ portalId, submissionId: jobId }, 'lease ran out; the submission is claimable again'))

@@ -1,7 +1,7 @@
 /**
  * The Redis Outbox adapter, built on BullMQ: one queue per portal, a submission is a job (id = the
  * submission id), claims are manual processing with Workers, reports are BullMQ's own moves
- * (completed, delayed retry, wait, failed = dead letter). Wall clock: `now` options are ignored.
+ * (completed, delayed retry, wait, failed = dead letter). Meant for the wall clock: see `clock`.
  * DESIGN.md §9 maps every method to its BullMQ operation.
  */
 import { UnrecoverableError } from 'bullmq'
@@ -17,8 +17,8 @@ import { connectRedis } from './redis-connection.ts'
 import { parseRedisUrl } from './redis-keys.ts'
 import { checkPersistence, type RedisPersistence } from './redis-persistence.ts'
 import type {
-  ClaimOptions, ClaimedSubmission, EnqueueResult, HeldSelection, ListDeadOptions, NewSubmission, Outbox, OutboxLogger, OutboxStats,
-  PurgeOptions, PurgeResult, StoredError, StoreUsage, SubmissionRecord, SubmissionSummary
+  ClaimOptions, ClaimedSubmission, EnqueueResult, HeldSelection, ListDeadOptions, NewSubmission, Outbox, OutboxClock, OutboxLogger,
+  OutboxStats, PurgeOptions, PurgeResult, StoredError, StoreUsage, SubmissionRecord, SubmissionSummary
 } from './types.ts'
 
 export interface BullOutboxOptions {
@@ -38,6 +38,12 @@ export interface BullOutboxOptions {
    * same value on every instance, and well under `delivery.leaseMs`.
    */
   stalledCheckMs?: number
+  /**
+   * What this adapter stamps and compares itself (createdAt, the attempt history, lease ends, retry
+   * delays, what is due, purge ages). BullMQ's own moves run on real time (lock TTLs, delays once
+   * scheduled, dedupe TTLs, finishedOn), so anything but the wall clock (the default) skews them.
+   */
+  clock?: OutboxClock
 }
 
 export const DEFAULT_STALLED_CHECK_MS = 5000
@@ -86,6 +92,7 @@ class BullOutboxHandle implements BullOutbox {
   readonly #leases: BullLeases
   readonly #log: OutboxLogger
   readonly #opts: BullOutboxOptions
+  readonly #clock: OutboxClock
   #persistence: RedisPersistence = { readable: false, appendonly: null, appendfsync: null, save: null, maxmemoryPolicy: null }
   #closed = false
 
@@ -95,11 +102,13 @@ class BullOutboxHandle implements BullOutbox {
     this.keyPrefix = keyPrefix
     this.#opts = opts
     this.#log = log
+    this.#clock = opts.clock ?? Date.now
+    const clock = this.#clock
     this.#reg = new BullRegistry({
       redis, workerRedis, prefix: keyPrefix.replace(/:$/, ''), portalsKey: `${keyPrefix}outbox:portals`, log,
-      stalledCheckMs: opts.stalledCheckMs ?? DEFAULT_STALLED_CHECK_MS
+      stalledCheckMs: opts.stalledCheckMs ?? DEFAULT_STALLED_CHECK_MS, clock
     })
-    this.#leases = new BullLeases({ reg: this.#reg, log, reportRetryMs: opts.reportRetryMs ?? 30_000, closed: () => this.#closed })
+    this.#leases = new BullLeases({ reg: this.#reg, log, reportRetryMs: opts.reportRetryMs ?? 30_000, closed: () => this.#closed, clock })
   }
 
   persistence (): RedisPersistence {
@@ -112,8 +121,8 @@ class BullOutboxHandle implements BullOutbox {
 
   async enqueue (sub: NewSubmission): Promise<EnqueueResult> {
     this.#assertOpen()
-    // Wall clock: the dedupe window is a TTL in Redis, so `now` cannot move it.
-    const s = prepareSubmission({ ...sub, now: Date.now() })
+    // The dedupe window is a TTL in Redis: it runs on real time from now on, whatever the clock says.
+    const s = prepareSubmission(sub, this.#clock())
     const data: SubmissionData = {
       formId: s.formId, portalId: s.portalId, payload: JSON.parse(s.payload) as Record<string, unknown>,
       meta: s.meta === null ? null : JSON.parse(s.meta) as Record<string, unknown>, dedupeKey: s.dedupeKey,
@@ -146,7 +155,7 @@ class BullOutboxHandle implements BullOutbox {
     return out
   }
 
-  async complete (id: string, token: string, result: { leadId: number, dealId?: number, now?: number }): Promise<boolean> {
+  async complete (id: string, token: string, result: { leadId: number, dealId?: number }): Promise<boolean> {
     checkLeadId(result.leadId)
     const value = { leadId: result.leadId, ...(result.dealId !== undefined ? { dealId: result.dealId } : {}) }
     let done: SubmissionJob | undefined
@@ -167,7 +176,7 @@ class BullOutboxHandle implements BullOutbox {
     return ok
   }
 
-  async retryLater (id: string, token: string, opts: { at: number, error: StoredError, outcomeUnknown: boolean, now?: number }): Promise<boolean> {
+  async retryLater (id: string, token: string, opts: { at: number, error: StoredError, outcomeUnknown: boolean }): Promise<boolean> {
     if (!Number.isFinite(opts.at)) throw new StoreError('RELAY_ERR_STORE_INPUT', 'retryLater needs a finite `at`')
     const error = { code: opts.error.code, message: opts.error.message }
     // BullMQ's retry path: attemptsMade + 1, delayed until our backoff strategy's answer (`at`).
@@ -176,19 +185,19 @@ class BullOutboxHandle implements BullOutbox {
     })
   }
 
-  async release (id: string, token: string, _opts: { now?: number } = {}): Promise<boolean> {
+  async release (id: string, token: string): Promise<boolean> {
     // Back to the head of the wait list; neither attemptsMade nor the stalled counter moves.
     return await this.#report('release', id, token, 'released', undefined, async job => { await job.moveToWait(token) })
   }
 
-  async deadLetter (id: string, token: string, error: StoredError, _opts: { now?: number } = {}): Promise<boolean> {
+  async deadLetter (id: string, token: string, error: StoredError): Promise<boolean> {
     const note = { code: error.code, message: error.message }
     return await this.#report('deadLetter', id, token, 'dead', note, async job => {
       await job.moveToFailed(new UnrecoverableError(JSON.stringify({ ...note, unknown: unknownOf(job) })), token, false)
     })
   }
 
-  async requeueDead (id: string, _opts: { now?: number } = {}): Promise<boolean> {
+  async requeueDead (id: string): Promise<boolean> {
     this.#assertOpen()
     return await storeCall('requeueDead', async () => {
       const found = await this.#find(id)
@@ -200,7 +209,7 @@ class BullOutboxHandle implements BullOutbox {
         ...job.data,
         carried: {
           lastError: failure !== null ? { code: failure.code, message: failure.message } : job.data.carried?.lastError ?? null,
-          outcomeUnknown: unknownOf(job), stalledBase: job.stalledCounter ?? 0, requeuedAt: Date.now()
+          outcomeUnknown: unknownOf(job), stalledBase: job.stalledCounter ?? 0, requeuedAt: this.#clock()
         }
       })
       try {
@@ -232,11 +241,11 @@ class BullOutboxHandle implements BullOutbox {
     })
   }
 
-  async stats (_now?: number): Promise<OutboxStats> {
+  async stats (): Promise<OutboxStats> {
     this.#assertOpen()
     return await storeCall('stats', async () => {
       const portals = await this.#reg.portals()
-      return await readStats(await Promise.all(portals.map(async p => [p, await this.#reg.queue(p)] as const)), Date.now(), this.redis)
+      return await readStats(await Promise.all(portals.map(async p => [p, await this.#reg.queue(p)] as const)), this.#clock(), this.redis)
     })
   }
 
@@ -263,7 +272,7 @@ class BullOutboxHandle implements BullOutbox {
     checkLimit('purge', opts.limit)
     return await storeCall('purge', async () => {
       const result: PurgeResult = { delivered: 0, dead: 0, held: 0 }
-      const now = Date.now()
+      const now = this.#clock()
       for (const portalId of await this.#reg.portals()) {
         const q = await this.#reg.queue(portalId)
         // BullMQ's own clean: finished jobs whose finishedOn is older than the grace.

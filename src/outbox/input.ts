@@ -22,12 +22,12 @@ export function inputError (message: string, cause?: unknown): StoreError {
 }
 
 // Serialising before a submission joins a group commit keeps one bad payload from failing the others.
-export function prepareSubmission (sub: NewSubmission): PreparedSubmission {
+// `now` is the adapter's clock at the call: the id, the dedupe expiry and createdAt all come from it.
+export function prepareSubmission (sub: NewSubmission, now: number): PreparedSubmission {
   if (typeof sub.formId !== 'string' || sub.formId === '') throw inputError('formId must be a non-empty string')
   if (typeof sub.portalId !== 'string' || sub.portalId === '') throw inputError('portalId must be a non-empty string')
-  const now = sub.now ?? Date.now()
   const windowMs = sub.dedupeWindowMs ?? DEFAULT_DEDUPE_WINDOW_MS
-  if (!Number.isFinite(now)) throw inputError('now must be a finite number')
+  if (!Number.isFinite(now)) throw inputError('the clock must give a finite number')
   if (!(windowMs >= 0)) throw inputError('dedupeWindowMs must be >= 0')
   return {
     id: newSubmissionId(now),

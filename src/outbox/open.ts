@@ -34,6 +34,8 @@ export interface StoreOptions {
    * commit never stops this event loop. The intake server wants it; one-shot tools do not.
    */
   writerThread?: boolean
+  /** The outbox's clock (see the Outbox port); default Date.now. */
+  clock?: () => number
 }
 
 export async function openStore (
@@ -44,16 +46,20 @@ export async function openStore (
     const path = url.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '')
     if (path !== ':memory:' && path !== '') ensureFolder(path)
     const open = opts.writerThread === true ? openThreadedSqliteOutbox : openSqliteOutbox
-    const outbox = await open({ path: path === '' ? ':memory:' : path, durability, logger: log })
+    const outbox = await open({ path: path === '' ? ':memory:' : path, durability, logger: log, ...clockOf(opts) })
     return { outbox, admin: createSqliteAdmin(outbox) }
   }
   if (url.startsWith('redis://') || url.startsWith('rediss://')) {
     // Loaded only in Redis mode: BullMQ and ioredis cost start-up time and memory the default store does not need.
     const { openBullOutbox } = await import('./bullmq.ts')
-    const outbox = await openBullOutbox({ url, durability, logger: log })
+    const outbox = await openBullOutbox({ url, durability, logger: log, ...clockOf(opts) })
     return { outbox, redis: outbox.redis, keyPrefix: outbox.keyPrefix }
   }
   throw new ConfigError(`outbox.url: "${url.replace(/\/\/[^@/]*@/, '//***@')}" is not supported; use sqlite:<path> or redis://host:6379/0`)
+}
+
+function clockOf (opts: StoreOptions): { clock?: () => number } {
+  return opts.clock !== undefined ? { clock: opts.clock } : {}
 }
 
 /**
@@ -73,6 +79,8 @@ function ensureFolder (path: string): void {
 }
 
 /** The outbox alone, for callers that need nothing shared (the demo, benchmarks). */
-export async function openOutbox (url: string, durability: 'full' | 'relaxed', logger: Logger): Promise<Outbox> {
-  return (await openStore(url, durability, logger)).outbox
+export async function openOutbox (
+  url: string, durability: 'full' | 'relaxed', logger: Logger, opts: StoreOptions = {}
+): Promise<Outbox> {
+  return (await openStore(url, durability, logger, opts)).outbox
 }

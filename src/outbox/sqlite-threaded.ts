@@ -12,7 +12,7 @@ import { Worker } from 'node:worker_threads'
 import { StoreError, type StoreErrorCode } from './errors.ts'
 import { checkClaim, checkLeadId, checkLimit, prepareSubmission } from './input.ts'
 import { openSqliteOutbox, type SqliteDebugStats, type SqliteOutbox, type SqliteOutboxOptions, type WriteCounts } from './sqlite.ts'
-import type { OutboxLogger } from './types.ts'
+import type { OutboxClock, OutboxLogger } from './types.ts'
 import type { WriterFailure, WriterMethod, WriterReply, WriterRequest } from './writer-protocol.ts'
 
 /** A private memory store lives in one connection, so it cannot be shared with a thread: it stays in-process. */
@@ -26,7 +26,7 @@ export async function openThreadedSqliteOutbox (opts: SqliteOutboxOptions): Prom
   const reader = await openSqliteOutbox(opts) // creates and migrates the file first
   try {
     const writer = await WriterThread.start(opts)
-    return threadedOutbox(reader, writer, async () => await WriterThread.start(opts))
+    return threadedOutbox(reader, writer, async () => await WriterThread.start(opts), opts.clock ?? Date.now)
   } catch (err) {
     await reader.close()
     throw err
@@ -35,7 +35,9 @@ export async function openThreadedSqliteOutbox (opts: SqliteOutboxOptions): Prom
 
 const silent: OutboxLogger = { debug () {}, info () {}, warn () {}, error () {} }
 
-function threadedOutbox (reader: SqliteOutbox, first: WriterThread, restart: () => Promise<WriterThread>): ThreadedSqliteOutbox {
+function threadedOutbox (
+  reader: SqliteOutbox, first: WriterThread, restart: () => Promise<WriterThread>, clock: OutboxClock
+): ThreadedSqliteOutbox {
   let closed = false
   let writer = first
   let restarting: Promise<WriterThread> | undefined
@@ -47,15 +49,17 @@ function threadedOutbox (reader: SqliteOutbox, first: WriterThread, restart: () 
     return await restarting
   }
   // Sent in the same turn as called (no await before the call): writes reach the thread in call order, close() last.
+  // The time is read here, when the call is made, as the in-process handle reads it.
   const write = async <T>(method: WriterMethod, args: unknown[]): Promise<T> => {
     open()
-    if (!writer.failed) return await writer.call(method, args) as T
-    return await (await restarted()).call(method, args) as T
+    const now = clock()
+    if (!writer.failed) return await writer.call(method, args, now) as T
+    return await (await restarted()).call(method, args, now) as T
   }
   return {
     enqueue: async sub => {
       open()
-      return await write('enqueuePrepared', [prepareSubmission(sub)])
+      return await write('enqueuePrepared', [prepareSubmission(sub, clock())])
     },
     claim: async opts => {
       open()
@@ -68,9 +72,9 @@ function threadedOutbox (reader: SqliteOutbox, first: WriterThread, restart: () 
       return await write('complete', [id, token, result])
     },
     retryLater: async (id, token, opts) => await write('retryLater', [id, token, opts]),
-    release: async (id, token, opts = {}) => await write('release', [id, token, opts]),
-    deadLetter: async (id, token, error, opts = {}) => await write('deadLetter', [id, token, error, opts]),
-    requeueDead: async (id, opts = {}) => await write('requeueDead', [id, opts]),
+    release: async (id, token) => await write('release', [id, token]),
+    deadLetter: async (id, token, error) => await write('deadLetter', [id, token, error]),
+    requeueDead: async id => await write('requeueDead', [id]),
     releaseHeld: async opts => {
       open()
       checkLimit('releaseHeld', opts.limit)
@@ -88,7 +92,7 @@ function threadedOutbox (reader: SqliteOutbox, first: WriterThread, restart: () 
     },
     get: async id => await reader.get(id),
     listDead: async opts => await reader.listDead(opts),
-    stats: async now => await reader.stats(now),
+    stats: async () => await reader.stats(),
     usage: async () => await reader.usage(),
     close: async () => {
       if (closed) return
@@ -128,7 +132,8 @@ class WriterThread {
   }
 
   static async start (opts: SqliteOutboxOptions): Promise<WriterThread> {
-    const { logger, ...data } = opts
+    // A function cannot cross to the thread: the clock stays here and each request carries its time.
+    const { logger, clock: _clock, ...data } = opts
     const source = import.meta.url.endsWith('.ts')
     const entry = new URL(source ? './writer-thread.ts' : './writer-thread.js', import.meta.url)
     // Run from the sources (tests, tsx): the thread registers the same TypeScript loader before it loads its module.
@@ -167,14 +172,14 @@ class WriterThread {
     this.#worker.unref()
   }
 
-  call (method: WriterMethod, args: unknown[]): Promise<unknown> {
+  call (method: WriterMethod, args: unknown[], now: number): Promise<unknown> {
     if (this.#failure !== undefined) return Promise.reject(this.#failure)
     const id = this.#nextId++
     return new Promise((resolve, reject) => {
       // Referenced only while an answer is due: an idle writer never keeps the process alive.
       if (this.#pending.size === 0) this.#worker.ref()
       this.#pending.set(id, { resolve, reject })
-      this.#outgoing.push({ id, method, args })
+      this.#outgoing.push({ id, method, args, now })
       // Everything this turn produced goes in one message: one wake-up of the thread, one group.
       this.#sendTimer ??= setImmediate(() => this.#send())
     })
@@ -190,7 +195,7 @@ class WriterThread {
   async close (): Promise<void> {
     if (this.#failure === undefined) {
       try {
-        await this.call('close', []) // queued behind every write sent before it: they commit first
+        await this.call('close', [], 0) // queued behind every write sent before it: they commit first
       } finally {
         this.#closing = true
         await this.#worker.terminate()

@@ -9,7 +9,7 @@ import { checkClaim, checkLeadId, checkLimit, prepareSubmission, withoutFileByte
 import { migrate } from './migrations.ts'
 import { prepareStatements, toAttempt, toClaimed, toStats, toSummary, type Statements } from './sqlite-statements.ts'
 import type {
-  AttemptOutcome, ClaimOptions, ClaimedSubmission, EnqueueResult, HeldSelection, ListDeadOptions, NewSubmission, Outbox,
+  AttemptOutcome, ClaimOptions, ClaimedSubmission, EnqueueResult, HeldSelection, ListDeadOptions, NewSubmission, Outbox, OutboxClock,
   OutboxLogger, OutboxStats, PurgeOptions, PurgeResult, StoredError, StoreUsage, SubmissionRecord, SubmissionStatus, SubmissionSummary
 } from './types.ts'
 
@@ -31,6 +31,11 @@ export interface SqliteOutboxOptions {
    * can keep another waiting, which is one more reason to batch writes. Default 5000.
    */
   busyTimeoutMs?: number
+  /**
+   * Every instant the handle records or compares (createdAt, leases, retry times, dedupe windows,
+   * what is due) is read from it, once per call before the call's first await. Default Date.now.
+   */
+  clock?: OutboxClock
 }
 
 export interface SqliteDebugStats {
@@ -85,7 +90,7 @@ export async function openSqliteOutbox (opts: SqliteOutboxOptions): Promise<Sqli
     db.pragma('foreign_keys = ON')
     db.pragma(`journal_size_limit = ${WAL_LIMIT_BYTES}`)
     const applied = migrate(db)
-    const outbox = new SqliteOutboxHandle(db, log)
+    const outbox = new SqliteOutboxHandle(db, log, opts.clock ?? Date.now)
     log.info({ durability: opts.durability, journalMode: outbox.debugStats().journalMode, migrations: applied },
       'outbox opened')
     return outbox
@@ -122,20 +127,23 @@ class SqliteOutboxHandle implements SqliteWriter {
   readonly #st: Statements
   readonly #log: OutboxLogger
   readonly #group: GroupCommit
+  // Read synchronously when a call starts: the writer thread sets the clock for each request just before calling.
+  readonly #clock: OutboxClock
   #closed = false
   #nextPruneAt = 0
   #counters = { enqueued: 0, duplicates: 0 }
 
-  constructor (db: Database.Database, log: OutboxLogger) {
+  constructor (db: Database.Database, log: OutboxLogger, clock: OutboxClock) {
     this.#db = db
     this.#log = log
+    this.#clock = clock
     this.#st = prepareStatements(db)
     this.#group = new GroupCommit(db)
   }
 
   async enqueue (sub: NewSubmission): Promise<EnqueueResult> {
     this.#assertOpen()
-    return await this.enqueuePrepared(prepareSubmission(sub))
+    return await this.enqueuePrepared(prepareSubmission(sub, this.#clock()))
   }
 
   async enqueuePrepared (item: PreparedSubmission): Promise<EnqueueResult> {
@@ -148,7 +156,7 @@ class SqliteOutboxHandle implements SqliteWriter {
   async claim (opts: ClaimOptions): Promise<ClaimedSubmission[]> {
     this.#assertOpen()
     checkClaim(opts)
-    const now = opts.now ?? Date.now()
+    const now = this.#clock()
     return await this.#write('claim', () => {
       const rows = opts.portalId === undefined
         ? this.#st.dueAll.all({ now, limit: opts.limit })
@@ -170,10 +178,10 @@ class SqliteOutboxHandle implements SqliteWriter {
     })
   }
 
-  async complete (id: string, token: string, result: { leadId: number, dealId?: number, now?: number }): Promise<boolean> {
+  async complete (id: string, token: string, result: { leadId: number, dealId?: number }): Promise<boolean> {
     checkLeadId(result.leadId)
     if (result.dealId !== undefined) checkLeadId(result.dealId)
-    const now = result.now ?? Date.now()
+    const now = this.#clock()
     return await this.#report('complete', token, now, 'delivered', null, () => {
       const owned = this.#st.complete.get({ id, token, leadId: result.leadId, dealId: result.dealId ?? null, now })
       if (owned !== undefined) this.#dropFileBytes(owned.seq)
@@ -182,28 +190,28 @@ class SqliteOutboxHandle implements SqliteWriter {
   }
 
   async retryLater (
-    id: string, token: string, opts: { at: number, error: StoredError, outcomeUnknown: boolean, now?: number }
+    id: string, token: string, opts: { at: number, error: StoredError, outcomeUnknown: boolean }
   ): Promise<boolean> {
-    const now = opts.now ?? Date.now()
+    const now = this.#clock()
     const { code, message } = opts.error
     return await this.#report('retryLater', token, now, 'retry', opts.error,
       () => this.#st.retry.get({ id, token, at: opts.at, unknown: opts.outcomeUnknown ? 1 : 0, code, message, now }))
   }
 
-  async release (id: string, token: string, opts: { now?: number } = {}): Promise<boolean> {
-    const now = opts.now ?? Date.now()
+  async release (id: string, token: string): Promise<boolean> {
+    const now = this.#clock()
     return await this.#report('release', token, now, 'released', null, () => this.#st.release.get({ id, token, now }))
   }
 
-  async deadLetter (id: string, token: string, error: StoredError, opts: { now?: number } = {}): Promise<boolean> {
-    const now = opts.now ?? Date.now()
+  async deadLetter (id: string, token: string, error: StoredError): Promise<boolean> {
+    const now = this.#clock()
     return await this.#report('deadLetter', token, now, 'dead', error,
       () => this.#st.dead.get({ id, token, code: error.code, message: error.message, now }))
   }
 
-  async requeueDead (id: string, opts: { now?: number } = {}): Promise<boolean> {
+  async requeueDead (id: string): Promise<boolean> {
     this.#assertOpen()
-    const now = opts.now ?? Date.now()
+    const now = this.#clock()
     return await this.#write('requeueDead', () => this.#st.requeueDead.run({ id, now }).changes === 1)
   }
 
@@ -222,7 +230,8 @@ class SqliteOutboxHandle implements SqliteWriter {
       : this.#st.deadPortal.all(opts.portalId, opts.limit, offset)).map(toSummary))
   }
 
-  async stats (now: number = Date.now()): Promise<OutboxStats> {
+  async stats (): Promise<OutboxStats> {
+    const now = this.#clock()
     return this.#read('stats', () => toStats(this.#st.counts.all(), this.#st.due.get({ now })?.n ?? 0,
       this.#st.oldest.get()?.oldest ?? null, this.#st.newestHeld.get()?.newest ?? null))
   }
@@ -230,7 +239,7 @@ class SqliteOutboxHandle implements SqliteWriter {
   async releaseHeld (opts: HeldSelection): Promise<number> {
     this.#assertOpen()
     checkLimit('releaseHeld', opts.limit)
-    const now = opts.now ?? Date.now()
+    const now = this.#clock()
     return await this.#write('releaseHeld', () =>
       this.#st.releaseHeld.run({ limit: opts.limit, formId: opts.formId ?? null, now }).changes)
   }

@@ -9,13 +9,13 @@
  * A submission stored while its form is flooded is `held`: kept, never claimed, until
  * `releaseHeld` makes it pending or `discardHeld` removes it.
  * Every method rejects with a `StoreError` (./errors.ts) when the store itself fails, and with code
- * `RELAY_ERR_STORE_CLOSED` once `close()` has been called. Times are epoch milliseconds; every
- * `now` option exists for tests and defaults to `Date.now()`.
+ * `RELAY_ERR_STORE_CLOSED` once `close()` has been called. Times are epoch milliseconds.
  *
- * Fake-clock and wall-clock backends. SQLite honours every `now`. A wall-clock backend (Redis on
- * BullMQ) ignores it: its leases are Redis lock TTLs, its retry times and dedupe windows run on
- * real time, and the times it records are its own. Where that changes what a caller sees, the
- * method says so; the contract suite runs the same assertions in both modes.
+ * The clock. Every adapter takes one at construction (`clock`, default `Date.now`) and reads it
+ * for every instant it records or compares; no method takes a time of its own. SQLite runs on it
+ * alone. Redis on BullMQ stamps its own records with it, but its leases are Redis lock TTLs and its
+ * retry delays and dedupe windows run on real time, so it is meant for the wall clock. Where that
+ * changes what a caller sees, the method says so.
  *
  * Adapters may write calls that are in flight together in one commit (SQLite does), so issue the
  * reports for a batch with Promise.all rather than awaiting them one by one.
@@ -27,6 +27,9 @@ export const DEFAULT_DEDUPE_WINDOW_MS = 10 * 60 * 1000
 type LogFn = (obj: object, msg: string) => void
 /** What an adapter needs of a pino logger; pass `logger.child({ component: 'outbox' })`. */
 export interface OutboxLogger { debug: LogFn, info: LogFn, warn: LogFn, error: LogFn }
+
+/** Epoch milliseconds now; an adapter's `clock` option. */
+export type OutboxClock = () => number
 
 export type SubmissionStatus = 'pending' | 'leased' | 'delivered' | 'dead' | 'held'
 
@@ -53,7 +56,6 @@ export interface NewSubmission {
   dedupeFingerprint?: string
   /** Store it `held` (its form is flooded): durable and answered as usual, never claimed until released. */
   hold?: boolean
-  now?: number
 }
 
 export interface EnqueueResult {
@@ -75,7 +77,6 @@ export interface ClaimOptions {
   leaseMs: number
   /** Only this portal's submissions; lets the worker respect each portal's rate limit. */
   portalId?: string
-  now?: number
 }
 
 export interface ClaimedSubmission {
@@ -169,7 +170,6 @@ export interface HeldSelection {
   limit: number
   /** Only this form's. */
   formId?: string
-  now?: number
 }
 
 export interface PurgeOptions {
@@ -236,7 +236,7 @@ export interface Outbox {
    * leased. A lease past its end that nobody has claimed again may still be completed; callers
    * must only rely on false meaning "someone else owns it now".
    */
-  complete: (id: string, leaseToken: string, result: { leadId: number, dealId?: number, now?: number }) => Promise<boolean>
+  complete: (id: string, leaseToken: string, result: { leadId: number, dealId?: number }) => Promise<boolean>
 
   /**
    * Gives a leased submission back as pending, due at `at`, recording `error`. The attempt stays
@@ -246,20 +246,20 @@ export interface Outbox {
   retryLater: (
     id: string,
     leaseToken: string,
-    opts: { at: number, error: StoredError, outcomeUnknown: boolean, now?: number }
+    opts: { at: number, error: StoredError, outcomeUnknown: boolean }
   ) => Promise<boolean>
 
   /**
    * Gives a leased submission back as pending without counting the attempt, for a claimer that
    * never sent it (graceful shutdown). It is due again at once. False as for `complete`.
    */
-  release: (id: string, leaseToken: string, opts?: { now?: number }) => Promise<boolean>
+  release: (id: string, leaseToken: string) => Promise<boolean>
 
   /**
    * Gives up on a leased submission: status `dead`, `error` kept as its last error. It is never
    * claimed again unless `requeueDead` is called. False as for `complete`.
    */
-  deadLetter: (id: string, leaseToken: string, error: StoredError, opts?: { now?: number }) => Promise<boolean>
+  deadLetter: (id: string, leaseToken: string, error: StoredError) => Promise<boolean>
 
   // ── Review ──────────────────────────────────────────────────────────────────────────────────
 
@@ -274,10 +274,10 @@ export interface Outbox {
    * worker's attempt limit starts over; history, lastError and outcomeUnknown are kept. Resolves
    * false if the submission is not dead.
    */
-  requeueDead: (id: string, opts?: { now?: number }) => Promise<boolean>
+  requeueDead: (id: string) => Promise<boolean>
 
-  /** Counts by status and portal; `now` decides what is due (wall-clock backends: the current time). */
-  stats: (now?: number) => Promise<OutboxStats>
+  /** Counts by status and portal; the adapter's clock decides what is due. */
+  stats: () => Promise<OutboxStats>
 
   // ── Floods and retention ────────────────────────────────────────────────────────────────────
 

@@ -10,6 +10,8 @@ export interface WriterRequest {
   id: number
   method: WriterMethod & keyof SqliteWriter
   args: unknown[]
+  /** The main thread's clock when the call was made: the thread's handle reads this, never a clock of its own. */
+  now: number
 }
 
 export interface WriterFailure { code: string, message: string }

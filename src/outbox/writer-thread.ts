@@ -10,7 +10,7 @@ import type { WriterAnswer, WriterFailure, WriterReply, WriterRequest } from './
 
 const port = parentPort
 if (port === null) throw new Error('writer-thread.ts runs only as a worker thread')
-const options = workerData as Omit<SqliteOutboxOptions, 'logger'>
+const options = workerData as Omit<SqliteOutboxOptions, 'logger' | 'clock'>
 
 // Errors do not survive structured cloning with their codes: send them as plain fields.
 const plain = (obj: unknown): unknown => JSON.parse(JSON.stringify(obj ?? {}, (_key, value: unknown) => value instanceof Error
@@ -25,10 +25,15 @@ const forward = (level: keyof OutboxLogger): OutboxLogger['info'] => (obj: unkno
 const logger: OutboxLogger = { debug: forward('debug'), info: forward('info'), warn: forward('warn'), error: forward('error') }
 
 let outbox: SqliteWriter | undefined
+// The clock lives on the main thread (tests inject theirs there): each request carries its time, and
+// the handle reads its clock synchronously when a call starts, so setting it just before the call is enough.
+let requestTime = 0
+const clock = (): number => requestTime
 
 async function answer (req: WriterRequest, writer: SqliteWriter): Promise<WriterAnswer> {
   try {
     const call = writer[req.method] as (...args: unknown[]) => Promise<unknown>
+    requestTime = req.now
     return { id: req.id, value: await call.apply(writer, req.args) }
   } catch (err) {
     return { id: req.id, error: failure(err) }
@@ -41,7 +46,7 @@ function failure (err: unknown): WriterFailure {
 }
 
 try {
-  outbox = await openSqliteOutbox({ ...options, logger })
+  outbox = await openSqliteOutbox({ ...options, logger, clock })
   port.postMessage({ ready: true } satisfies WriterReply)
 } catch (err) {
   port.postMessage({ ready: false, error: failure(err) } satisfies WriterReply)

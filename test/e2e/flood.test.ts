@@ -18,12 +18,18 @@ import { createMetrics } from '../../src/observability/metrics.ts'
 import { createSqliteAdmin } from '../../src/outbox/sqlite-admin.ts'
 import { openSqliteOutbox, type SqliteOutbox } from '../../src/outbox/sqlite.ts'
 import { Registry } from 'prom-client'
+import { watchPurges } from '../helpers/purge-watch.ts'
 import { waitFor } from '../helpers/wait-for.ts'
 
 const QUIET_MS = 60_000
 const ADMIN_TOKEN = 'flood-admin-token-0123456789'
 
-interface Rig { base: string, outbox: SqliteOutbox, emulator: Emulator, advance: (ms: number) => void, close: () => Promise<void> }
+interface Rig {
+  base: string, outbox: SqliteOutbox, emulator: Emulator, advance: (ms: number) => void
+  /** Resolves once a whole upkeep pass (purge, then the release check) has run at the relay's current time or later. */
+  upkeepDone: () => Promise<void>
+  close: () => Promise<void>
+}
 
 async function rig (flood: Record<string, unknown>): Promise<Rig> {
   const emulator = await startEmulator()
@@ -37,12 +43,13 @@ async function rig (flood: Record<string, unknown>): Promise<Rig> {
     rateLimit: { perIp: { max: 3, timeWindow: 60_000 }, perForm: { max: 50, timeWindow: 60_000 } },
     flood
   }, { B24_WEBHOOK_URL: emulator.webhookUrl })
-  const outbox = await openSqliteOutbox({ path: ':memory:', durability: 'relaxed' })
   const logger = pino({ level: 'silent' })
-  // Frozen, an hour in the past: what it stamps is always due by the store's own clock.
+  // Frozen, an hour in the past: the relay and its store run on it.
   let clock = Date.now() - 3_600_000
   const now = (): number => clock
-  const worker = new DeliveryWorker({ outbox, config: () => config, logger, now, idleMs: 20, housekeepingMs: 50 })
+  const outbox = await openSqliteOutbox({ path: ':memory:', durability: 'relaxed', clock: now })
+  const watch = watchPurges(outbox)
+  const worker = new DeliveryWorker({ outbox: watch.outbox, config: () => config, logger, now, idleMs: 20, housekeepingMs: 50 })
   const app: FastifyInstance = await buildApp({
     config: () => config, outbox, admin: createSqliteAdmin(outbox), logger, now, trustProxy: ['127.0.0.1'], adminToken: ADMIN_TOKEN, onAccepted: id => worker.wake(id),
     metrics: createMetrics(new Registry())
@@ -55,6 +62,17 @@ async function rig (flood: Record<string, unknown>): Promise<Rig> {
     outbox,
     emulator,
     advance: ms => { clock += ms },
+    upkeepDone: async () => {
+      const purgedAt = async (at: number): Promise<void> => {
+        const deliveredBefore = at - config.retention.deliveredMs
+        await waitFor(() => watch.purges.some(p => p.deliveredBefore === deliveredBefore),
+          { what: 'a purge at the relay\'s current time' })
+      }
+      await purgedAt(clock)
+      // One pass runs at a time: a purge in a later pass means the release check of this one has finished.
+      clock += config.retention.purgeEveryMs
+      await purgedAt(clock)
+    },
     close: async () => {
       await app.close()
       await worker.stop()
@@ -135,7 +153,7 @@ describe('a per-form flood', () => {
     expect(metrics).toMatch(/^relay_held_submissions 30$/m)
     // No automatic release with releasePerMinute 0, however long it is quiet.
     r.advance(QUIET_MS * 10)
-    await new Promise(resolve => setTimeout(resolve, 300))
+    await r.upkeepDone()
     expect((await r.outbox.stats()).held).toBe(30)
 
     const release = await fetch(`${r.base}/admin/held/release?form=contact&limit=10`, { method: 'POST', headers: authed })

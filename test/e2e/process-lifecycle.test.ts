@@ -68,8 +68,17 @@ describe('process lifecycle', () => {
     const intake = await startRelayProcess({ ...env, RELAY_WORKER: 'off' })
     procs.push(intake)
     const ids = await postMany(intake.url, 10, 'Split')
-    // Nothing is delivered while no worker runs.
-    await new Promise(resolve => setTimeout(resolve, 500))
+    // Nothing is delivered while no worker runs: the intake says it has none, and the store holds all
+    // ten due and never claimed, rather than a pause that hopes a worker would have been quick.
+    expect(intake.logs.some(l => l.includes('"msg":"relay ready"') && l.includes('"worker":false'))).toBe(true)
+    const store = await openSqliteOutbox({ path: join(dir, 'relay.db'), durability: 'full' })
+    try {
+      const stored = await Promise.all(ids.map(async id => await store.get(id)))
+      expect(stored.map(r => [r?.status, r?.attempts])).toEqual(ids.map(() => ['pending', 0]))
+      expect((await store.stats()).due).toBe(10)
+    } finally {
+      await store.close()
+    }
     expect(emulator.leads()).toHaveLength(0)
     const worker = await startRelayProcess(env, { entry: 'src/worker.ts', readyMsg: '"worker ready"' })
     procs.push(worker)

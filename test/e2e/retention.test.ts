@@ -20,6 +20,7 @@ import { startEmulator, type Emulator } from '../../src/emulator/index.ts'
 import { createMetrics } from '../../src/observability/metrics.ts'
 import { createSqliteAdmin } from '../../src/outbox/sqlite-admin.ts'
 import { openSqliteOutbox, type SqliteOutbox } from '../../src/outbox/sqlite.ts'
+import { watchPurges } from '../helpers/purge-watch.ts'
 import { waitFor } from '../helpers/wait-for.ts'
 
 const DAY = 24 * 3600 * 1000
@@ -30,6 +31,8 @@ const PDF = Buffer.from('%PDF-1.4\n% a test document that is long enough to noti
 interface Rig {
   base: string, outbox: SqliteOutbox, emulator: Emulator, path: string
   advance: (ms: number) => void
+  /** Resolves once the worker's upkeep has finished a purge at the relay's current time. */
+  purgedNow: () => Promise<void>
   setFree: (bytes: number) => void
   post: (body: Record<string, unknown>, form?: string) => Promise<{ status: number, id?: string, code?: string }>
   close: () => Promise<void>
@@ -48,12 +51,13 @@ async function rig (limits: Record<string, unknown> = {}): Promise<Rig> {
     limits: { bodyBytes: 65_536, ...limits },
     retention: { deliveredMs: 30 * DAY, deadMs: 90 * DAY, heldMs: 90 * DAY, purgeEveryMs: 1000 }
   }, { B24_WEBHOOK_URL: emulator.webhookUrl })
-  const outbox = await openSqliteOutbox({ path, durability: 'relaxed' })
   const logger = pino({ level: 'silent' })
   let clock = Date.now() - 3_600_000
   let free = 100 * 1024 * MIB
   const now = (): number => clock
-  const worker = new DeliveryWorker({ outbox, config: () => config, logger, now, idleMs: 20, housekeepingMs: 50 })
+  const outbox = await openSqliteOutbox({ path, durability: 'relaxed', clock: now })
+  const watch = watchPurges(outbox)
+  const worker = new DeliveryWorker({ outbox: watch.outbox, config: () => config, logger, now, idleMs: 20, housekeepingMs: 50 })
   const app: FastifyInstance = await buildApp({
     config: () => config, outbox, admin: createSqliteAdmin(outbox), logger, now, adminToken: ADMIN_TOKEN, metrics: createMetrics(new Registry()),
     freeDiskBytes: async () => free, onAccepted: id => worker.wake(id)
@@ -65,6 +69,11 @@ async function rig (limits: Record<string, unknown> = {}): Promise<Rig> {
   return {
     base, outbox, emulator, path,
     advance: ms => { clock += ms },
+    purgedNow: async () => {
+      const deliveredBefore = clock - config.retention.deliveredMs
+      await waitFor(() => watch.purges.some(p => p.deliveredBefore === deliveredBefore),
+        { what: 'a purge at the relay\'s current time' })
+    },
     setFree: bytes => { free = bytes },
     post: async (body, form = 'contact') => {
       const res = await fetch(`${base}/f/${form}`, {
@@ -117,7 +126,7 @@ describe('retention', () => {
     await r.outbox.deadLetter(dead, c!.leaseToken, { code: 'X', message: 'refused' })
 
     r.advance(29 * DAY)
-    await new Promise(resolve => setTimeout(resolve, 300))
+    await r.purgedNow()
     expect((await r.outbox.get(id!))?.status).toBe('delivered')
     r.advance(2 * DAY + 2 * 3_600_000)
     await waitFor(async () => (await r.outbox.get(id!)) === undefined, { what: 'the delivered submission purged' })

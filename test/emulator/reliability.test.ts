@@ -4,6 +4,7 @@ import { FaultPlan } from '../../src/emulator/fault-plan.ts'
 import { startEmulator, type Emulator } from '../../src/emulator/index.ts'
 import { LeakyBucket } from '../../src/emulator/leaky-bucket.ts'
 import { call } from './helpers.ts'
+import { waitFor } from '../helpers/wait-for.ts'
 
 describe('emulator: leaky bucket', () => {
   it('refuses the 6th immediate request with burst 5 / drain 1 and counts it', async () => {
@@ -155,7 +156,8 @@ describe('emulator: injected faults', () => {
 
     emu.setFaults({ delayMs: { min: 200, max: 200 }, delayPhase: 'beforeProcessing' })
     const pending = add('late')
-    await sleep(50)
+    // The request has arrived and its delay has begun (counted before the emulator waits), yet no lead.
+    await waitFor(() => emu.stats().faultsInjected.delay === 2, { what: 'the delayed request to arrive' })
     expect(emu.leads().some(l => l.fields.TITLE === 'late')).toBe(false)
     expect((await pending).status).toBe(200)
     expect(emu.leads().some(l => l.fields.TITLE === 'late')).toBe(true)

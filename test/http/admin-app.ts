@@ -34,7 +34,8 @@ export interface AdminAppOptions {
 
 export async function buildAdminApp (opts: AdminAppOptions = {}): Promise<AdminTestApp> {
   const config = buildConfig(opts.raw ?? {}, opts.env ?? { B24_WEBHOOK_URL: 'http://127.0.0.1:9/rest/1/testsecret/' })
-  const outbox = await openSqliteOutbox({ path: opts.path ?? ':memory:', durability: 'relaxed' })
+  const clock = opts.now !== undefined ? { clock: opts.now } : {}
+  const outbox = await openSqliteOutbox({ path: opts.path ?? ':memory:', durability: 'relaxed', ...clock })
   const metrics = createMetrics(new Registry())
   const logger = pino({ level: 'silent' })
   const worker = opts.worker === undefined

@@ -37,12 +37,14 @@ describe('admin API', () => {
   }
   /** Dead-letters one claimed submission after a failed attempt, through the outbox as the worker would. */
   const failTwice = async (portalId: string): Promise<void> => {
-    const [first] = await t.outbox.claim({ limit: 1, leaseMs: 60_000, portalId, now: clock })
+    const [first] = await t.outbox.claim({ limit: 1, leaseMs: 60_000, portalId })
     if (first === undefined) throw new Error('nothing to claim')
-    await t.outbox.retryLater(first.id, first.leaseToken, { at: clock, error: { code: 'RELAY_ERR_B24_SERVER', message: 'HTTP 502 from the portal' }, outcomeUnknown: true, now: clock })
-    const [again] = await t.outbox.claim({ limit: 1, leaseMs: 60_000, portalId, now: clock })
+    const error = { code: 'RELAY_ERR_B24_SERVER', message: 'HTTP 502 from the portal' }
+    await t.outbox.retryLater(first.id, first.leaseToken, { at: clock, error, outcomeUnknown: true })
+    const [again] = await t.outbox.claim({ limit: 1, leaseMs: 60_000, portalId })
     if (again === undefined) throw new Error('nothing to claim again')
-    await t.outbox.deadLetter(again.id, again.leaseToken, { code: 'RELAY_ERR_B24_VALIDATION', message: 'Email "anna@example.com" is not valid' }, { now: clock })
+    await t.outbox.deadLetter(again.id, again.leaseToken,
+      { code: 'RELAY_ERR_B24_VALIDATION', message: 'Email "anna@example.com" is not valid' })
   }
 
   it('answers 401 without the token or with a wrong one, and 404 everywhere when no token is configured', async () => {

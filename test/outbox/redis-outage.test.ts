@@ -33,12 +33,15 @@ describe('Redis outbox with its server away', () => {
 
   it('a report made while Redis is away waits for it and lands on the lease it holds', async () => {
     server = await startPrivateRedis({ persistent: true })
-    outbox = await openBullOutbox({ url: server.url, durability: 'full' })
+    const warnings: string[] = []
+    const logger = { debug () {}, info () {}, warn: (_obj: object, msg: string) => { warnings.push(msg) }, error () {} }
+    outbox = await openBullOutbox({ url: server.url, durability: 'full', logger })
     const { id } = await outbox.enqueue(sub())
     const [c] = await outbox.claim({ limit: 1, leaseMs: 60_000 })
     await server.stop()
     const completing = outbox.complete(id, c!.leaseToken, { leadId: 77 })
-    await new Promise(resolve => setTimeout(resolve, 300))
+    // The report has met the outage and is waiting, not merely queued behind it.
+    await waitFor(() => warnings.some(m => m.includes('the report waits for it')), { what: 'the report to find Redis away' })
     await server.start()
     expect(await completing).toBe(true)
     const rec = await outbox.get(id)

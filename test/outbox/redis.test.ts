@@ -10,10 +10,10 @@ import { parseRedisUrl } from '../../src/outbox/redis-keys.ts'
 import type { NewSubmission } from '../../src/outbox/types.ts'
 import { deletePrefix, SHARED_REDIS_URL } from '../helpers/redis-server.ts'
 import { waitFor } from '../helpers/wait-for.ts'
-import { describeOutboxContract } from './outbox.contract.ts'
+import { describeOutboxContract, wallClock } from './outbox.contract.ts'
 import { redisHarness, type RedisHarness } from './redis-harness.ts'
 
-describeOutboxContract('redis (BullMQ)', () => redisHarness(), { clock: 'wall' })
+describeOutboxContract('redis (BullMQ)', clock => redisHarness({ clock }), { clock: wallClock })
 
 const sub = (over: Partial<NewSubmission> = {}): NewSubmission =>
   ({ formId: 'f', portalId: 'p', payload: { TITLE: 't' }, ...over })

@@ -38,7 +38,7 @@ export async function sqliteFileHarness (
   }
 }
 
-export async function sqliteMemoryHarness (): Promise<OutboxHarness & { outbox: SqliteOutbox }> {
-  const outbox = await openSqliteOutbox({ path: ':memory:', durability: 'full' })
+export async function sqliteMemoryHarness (clock?: () => number): Promise<OutboxHarness & { outbox: SqliteOutbox }> {
+  const outbox = await openSqliteOutbox({ path: ':memory:', durability: 'full', ...(clock !== undefined ? { clock } : {}) })
   return { outbox, cleanup: async () => { await outbox.close() } }
 }

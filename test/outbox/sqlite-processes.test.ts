@@ -18,10 +18,11 @@ afterEach(async () => {
 it('a child process and this one claim from the same file without overlap', async () => {
   // relaxed: the locking is the same, and without an fsync per commit the lock is held so briefly
   // that neither side starves the other (SQLite's busy handler is not fair) even on a slow disk.
-  h = await sqliteFileHarness({ durability: 'relaxed' })
+  // Stamped a second in the past, so the child process sees every submission due at once.
+  h = await sqliteFileHarness({ durability: 'relaxed', clock: () => Date.now() - 1000 })
   const total = 300
   const seeded = await Promise.all(Array.from({ length: total }, (_, i) =>
-    h!.outbox.enqueue({ formId: 'f', portalId: 'p', payload: { n: i }, now: Date.now() - 1000 })))
+    h!.outbox.enqueue({ formId: 'f', portalId: 'p', payload: { n: i } })))
   const ids = new Set(seeded.map(r => r.id))
 
   const args = ['--import', fixture('register-ts.mjs'), fixture('claimer.ts'), h.path, '3', 'relaxed']

@@ -9,12 +9,11 @@ import { sqliteFileHarness, type SqliteFileHarness } from './sqlite-harness.ts'
 const openThreaded = async (options: SqliteOutboxOptions): Promise<SqliteOutbox> => await openThreadedSqliteOutbox(options) as SqliteOutbox
 const threadedHarness = async (opts: Partial<SqliteOutboxOptions> = {}): Promise<SqliteFileHarness> => await sqliteFileHarness(opts, openThreaded)
 
-describeOutboxContract('sqlite file on a writer thread, durability full', () => threadedHarness())
-describeOutboxContract('sqlite file on a writer thread, durability relaxed', () => threadedHarness({ durability: 'relaxed' }))
+describeOutboxContract('sqlite file on a writer thread, durability full', clock => threadedHarness({ clock }))
+describeOutboxContract('sqlite file on a writer thread, durability relaxed', clock => threadedHarness({ durability: 'relaxed', clock }))
 
-const T0 = 1_700_000_000_000
 const sub = (over: Partial<NewSubmission> = {}): NewSubmission =>
-  ({ formId: 'f', portalId: 'p', payload: { TITLE: 't' }, now: T0, ...over })
+  ({ formId: 'f', portalId: 'p', payload: { TITLE: 't' }, ...over })
 
 describe('SQLite outbox on a writer thread', () => {
   let h: Awaited<ReturnType<typeof threadedHarness>> | undefined

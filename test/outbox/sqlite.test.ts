@@ -1,27 +1,35 @@
 /** The SQLite outbox: the shared contract, then what only SQLite has (group commit, pragmas, migrations, locks). */
 import Database from 'better-sqlite3'
 import { afterEach, describe, expect, it } from 'vitest'
-import { openSqliteOutbox } from '../../src/outbox/sqlite.ts'
+import { openSqliteOutbox, type SqliteOutboxOptions } from '../../src/outbox/sqlite.ts'
 import { migrate, migrations } from '../../src/outbox/migrations.ts'
 import type { NewSubmission } from '../../src/outbox/types.ts'
 import { describeOutboxContract } from './outbox.contract.ts'
 import { sqliteFileHarness, sqliteMemoryHarness, type SqliteFileHarness } from './sqlite-harness.ts'
 
-describeOutboxContract('sqlite file, durability full', () => sqliteFileHarness())
-describeOutboxContract('sqlite file, durability relaxed', () => sqliteFileHarness({ durability: 'relaxed' }))
+describeOutboxContract('sqlite file, durability full', clock => sqliteFileHarness({ clock }))
+describeOutboxContract('sqlite file, durability relaxed', clock => sqliteFileHarness({ durability: 'relaxed', clock }))
 describeOutboxContract('sqlite :memory:', sqliteMemoryHarness, { canReopen: false })
 
 const T0 = 1_700_000_000_000
 const sub = (over: Partial<NewSubmission> = {}): NewSubmission =>
-  ({ formId: 'f', portalId: 'p', payload: { TITLE: 't' }, now: T0, ...over })
+  ({ formId: 'f', portalId: 'p', payload: { TITLE: 't' }, ...over })
+/** The stores below run on a clock at T0 that moves only when a test moves it. */
+let now = T0
+const clock = (): number => now
+const fileHarness = async (opts: Partial<SqliteOutboxOptions> = {}): Promise<SqliteFileHarness> =>
+  await sqliteFileHarness({ clock, ...opts })
 
 describe('SQLite outbox', () => {
   let h: SqliteFileHarness
-  afterEach(async () => { await h?.cleanup() })
+  afterEach(async () => {
+    await h?.cleanup()
+    now = T0
+  })
 
   describe('group commit', () => {
     it('writes enqueues issued together in one transaction', async () => {
-      h = await sqliteFileHarness()
+      h = await fileHarness()
       const before = h.outbox.debugStats().groupCommits
       const results = await Promise.all(Array.from({ length: 50 }, () => h.outbox.enqueue(sub())))
       expect(new Set(results.map(r => r.id)).size).toBe(50)
@@ -29,13 +37,13 @@ describe('SQLite outbox', () => {
     })
 
     it('commits once per enqueue when each waits for the last', async () => {
-      h = await sqliteFileHarness()
+      h = await fileHarness()
       for (let i = 0; i < 5; i++) await h.outbox.enqueue(sub())
       expect(h.outbox.debugStats()).toMatchObject({ groupCommits: 5, enqueued: 5 })
     })
 
     it('dedupes within one group', async () => {
-      h = await sqliteFileHarness()
+      h = await fileHarness()
       const [a, b, c] = await Promise.all([
         h.outbox.enqueue(sub({ dedupeKey: 'k' })), h.outbox.enqueue(sub({ dedupeKey: 'k' })), h.outbox.enqueue(sub())
       ])
@@ -45,9 +53,9 @@ describe('SQLite outbox', () => {
     })
 
     it('commits lease reports issued together in one transaction too', async () => {
-      h = await sqliteFileHarness()
+      h = await fileHarness()
       await Promise.all(Array.from({ length: 10 }, () => h.outbox.enqueue(sub())))
-      const claimed = await h.outbox.claim({ limit: 10, leaseMs: 1000, now: T0 })
+      const claimed = await h.outbox.claim({ limit: 10, leaseMs: 1000 })
       const before = h.outbox.debugStats().groupCommits
       const done = await Promise.all(claimed.map(c => h.outbox.complete(c.id, c.leaseToken, { leadId: 1 })))
       expect(done).toEqual(Array(10).fill(true))
@@ -55,7 +63,7 @@ describe('SQLite outbox', () => {
     })
 
     it('rolls back and rejects only the write that failed; the rest of its group commits', async () => {
-      h = await sqliteFileHarness()
+      h = await fileHarness()
       const raw = new Database(h.path)
       raw.exec(`CREATE TRIGGER refuse_boom BEFORE INSERT ON submissions WHEN NEW.form_id = 'boom'
         BEGIN SELECT RAISE(ABORT, 'refused'); END`)
@@ -69,11 +77,11 @@ describe('SQLite outbox', () => {
       for (const r of [a, b]) expect(r.status === 'fulfilled' && (await h.outbox.get(r.value.id))?.status).toBe('pending')
       // The failed write's dedupe key went with its savepoint: the key is free.
       expect((await h.outbox.enqueue(sub({ dedupeKey: 'boom' }))).duplicate).toBe(false)
-      expect((await h.outbox.stats(T0)).pending).toBe(3)
+      expect((await h.outbox.stats()).pending).toBe(3)
     })
 
     it('close() writes a group that has not been committed yet', async () => {
-      h = await sqliteFileHarness()
+      h = await fileHarness()
       const pending = h.outbox.enqueue(sub())
       await h.outbox.close()
       const { id } = await pending
@@ -84,17 +92,17 @@ describe('SQLite outbox', () => {
 
   describe('pragmas and schema', () => {
     it('uses WAL with synchronous FULL for durability full', async () => {
-      h = await sqliteFileHarness()
+      h = await fileHarness()
       expect(h.outbox.debugStats()).toMatchObject({ journalMode: 'wal', synchronous: 2 })
     })
 
     it('uses WAL with synchronous NORMAL for durability relaxed', async () => {
-      h = await sqliteFileHarness({ durability: 'relaxed' })
+      h = await fileHarness({ durability: 'relaxed' })
       expect(h.outbox.debugStats()).toMatchObject({ journalMode: 'wal', synchronous: 1 })
     })
 
     it('creates STRICT tables at the latest user_version and migrates only once', async () => {
-      h = await sqliteFileHarness()
+      h = await fileHarness()
       await h.open()
       const raw = new Database(h.path, { readonly: true })
       try {
@@ -108,7 +116,7 @@ describe('SQLite outbox', () => {
     })
 
     it('migrates a version 3 file with its rows, attempts and counts, and switches on incremental vacuum', async () => {
-      h = await sqliteFileHarness()
+      h = await fileHarness()
       await h.outbox.close()
       const { rmSync } = await import('node:fs')
       rmSync(h.path, { force: true })
@@ -128,7 +136,7 @@ describe('SQLite outbox', () => {
       const outbox = await h.open()
       expect(await outbox.get('01OLD0000000000000000000A1'))
         .toMatchObject({ status: 'delivered', leadId: 9, history: [{ outcome: 'delivered' }] })
-      expect(await outbox.stats(T0)).toMatchObject({ pending: 1, delivered: 1, held: 0 })
+      expect(await outbox.stats()).toMatchObject({ pending: 1, delivered: 1, held: 0 })
       const { id } = await outbox.enqueue(sub({ hold: true }))
       expect((await outbox.get(id))?.status).toBe('held')
       const raw = new Database(h.path, { readonly: true })
@@ -142,7 +150,7 @@ describe('SQLite outbox', () => {
     })
 
     it('gives the space of purged rows back to the disk', async () => {
-      h = await sqliteFileHarness()
+      h = await fileHarness()
       const big = 'x'.repeat(100_000)
       await Promise.all(Array.from({ length: 40 }, () => h.outbox.enqueue(sub({ hold: true, payload: { TITLE: big } }))))
       const full = (await h.outbox.usage()).bytes
@@ -158,7 +166,7 @@ describe('SQLite outbox', () => {
     })
 
     it('refuses a file written by a newer schema', async () => {
-      h = await sqliteFileHarness()
+      h = await fileHarness()
       await h.outbox.close()
       const raw = new Database(h.path)
       raw.pragma('user_version = 99')
@@ -167,7 +175,7 @@ describe('SQLite outbox', () => {
     })
 
     it('fails to open a path it cannot use with RELAY_ERR_STORE', async () => {
-      h = await sqliteFileHarness()
+      h = await fileHarness()
       await expect(openSqliteOutbox({ path: h.path + '/not-a-folder/x.db', durability: 'full' }))
         .rejects.toMatchObject({ code: 'RELAY_ERR_STORE' })
     })
@@ -175,7 +183,7 @@ describe('SQLite outbox', () => {
 
   describe('sharing the file', () => {
     it('waits for another connection\'s write lock, and fails with RELAY_ERR_STORE past the busy timeout', async () => {
-      h = await sqliteFileHarness({ busyTimeoutMs: 50 })
+      h = await fileHarness({ busyTimeoutMs: 50 })
       const other = new Database(h.path)
       try {
         other.exec('BEGIN IMMEDIATE')
@@ -190,18 +198,18 @@ describe('SQLite outbox', () => {
     })
 
     it('sees what another handle wrote', async () => {
-      h = await sqliteFileHarness()
+      h = await fileHarness()
       const second = await h.open()
       const { id } = await h.outbox.enqueue(sub())
-      expect((await second.claim({ limit: 5, leaseMs: 1000, now: T0 })).map(c => c.id)).toEqual([id])
+      expect((await second.claim({ limit: 5, leaseMs: 1000 })).map(c => c.id)).toEqual([id])
     })
   })
 
   describe('status counts', () => {
     it('keeps the trigger-maintained counts equal to a recount through every transition', async () => {
-      h = await sqliteFileHarness()
+      h = await fileHarness()
       await Promise.all(Array.from({ length: 12 }, (_, i) => h.outbox.enqueue(sub({ portalId: `p${i % 3}` }))))
-      const claimed = await h.outbox.claim({ limit: 9, leaseMs: 1000, now: T0 })
+      const claimed = await h.outbox.claim({ limit: 9, leaseMs: 1000 })
       const error = { code: 'X', message: 'x' }
       await Promise.all(claimed.map((c, i) => [
         () => h.outbox.complete(c.id, c.leaseToken, { leadId: i }),
@@ -210,7 +218,7 @@ describe('SQLite outbox', () => {
         () => h.outbox.release(c.id, c.leaseToken)
       ][i % 4]!()))
       await h.outbox.requeueDead(claimed[2]!.id)
-      await h.outbox.claim({ limit: 2, leaseMs: 1000, now: T0 })
+      await h.outbox.claim({ limit: 2, leaseMs: 1000 })
 
       const raw = new Database(h.path, { readonly: true })
       try {
@@ -226,9 +234,10 @@ describe('SQLite outbox', () => {
 
   describe('dedupe keys', () => {
     it('prunes expired keys as it goes, and never submissions', async () => {
-      h = await sqliteFileHarness()
+      h = await fileHarness()
       await h.outbox.enqueue(sub({ dedupeKey: 'old', dedupeWindowMs: 10 }))
-      await h.outbox.enqueue(sub({ dedupeKey: 'fresh', dedupeWindowMs: 10 * 60_000, now: T0 + 61_000 }))
+      now = T0 + 61_000
+      await h.outbox.enqueue(sub({ dedupeKey: 'fresh', dedupeWindowMs: 10 * 60_000 }))
       const raw = new Database(h.path, { readonly: true })
       try {
         expect(raw.prepare('SELECT key FROM dedupe_keys ORDER BY key').pluck().all()).toEqual(['fresh'])

@@ -35,7 +35,8 @@ export const FORM = 'application/x-www-form-urlencoded'
 
 export async function buildSecureApp (raw: Record<string, unknown>, opts: SecureAppOptions = {}): Promise<SecureApp> {
   const config = buildConfig(raw, opts.env ?? { B24_WEBHOOK_URL: TEST_WEBHOOK })
-  const outbox = await openSqliteOutbox({ path: ':memory:', durability: 'relaxed' })
+  const clock = opts.now !== undefined ? { clock: opts.now } : {}
+  const outbox = await openSqliteOutbox({ path: ':memory:', durability: 'relaxed', ...clock })
   const spam = openSqliteSpamStore(':memory:')
   const app = await buildApp({
     config: () => config,

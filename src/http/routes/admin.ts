@@ -149,7 +149,7 @@ export async function adminRoutes (app: FastifyInstance, deps: AdminDeps): Promi
     schema: { tags: ['admin'], security, summary: 'Put one dead letter back in the queue', params: doc(idParams) }
   }, async request => {
     const { id } = parse(idParams, request.params)
-    if (!await deps.outbox.requeueDead(id, { now: deps.now() })) {
+    if (!await deps.outbox.requeueDead(id)) {
       const record = await deps.outbox.get(id)
       if (record === undefined) throw new SubmissionNotFoundError(id)
       throw new NotDeadError(id, record.status)
@@ -162,7 +162,7 @@ export async function adminRoutes (app: FastifyInstance, deps: AdminDeps): Promi
     schema: { tags: ['admin'], security, summary: 'Put every dead letter (of one portal) back in the queue', querystring: doc(retryAllQuery) }
   }, async request => {
     const { portal } = parse(retryAllQuery, request.query)
-    const requeued = await requeueAllDead(deps.outbox, deps.now, portal)
+    const requeued = await requeueAllDead(deps.outbox, portal)
     audit(request, { requeued, portalId: portal }, 'admin requeued dead letters')
     return { ok: true, requeued }
   })
@@ -170,7 +170,7 @@ export async function adminRoutes (app: FastifyInstance, deps: AdminDeps): Promi
   app.get('/admin/held', {
     schema: { tags: ['admin'], security, summary: 'Submissions held during a flood: how many, and since when it has been quiet' }
   }, async () => {
-    const stats = await deps.outbox.stats(deps.now())
+    const stats = await deps.outbox.stats()
     return { ok: true, held: stats.held, newestHeldAt: stats.newestHeldAt, flood: deps.config().flood }
   })
 
@@ -181,7 +181,7 @@ export async function adminRoutes (app: FastifyInstance, deps: AdminDeps): Promi
     }
   }, async request => {
     const q = parse(heldQuery, request.query)
-    const released = await allHeld(q, opts => deps.outbox.releaseHeld({ ...opts, now: deps.now() }))
+    const released = await allHeld(q, opts => deps.outbox.releaseHeld(opts))
     audit(request, { released, formId: q.form }, 'admin released held submissions')
     return { ok: true, released }
   })

@@ -63,7 +63,7 @@ export async function readiness (deps: HealthDeps): Promise<Readiness> {
       await deps.admin.probeWrite(now)
       store.writable = true
     }
-    stats = await deps.outbox.stats(now)
+    stats = await deps.outbox.stats()
   } catch (err) {
     const code = (err as { code?: unknown }).code
     store.ok = false

@@ -70,7 +70,7 @@ export async function metricsRoutes (app: FastifyInstance, deps: MetricsRouteDep
     schema: { tags: ['health'], summary: 'Prometheus metrics (text exposition format)', produces: ['text/plain'] }
   }, async (_request, reply) => {
     try {
-      observeStore(deps.metrics, await deps.outbox.stats(deps.now()), deps.now(), Object.keys(deps.config().portals))
+      observeStore(deps.metrics, await deps.outbox.stats(), deps.now(), Object.keys(deps.config().portals))
     } catch {
       // A store that does not answer must not hide the other metrics; /readyz reports the store.
     }

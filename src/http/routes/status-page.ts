@@ -123,7 +123,7 @@ export async function statusPageRoutes (app: FastifyInstance, deps: StatusPageDe
     if (!guard(request, reply)) return reply
     const id = idSchema.safeParse((request.params as { id?: unknown }).id)
     if (!id.success) throw new SubmissionNotFoundError('(invalid)')
-    if (!await deps.outbox.requeueDead(id.data, { now: deps.now() })) {
+    if (!await deps.outbox.requeueDead(id.data)) {
       // A second click, or another operator was quicker: say so on the page rather than fail.
       const record = await deps.outbox.get(id.data)
       if (record === undefined) throw new SubmissionNotFoundError(id.data)
@@ -135,7 +135,7 @@ export async function statusPageRoutes (app: FastifyInstance, deps: StatusPageDe
 
   app.post('/status/held/release', { schema: { hide: true } }, async (request, reply) => {
     if (!guard(request, reply)) return reply
-    const n = await allHeld({}, opts => deps.outbox.releaseHeld({ ...opts, now: deps.now() }))
+    const n = await allHeld({}, opts => deps.outbox.releaseHeld(opts))
     request.log.info({ admin: true, released: n }, 'admin released held submissions from the status page')
     return reply.redirect(`/status?done=released&n=${n}`, 303)
   })
@@ -149,7 +149,7 @@ export async function statusPageRoutes (app: FastifyInstance, deps: StatusPageDe
 
   app.post('/status/retry-all', { schema: { hide: true } }, async (request, reply) => {
     if (!guard(request, reply)) return reply
-    const n = await requeueAllDead(deps.outbox, deps.now)
+    const n = await requeueAllDead(deps.outbox)
     request.log.info({ admin: true, requeued: n }, 'admin requeued dead letters from the status page')
     return reply.redirect(`/status?done=retried-all&n=${n}`, 303)
   })

@@ -1,8 +1,10 @@
 /** The Redis-shared portal limiter: one leaky bucket (GCRA) for every instance, never fuller than the portal's. */
 import { Redis } from 'ioredis'
+import pino from 'pino'
 import { afterEach, describe, expect, it } from 'vitest'
-import { RedisPortalLimiter, type PortalRate } from '../../../src/delivery/lane/redis-limiter.ts'
+import { RedisPortalLimiter, type PortalRate, type RedisLimiterOptions } from '../../../src/delivery/lane/redis-limiter.ts'
 import { deletePrefix, randomPrefix, SHARED_REDIS_URL, startPrivateRedis, type PrivateRedis } from '../../helpers/redis-server.ts'
+import { waitFor } from '../../helpers/wait-for.ts'
 
 const quiet = { warn () {}, info () {} }
 
@@ -17,11 +19,13 @@ describe('RedisPortalLimiter', () => {
   // A bucket of 5 that drains one call per 1,000 s: nothing drains while a test runs, so counts are exact.
   const slowRate: PortalRate = { burst: 6, drainPerSecond: 0.001, headroom: 1 }
 
-  function limiter (url: string, keyPrefix: string, rate: PortalRate = slowRate): RedisPortalLimiter {
+  function limiter (
+    url: string, keyPrefix: string, rate: PortalRate = slowRate, log: RedisLimiterOptions['log'] = quiet
+  ): RedisPortalLimiter {
     const redis = new Redis(url, { enableOfflineQueue: false, maxRetriesPerRequest: 0, retryStrategy: () => 100 })
     redis.on('error', () => {})
     limiters.push(redis)
-    return new RedisPortalLimiter({ redis, keyPrefix, key: 'portal.example:443', rate, log: quiet })
+    return new RedisPortalLimiter({ redis, keyPrefix, key: 'portal.example:443', rate, log })
   }
 
   async function ready (l: RedisPortalLimiter, r: Redis): Promise<RedisPortalLimiter> {
@@ -110,12 +114,14 @@ describe('RedisPortalLimiter', () => {
 
     it('keeps waiting instead of failing, and grants once Redis is back', async () => {
       server = await startPrivateRedis()
-      const a = await ready(limiter(server.url, randomPrefix('limit').keyPrefix), limiters[0]!)
+      const warnings: string[] = []
+      const log = pino({ level: 'warn' }, { write: (line: string) => { warnings.push(line) } })
+      const a = await ready(limiter(server.url, randomPrefix('limit').keyPrefix, slowRate, log), limiters[0]!)
       await server.stop()
       let settled = false
       const waiting = a.take(1, AbortSignal.timeout(20_000)).finally(() => { settled = true })
-      // Redis is down for a while; take() must neither resolve (uncounted call) nor reject.
-      await new Promise(resolve => setTimeout(resolve, 500))
+      // Redis is down; once take() has found that out it must neither resolve (uncounted call) nor reject.
+      await waitFor(() => warnings.some(m => m.includes('cannot reach Redis')), { what: 'the limiter to find Redis away' })
       expect(settled).toBe(false)
       await server.start()
       await waiting
