@@ -5,7 +5,7 @@
  * what slips into error messages (a portal echoing a value, a stack trace holding a URL).
  */
 import pino, { type DestinationStream, type Logger } from 'pino'
-import pretty from 'pino-pretty'
+import { createRequire } from 'node:module'
 import { maskSecrets } from '../bitrix/mask.ts'
 import { digitCount, emailSpans, phoneSpans, replaceSpans } from '../text/contact-spans.ts'
 
@@ -119,10 +119,13 @@ export interface LoggerOptions {
   pretty?: boolean
 }
 
+// pino-pretty only for a terminal: a service logging JSON never loads it.
+const loadPretty = (): typeof import('pino-pretty') => createRequire(import.meta.url)('pino-pretty') as typeof import('pino-pretty')
+
 export function createLogger (opts: LoggerOptions = {}): Logger {
   const maskPii = opts.maskPii ?? true
   const prettyOptions = { colorize: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,service', sync: true }
-  const destination = opts.destination ?? (opts.pretty === true ? pretty(prettyOptions) : undefined)
+  const destination = opts.destination ?? (opts.pretty === true ? loadPretty()(prettyOptions) : undefined)
   return pino({
     level: opts.level ?? 'info',
     redact: { paths: REDACT_PATHS, censor: '[redacted]' },
