@@ -79,9 +79,27 @@ export function matchesKeyPattern (pattern: string, name: string): boolean {
  * source): the exact name first, then the first submitted name equal ignoring case.
  */
 export function findSubmitted (submitted: readonly string[], wanted: string): string | undefined {
-  if (submitted.includes(wanted)) return wanted
-  const lower = wanted.toLowerCase()
-  return submitted.find((name) => name.toLowerCase() === lower)
+  const index = indexOf(submitted)
+  return index.exact.has(wanted) ? wanted : index.byLowerCase.get(wanted.toLowerCase())
+}
+
+interface SubmittedIndex { exact: ReadonlySet<string>, byLowerCase: ReadonlyMap<string, string> }
+// One mapping looks up a few dozen configured names (required fields, sources, placeholders) in the
+// same submitted list: it is indexed once, on first use, instead of lower-casing every name per look-up.
+const indexes = new WeakMap<readonly string[], SubmittedIndex>()
+
+function indexOf (submitted: readonly string[]): SubmittedIndex {
+  let index = indexes.get(submitted)
+  if (index === undefined) {
+    const byLowerCase = new Map<string, string>()
+    for (const name of submitted) {
+      const lower = name.toLowerCase()
+      if (!byLowerCase.has(lower)) byLowerCase.set(lower, name)
+    }
+    index = { exact: new Set(submitted), byLowerCase }
+    indexes.set(submitted, index)
+  }
+  return index
 }
 
 // Form plumbing (nonces, captcha tokens, honeypots, CF7 internals): never the visitor's words.

@@ -211,8 +211,7 @@ export function mapSubmission (input: MapInput): MapResult {
   const fromReferer = input.referer !== undefined ? parsePageUrl(input.referer.trim()) : undefined
 
   // Nothing said twice: the product page and name are written once, in their field or their own line.
-  const pageSources = new Set([...PRODUCT_URL_SOURCES, ...form.productUrl.sources].map((source) => source.toLowerCase()))
-  const nameSources = new Set((form.productName?.sources ?? []).map((source) => source.toLowerCase()))
+  const { pageSources, nameSources } = sourcesOf(form)
   const pagesSaid = new Set<string>()
   const productKey = product !== undefined ? pageKey(product.page.url) : undefined
   if (productKey !== undefined) pagesSaid.add(productKey)
@@ -287,6 +286,23 @@ export function mapSubmission (input: MapInput): MapResult {
   else if (constantComments !== undefined && constantComments !== '') fields.COMMENTS = commentsHtml(constantComments)
 
   return { fields, errors: draft.errors, dropped, kept: draft.kept }
+}
+
+interface FormSources { pageSources: ReadonlySet<string>, nameSources: ReadonlySet<string> }
+// Per form object, built on first use: a reload brings new form objects, so nothing goes stale.
+const formSources = new WeakMap<FormConfig, FormSources>()
+
+/** The lower-cased names that carry the product page and the product name, for "said elsewhere". */
+function sourcesOf (form: FormConfig): FormSources {
+  let sources = formSources.get(form)
+  if (sources === undefined) {
+    sources = {
+      pageSources: new Set([...PRODUCT_URL_SOURCES, ...form.productUrl.sources].map((source) => source.toLowerCase())),
+      nameSources: new Set((form.productName?.sources ?? []).map((source) => source.toLowerCase()))
+    }
+    formSources.set(form, sources)
+  }
+  return sources
 }
 
 const ATTACHMENT_NOTE = ' (attachment)'

@@ -5,9 +5,9 @@
  * what slips into error messages (a portal echoing a value, a stack trace holding a URL).
  */
 import pino, { type DestinationStream, type Logger } from 'pino'
-import pretty from 'pino-pretty'
+import { createRequire } from 'node:module'
 import { maskSecrets } from '../bitrix/mask.ts'
-import { emailSpans, phoneSpans, replaceSpans } from '../text/contact-spans.ts'
+import { digitCount, emailSpans, phoneSpans, replaceSpans } from '../text/contact-spans.ts'
 
 export const REDACT_PATHS = [
   'req.headers.authorization',
@@ -56,6 +56,22 @@ export function maskPhones (text: string): string {
 }
 
 /**
+ * The index of the quote that ends the string literal whose text starts at `from` (line.length - 1 if
+ * none): a quote preceded by an odd run of backslashes is escaped. Linear: each backslash run is
+ * counted once, for the quote right after it.
+ */
+function closingQuote (line: string, from: number): number {
+  let q = line.indexOf('"', from)
+  while (q !== -1) {
+    let slashes = 0
+    while (q - slashes - 1 >= from && line.charCodeAt(q - slashes - 1) === 92) slashes++
+    if (slashes % 2 === 0) return q
+    q = line.indexOf('"', q + 1)
+  }
+  return line.length - 1
+}
+
+/**
  * Applies `mask` to every JSON string literal of a line (quotes included), found by a linear scan:
  * backslash escapes are skipped, and an unterminated string runs to the end of the line.
  */
@@ -64,21 +80,34 @@ function mapJsonStrings (line: string, mask: (literal: string) => string): strin
   let last = 0
   let i = line.indexOf('"')
   while (i !== -1) {
-    let j = i + 1
-    while (j < line.length && line[j] !== '"') j += line[j] === '\\' ? 2 : 1
-    const end = Math.min(j + 1, line.length)
-    out += line.slice(last, i) + mask(line.slice(i, end))
-    last = end
+    const end = closingQuote(line, i + 1) + 1
+    const literal = line.slice(i, end)
+    const masked = mask(literal)
+    // Copy only around what changed: most lines come out as they went in.
+    if (masked !== literal) {
+      out += line.slice(last, i) + masked
+      last = end
+    }
     i = end < line.length ? line.indexOf('"', end) : -1
   }
-  return out + line.slice(last)
+  return last === 0 ? line : out + line.slice(last)
 }
 
 /** The last pass over a finished JSON line: secrets by key, webhook codes, tokens, then PII in string values. */
 export function scrubLogLine (line: string, maskPii = true): string {
-  let out = maskSecrets(line.replace(SECRET_KEYS, '"$1":"[redacted]"').replace(BEARER, '$1 [redacted]'))
-  if (maskPii) out = mapJsonStrings(out, (s) => maskPhones(maskEmails(s)))
+  let out = line.replace(SECRET_KEYS, '"$1":"[redacted]"')
+  // Every line passes here, so each pass is skipped when the line lacks what its pattern must contain.
+  if (out.includes('Bearer') || out.includes('Basic')) out = out.replace(BEARER, '$1 [redacted]')
+  if (out.includes('/rest/') || out.includes('=')) out = maskSecrets(out)
+  if (maskPii) out = mapJsonStrings(out, maskContacts)
   return out
+}
+
+/** A masked e-mail needs an "@", a masked phone at least 8 digits: most string values have neither. */
+function maskContacts (literal: string): string {
+  const email = literal.includes('@')
+  if (!email && digitCount(literal) < 8) return literal
+  return maskPhones(email ? maskEmails(literal) : literal)
 }
 
 export interface LoggerOptions {
@@ -90,10 +119,13 @@ export interface LoggerOptions {
   pretty?: boolean
 }
 
+// pino-pretty only for a terminal: a service logging JSON never loads it.
+const loadPretty = (): typeof import('pino-pretty') => createRequire(import.meta.url)('pino-pretty') as typeof import('pino-pretty')
+
 export function createLogger (opts: LoggerOptions = {}): Logger {
   const maskPii = opts.maskPii ?? true
   const prettyOptions = { colorize: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,service', sync: true }
-  const destination = opts.destination ?? (opts.pretty === true ? pretty(prettyOptions) : undefined)
+  const destination = opts.destination ?? (opts.pretty === true ? loadPretty()(prettyOptions) : undefined)
   return pino({
     level: opts.level ?? 'info',
     redact: { paths: REDACT_PATHS, censor: '[redacted]' },

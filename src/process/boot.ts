@@ -9,6 +9,7 @@ import type { FastifyInstance } from 'fastify'
 import type { Logger } from 'pino'
 import { collectDefaultMetrics, Registry } from 'prom-client'
 import { readEnvironment, type Environment } from '../config/environment.ts'
+import { restartOnlyChanges } from '../config/restart-only.ts'
 import { loadConfig } from '../config/load.ts'
 import { readConfigFile } from '../config/read-file.ts'
 import type { RelayConfig } from '../config/schema.ts'
@@ -76,10 +77,8 @@ async function start (env: Environment, logger: Logger, main: (boot: Boot) => Pr
   process.on('SIGHUP', () => {
     try {
       const next = loadConfig({ env: process.env, readFile: readConfigFile })
-      if (next.outbox.url !== config.outbox.url || next.outbox.durability !== config.outbox.durability ||
-        JSON.stringify(next.limits) !== JSON.stringify(config.limits)) {
-        logger.warn('outbox and limits settings take effect only after a restart')
-      }
+      const restartOnly = restartOnlyChanges(config, next)
+      if (restartOnly.length > 0) logger.warn({ settings: restartOnly }, 'these settings take effect only after a restart')
       const previous = config
       config = next
       for (const apply of reloaders) apply(next, previous)

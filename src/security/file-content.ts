@@ -13,7 +13,6 @@
  *   its byte-order mark). Anything else without a signature (a "PDF" that is not one) is refused.
  * One pass over the bytes: linear, bounded by the form's maxBytes.
  */
-import { fileTypeFromBuffer } from 'file-type'
 import { fileTypeAllowed } from '../domain/stored-file.ts'
 
 export type ContentVerdict = { ok: true } | { ok: false, reason: string }
@@ -32,6 +31,10 @@ function isTextClaim (name: string, type: string): boolean {
   return ext === '.txt' || ext === '.csv' || mime.startsWith('text/')
 }
 
+// file-type and its tokenizers load on the first file, not at start: most relays never receive one.
+let fileTypeModule: Promise<typeof import('file-type')> | undefined
+const fileTypes = async (): Promise<typeof import('file-type')> => await (fileTypeModule ??= import('file-type'))
+
 /** Text in any common charset (UTF-8, windows-1251, koi8-r…) has none of these bytes. */
 export function looksLikeText (bytes: Uint8Array): boolean {
   const bom16 = bytes.length >= 2 && ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff))
@@ -45,7 +48,7 @@ export function looksLikeText (bytes: Uint8Array): boolean {
 }
 
 export async function checkFileContent (name: string, type: string, bytes: Uint8Array, types: readonly string[]): Promise<ContentVerdict> {
-  const found = await fileTypeFromBuffer(bytes)
+  const found = await (await fileTypes()).fileTypeFromBuffer(bytes)
   if (found !== undefined) {
     if (fileTypeAllowed(`file.${found.ext}`, found.mime, types)) return { ok: true }
     const ext = extensionOf(name)

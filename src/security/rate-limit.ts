@@ -52,6 +52,8 @@ export type RateLimitCheck = (
   request: FastifyRequest, reply: FastifyReply, formId: string, opts?: { skipPerIp?: boolean }
 ) => Promise<{ flooded: boolean }>
 
+const ALLOW_VERDICTS_KEPT = 1024
+
 export async function createRateLimitCheck (app: FastifyInstance, deps: RateLimitDeps): Promise<RateLimitCheck> {
   await app.register(rateLimit, {
     global: false,
@@ -83,16 +85,29 @@ export async function createRateLimitCheck (app: FastifyInstance, deps: RateLimi
 
   let allowListSource: readonly string[] | undefined
   let allowList = new BlockList()
+  // BlockList.check builds a SocketAddress per call: the verdicts for recent addresses are kept, and
+  // forgotten together when the list changes or the memo reaches its bound.
+  const verdicts = new Map<string, boolean>()
   let warnedProxy = false
+  const listed = (ip: string): boolean => {
+    let verdict = verdicts.get(ip)
+    if (verdict === undefined) {
+      verdict = isIP(ip) !== 0 && allowList.check(ip, isIPv6(ip) ? 'ipv6' : 'ipv4')
+      if (verdicts.size >= ALLOW_VERDICTS_KEPT) verdicts.clear()
+      verdicts.set(ip, verdict)
+    }
+    return verdict
+  }
   const exempt = (request: FastifyRequest): boolean => {
     const entries = deps.config().rateLimit.allowList
     if (entries !== allowListSource) {
       allowListSource = entries
       allowList = compileAllowList(entries)
+      verdicts.clear()
     }
     if (entries.length === 0) return false // the usual case: no address to parse, no list to search
     const ip = clientAddress(request)
-    if (isIP(ip) === 0 || !allowList.check(ip, isIPv6(ip) ? 'ipv6' : 'ipv4')) return false
+    if (!listed(ip)) return false
     if (!proxied(request)) return true
     if (!warnedProxy && ip === bareAddress(request.socket.remoteAddress)) {
       warnedProxy = true

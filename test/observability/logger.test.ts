@@ -3,6 +3,7 @@
  * tokens masked inside any text, visitors' e-mails and phones masked by default — without eating
  * dates, ports, ids or addresses.
  */
+import { spawnSync } from 'node:child_process'
 import { Writable } from 'node:stream'
 import { describe, expect, it } from 'vitest'
 import { createLogger, maskEmails, maskPhones, scrubLogLine } from '../../src/observability/logger.ts'
@@ -75,5 +76,28 @@ describe('createLogger', () => {
     expect(maskPhones('8 (912) 345-67-89')).toBe('8********89')
     expect(maskPhones('+44 20 7946 0958')).toBe('+4*********58')
     expect(maskPhones('order 12345')).toBe('order 12345')
+  })
+})
+
+describe('pretty lines for a terminal', () => {
+  it('loads pino-pretty only when asked, and still masks secrets', () => {
+    const script = [
+      "import { createLogger } from './src/observability/logger.ts'",
+      "import { createRequire } from 'node:module'",
+      "const loaded = () => Object.keys(createRequire(import.meta.url).cache).some(k => k.includes('/pino-pretty/'))",
+      "const json = createLogger({ destination: { write () {} } })",
+      "json.info('quiet')",
+      "const before = loaded()",
+      "createLogger({ pretty: true }).info({ url: 'https://p.example/rest/1/s3cr3tcode/' }, 'hello there')",
+      "process.stderr.write(JSON.stringify({ before, after: loaded() }))"
+    ].join('\n')
+    const run = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      cwd: new URL('../../', import.meta.url), encoding: 'utf8', timeout: 20_000
+    })
+    expect(run.status).toBe(0)
+    expect(JSON.parse(run.stderr)).toEqual({ before: false, after: true })
+    expect(run.stdout).toContain('hello there')
+    expect(run.stdout).not.toContain('s3cr3tcode')
+    expect(run.stdout.trimStart().startsWith('{')).toBe(false)
   })
 })

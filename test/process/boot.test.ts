@@ -127,4 +127,31 @@ describe('config in a folder', () => {
       rmSync(dir, { recursive: true, force: true })
     }
   }, 60_000)
+
+  it('a reload that changes a restart-only setting applies the rest and names what waits for a restart', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'relay-restart-only-'))
+    const file = join(dir, 'relay.config.yaml')
+    const config = (fileDownloads: number, forms: string[]): string => JSON.stringify({
+      portals: { default: { webhook: 'http://127.0.0.1:9/rest/1/abc/' } },
+      delivery: { fileDownloads },
+      forms: Object.fromEntries(forms.map(f => [f, { fields: { name: 'NAME' } }]))
+    })
+    writeFileSync(file, config(4, ['first']))
+    const relay = await startRelayProcess({ RELAY_CONFIG: file, OUTBOX_URL: `sqlite:${join(dir, 'relay.db')}`, RELAY_WORKER: 'off' })
+    try {
+      writeFileSync(file, config(2, ['first', 'second']))
+      relay.child.kill('SIGHUP')
+      await waitFor(() => relay.logs.some(l => l.includes('"config reloaded"')), { what: 'the reload' })
+      const warning = relay.logs.find(l => l.includes('take effect only after a restart'))
+      expect(warning).toBeDefined()
+      expect(JSON.parse(warning as string).settings).toEqual(['delivery.fileDownloads'])
+      const status = (await fetch(`${relay.url}/f/second`, {
+        method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'Anna' })
+      })).status
+      expect(status).toBe(202)
+    } finally {
+      await relay.kill('SIGTERM')
+      rmSync(dir, { recursive: true, force: true })
+    }
+  }, 60_000)
 })

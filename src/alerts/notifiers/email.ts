@@ -1,5 +1,5 @@
 /** Alerts as e-mail over SMTP (nodemailer). The subject says what and whether it cleared; the body adds when. */
-import nodemailer from 'nodemailer'
+import type { Transporter } from 'nodemailer'
 import type { Notice, Notifier } from '../types.ts'
 
 export interface EmailOptions {
@@ -14,15 +14,20 @@ export interface EmailOptions {
 }
 
 export function emailNotifier (opts: EmailOptions): Notifier {
-  const transport = nodemailer.createTransport({
-    host: opts.host,
-    port: opts.port,
-    secure: opts.secure,
-    ...(opts.user !== undefined ? { auth: { user: opts.user, pass: opts.password ?? '' } } : {}),
-    connectionTimeout: 10_000,
-    greetingTimeout: 10_000,
-    socketTimeout: 20_000
-  })
+  // nodemailer loads with the first notice, not at start: most relays send none, and it costs memory.
+  let transport: Promise<Transporter> | undefined
+  const transportOf = async (): Promise<Transporter> => {
+    transport ??= import('nodemailer').then(({ default: nodemailer }) => nodemailer.createTransport({
+      host: opts.host,
+      port: opts.port,
+      secure: opts.secure,
+      ...(opts.user !== undefined ? { auth: { user: opts.user, pass: opts.password ?? '' } } : {}),
+      connectionTimeout: 10_000,
+      greetingTimeout: 10_000,
+      socketTimeout: 20_000
+    }))
+    return await transport
+  }
   return {
     channel: 'email',
     send: async (notice: Notice, signal: AbortSignal) => {
@@ -32,11 +37,12 @@ export function emailNotifier (opts: EmailOptions): Notifier {
       await new Promise<void>((resolve, reject) => {
         const onAbort = (): void => { reject(new Error('the SMTP server did not answer in time')) }
         signal.addEventListener('abort', onAbort, { once: true })
-        transport.sendMail({ from: opts.from, to: opts.to, subject, text }).then(() => resolve(), (err: Error) => {
+        const sent = transportOf().then(async t => await t.sendMail({ from: opts.from, to: opts.to, subject, text }))
+        sent.then(() => resolve(), (err: Error) => {
           reject(new Error(`SMTP refused the notice: ${err.message}`))
         }).finally(() => signal.removeEventListener('abort', onAbort))
       })
     },
-    close: () => { transport.close() }
+    close: () => transport?.then(t => { t.close() }, () => {})
   }
 }
