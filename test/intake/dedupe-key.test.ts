@@ -17,7 +17,9 @@ function pieceByPiece (input: Parameters<typeof dedupeKey>[0]): { key: string, f
   }
   for (const file of input.files ?? []) values.update(file.name).update('\0').update(file.content ?? file.url ?? '').update('\0')
   const fingerprint = values.digest('base64url')
-  if (input.idempotencyKey !== undefined) return { key: 'key:' + scope('key').update(input.idempotencyKey).digest('base64url'), fingerprint }
+  if (input.idempotencyKey !== undefined) {
+    return { key: 'key:' + scope('key').update(input.idempotencyKey).digest('base64url'), fingerprint }
+  }
   return { key: 'values:' + scope('values').update(fingerprint).digest('base64url') }
 }
 

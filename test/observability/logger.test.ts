@@ -85,11 +85,11 @@ describe('pretty lines for a terminal', () => {
       "import { createLogger } from './src/observability/logger.ts'",
       "import { createRequire } from 'node:module'",
       "const loaded = () => Object.keys(createRequire(import.meta.url).cache).some(k => k.includes('/pino-pretty/'))",
-      "const json = createLogger({ destination: { write () {} } })",
+      'const json = createLogger({ destination: { write () {} } })',
       "json.info('quiet')",
-      "const before = loaded()",
+      'const before = loaded()',
       "createLogger({ pretty: true }).info({ url: 'https://p.example/rest/1/s3cr3tcode/' }, 'hello there')",
-      "process.stderr.write(JSON.stringify({ before, after: loaded() }))"
+      'process.stderr.write(JSON.stringify({ before, after: loaded() }))'
     ].join('\n')
     const run = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
       cwd: new URL('../../', import.meta.url), encoding: 'utf8', timeout: 20_000
