@@ -111,23 +111,43 @@ export async function buildApp (deps: AppDeps): Promise<FastifyInstance> {
   await registerOpenApi(app, { version: deps.version ?? '0.0.0' })
   if (deps.metrics !== undefined) await app.register(httpMetricsHooks, { metrics: deps.metrics })
   const admin = deps.admin
-  const storeFloor = createStoreFloor({ outbox: deps.outbox, config: deps.config, now, log: app.log.child({ component: 'store-floor' }),
-    ...(deps.freeDiskBytes !== undefined ? { freeBytes: deps.freeDiskBytes } : {}) })
-  const status = { config: deps.config, outbox: deps.outbox, now, space: storeFloor.report, ...(admin !== undefined ? { admin } : {}),
-    ...(deps.deliveryStatus !== undefined ? { deliveryStatus: deps.deliveryStatus } : {}) }
+  const storeFloor = createStoreFloor({
+    outbox: deps.outbox,
+    config: deps.config,
+    now,
+    log: app.log.child({ component: 'store-floor' }),
+    ...(deps.freeDiskBytes !== undefined ? { freeBytes: deps.freeDiskBytes } : {})
+  })
+  const status = {
+    config: deps.config,
+    outbox: deps.outbox,
+    now,
+    space: storeFloor.report,
+    ...(admin !== undefined ? { admin } : {}),
+    ...(deps.deliveryStatus !== undefined ? { deliveryStatus: deps.deliveryStatus } : {})
+  }
 
   // One count of failed sign-ins per client for the admin API, /metrics and the status page.
   const signIns = signInThrottle({ limit: () => deps.config().rateLimit.adminFailures, log: app.log, now })
   app.addHook('onClose', async () => signIns.close())
 
   const intakeOutbox = deps.metrics !== undefined ? countingOutbox(deps.outbox, deps.metrics) : deps.outbox
-  await app.register(submitRoutes, { config: deps.config, outbox: intakeOutbox, now, onAccepted: deps.onAccepted ?? (() => {}), storeFloor,
+  await app.register(submitRoutes, {
+    config: deps.config,
+    outbox: intakeOutbox,
+    now,
+    onAccepted: deps.onAccepted ?? (() => {}),
+    storeFloor,
     onKept: (form, check) => metrics?.keptValues.inc({ form, check }),
-    security: { spamStore, redis: deps.redis, onSpam: (form, reason) => metrics?.spam.inc({ form, reason }) } })
+    security: { spamStore, redis: deps.redis, onSpam: (form, reason) => metrics?.spam.inc({ form, reason }) }
+  })
   await app.register(healthRoutes, status)
   if (deps.metrics !== undefined) {
-    await app.register(metricsRoutes, { ...status, metrics: deps.metrics,
-      ...(deps.metricsToken !== undefined && deps.metricsToken !== '' ? { auth: adminAuth(deps.metricsToken, signIns) } : {}) })
+    await app.register(metricsRoutes, {
+      ...status,
+      metrics: deps.metrics,
+      ...(deps.metricsToken !== undefined && deps.metricsToken !== '' ? { auth: adminAuth(deps.metricsToken, signIns) } : {})
+    })
   }
   await app.register(adminRoutes, { ...status, spamStore, auth: adminAuth(deps.adminToken, signIns) })
   await app.register(statusPageRoutes, { ...status, token: deps.adminToken, throttle: signIns })

@@ -24,13 +24,13 @@ runProcess(async ({ env, logger, metrics, config, onClose, onReload, listen }) =
   const counters = env.runWorker ? await openCounters(initial.outbox.url) : undefined
   const worker = env.runWorker
     ? new DeliveryWorker({
-        outbox,
-        config,
-        logger,
-        metrics,
-        ...(limiterFor !== undefined ? { limiterFor } : {}),
-        ...(counters !== undefined ? { counters } : {})
-      })
+      outbox,
+      config,
+      logger,
+      metrics,
+      ...(limiterFor !== undefined ? { limiterFor } : {}),
+      ...(counters !== undefined ? { counters } : {})
+    })
     : undefined
   // Redis mode: spam held by any instance is reviewed and erased in one place (unless spam.path names a file).
   const spamStore = redis !== undefined && keyPrefix !== undefined && initial.spam.path === undefined
@@ -65,6 +65,13 @@ runProcess(async ({ env, logger, metrics, config, onClose, onReload, listen }) =
   const host = env.host ?? '0.0.0.0'
   const port = await listen(app, { port: env.port ?? 3000, host, variable: 'PORT' })
   worker?.start()
-  logger.info({ port, host, forms: Object.keys(config().forms), portals: Object.keys(config().portals),
-    outbox: config().outbox.url.split(':')[0], durability: config().outbox.durability, worker: env.runWorker }, 'relay ready')
+  logger.info({
+    port,
+    host,
+    forms: Object.keys(config().forms),
+    portals: Object.keys(config().portals),
+    outbox: config().outbox.url.split(':')[0],
+    durability: config().outbox.durability,
+    worker: env.runWorker
+  }, 'relay ready')
 })

@@ -11,15 +11,22 @@ export function clientForPortal (portal: PortalConfig, opts: ClientOptions = {})
   if (portal.transport === 'legacy') {
     throw new BitrixUsageError('this needs the REST webhook; a portal on the legacy importer cannot do it')
   }
-  return createBitrixClient({ webhook: portal.webhook, timeoutMs: opts.timeoutMs ?? portal.timeoutMs,
-    ...(opts.onMoved !== undefined ? { onMoved: opts.onMoved } : {}) })
+  return createBitrixClient({
+    webhook: portal.webhook,
+    timeoutMs: opts.timeoutMs ?? portal.timeoutMs,
+    ...(opts.onMoved !== undefined ? { onMoved: opts.onMoved } : {})
+  })
 }
 
 /** The importer client of a portal on `transport: legacy`. */
 export function importerForPortal (portal: PortalConfig, opts: ClientOptions = {}): LegacyClient {
   // The schema guarantees the address and credentials for this transport.
-  return createLegacyClient({ url: portal.legacyUrl ?? '', login: portal.login ?? '', password: portal.password ?? '',
-    timeoutMs: opts.timeoutMs ?? portal.timeoutMs })
+  return createLegacyClient({
+    url: portal.legacyUrl ?? '',
+    login: portal.login ?? '',
+    password: portal.password ?? '',
+    timeoutMs: opts.timeoutMs ?? portal.timeoutMs
+  })
 }
 
 /** What adds one lead on either transport (the send-test command). */

@@ -46,8 +46,15 @@ type FormText = { name: string, language: 'ru' | 'en' }
 
 /** Logs a refusal that will not change; the record is kept and the submission completed. */
 function refusedStep (c: ClaimedSubmission, ops: RestOps, target: Target, step: string, error: BitrixError): true {
-  ops.log.error({ portalId: ops.portalId, submissionId: c.id, entity: target.entity, id: target.id, step, code: error.code,
-    reason: error.b24Description ?? error.message }, 'files were not attached; the record is kept')
+  ops.log.error({
+    portalId: ops.portalId,
+    submissionId: c.id,
+    entity: target.entity,
+    id: target.id,
+    step,
+    code: error.code,
+    reason: error.b24Description ?? error.message
+  }, 'files were not attached; the record is kept')
   return true
 }
 
@@ -64,8 +71,14 @@ async function filesComment (c: ClaimedSubmission, files: LoadedFile[], attach: 
   if (texts.status === 'refused') return refusedStep(c, ops, target, 'comment.list', texts.error)
   if (texts.value.some(t => t.includes(marker))) return true
   const attached = attach ? files.filter(f => f.content !== undefined).map(f => [f.name, f.content]) : []
-  const text = commentText({ kind: 'files', language: form.language, formName: form.name, submissionId: c.id, createdAt: c.createdAt,
-    files: files.map(f => ({ name: f.name, notAttached: f.failed !== undefined })) })
+  const text = commentText({
+    kind: 'files',
+    language: form.language,
+    formName: form.name,
+    submissionId: c.id,
+    createdAt: c.createdAt,
+    files: files.map(f => ({ name: f.name, notAttached: f.failed !== undefined }))
+  })
   const added = await afterAdd(c, ops, async () => await call('crm.timeline.comment.add', {
     fields: { ENTITY_ID: target.id, ENTITY_TYPE: target.entity, COMMENT: text, ...(attached.length > 0 ? { FILES: attached } : {}) }
   }))

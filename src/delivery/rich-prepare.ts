@@ -104,8 +104,15 @@ async function mergeInto (r: Rich, leadId: number, ops: RestOps, deps: PrepareDe
   if (!seen.some(text => text.includes(c.id))) {
     const info = deps.form(c.formId)
     const files = r.files ?? []
-    const text = commentText({ kind: 'repeat', language: info.language, formName: info.name, submissionId: c.id, createdAt: c.createdAt,
-      meta: await metaOf(ops, c.id), files: files.map(f => ({ name: f.name, notAttached: f.failed !== undefined })) })
+    const text = commentText({
+      kind: 'repeat',
+      language: info.language,
+      formName: info.name,
+      submissionId: c.id,
+      createdAt: c.createdAt,
+      meta: await metaOf(ops, c.id),
+      files: files.map(f => ({ name: f.name, notAttached: f.failed !== undefined }))
+    })
     const attached = files.filter(f => f.content !== undefined).map(f => [f.name, f.content])
     const added = await ops.call([c], async () => await ops.client.call('crm.timeline.comment.add', {
       fields: { ENTITY_ID: leadId, ENTITY_TYPE: 'lead', COMMENT: text, ...(attached.length > 0 ? { FILES: attached } : {}) }
@@ -157,8 +164,15 @@ export async function prepare (r: Rich, ops: RestOps, deps: PrepareDeps): Promis
   }
 
   const timeline = extras.timeline === true
-    ? commentText({ kind: 'submission', language: info.language, formName: info.name, submissionId: c.id, createdAt: c.createdAt, meta: await metaOf(ops, c.id),
-      files: extras.files?.items.map(f => ({ name: f.name })) })
+    ? commentText({
+      kind: 'submission',
+      language: info.language,
+      formName: info.name,
+      submissionId: c.id,
+      createdAt: c.createdAt,
+      meta: await metaOf(ops, c.id),
+      files: extras.files?.items.map(f => ({ name: f.name }))
+    })
     : undefined
   const plan: Plan = {
     c,

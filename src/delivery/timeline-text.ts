@@ -17,12 +17,28 @@ export type CommentKind = 'submission' | 'repeat' | 'files'
 
 const TEXT = {
   ru: {
-    submission: 'Заявка с сайта', repeat: 'Повторная заявка с сайта', files: 'Файлы из заявки',
-    page: 'Страница', ip: 'IP', agent: 'Браузер', id: 'ID заявки', time: 'Получена', truncated: '… (обрезано)', failed: 'не удалось получить'
+    submission: 'Заявка с сайта',
+    repeat: 'Повторная заявка с сайта',
+    files: 'Файлы из заявки',
+    page: 'Страница',
+    ip: 'IP',
+    agent: 'Браузер',
+    id: 'ID заявки',
+    time: 'Получена',
+    truncated: '… (обрезано)',
+    failed: 'не удалось получить'
   },
   en: {
-    submission: 'Website submission', repeat: 'Repeat website submission', files: 'Files of submission',
-    page: 'Page', ip: 'IP', agent: 'User agent', id: 'Submission ID', time: 'Received', truncated: '… (cut)', failed: 'could not be fetched'
+    submission: 'Website submission',
+    repeat: 'Repeat website submission',
+    files: 'Files of submission',
+    page: 'Page',
+    ip: 'IP',
+    agent: 'User agent',
+    id: 'Submission ID',
+    time: 'Received',
+    truncated: '… (cut)',
+    failed: 'could not be fetched'
   }
 } as const
 

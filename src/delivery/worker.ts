@@ -69,7 +69,11 @@ export class DeliveryWorker {
     this.#now = deps.now ?? Date.now
     this.#counters = deps.counters ?? memoryCounters()
     this.#housekeeping = new Housekeeping({
-      outbox: deps.outbox, config: deps.config, logger: deps.logger, now: this.#now, onReleased: () => this.wake(),
+      outbox: deps.outbox,
+      config: deps.config,
+      logger: deps.logger,
+      now: this.#now,
+      onReleased: () => this.wake(),
       ...(deps.housekeepingMs !== undefined ? { tickMs: deps.housekeepingMs } : {})
     })
   }
@@ -148,8 +152,11 @@ export class DeliveryWorker {
   #limiter (portalId: string, portal: PortalConfig): PortalLimiter {
     // The legacy importer is a page, not REST: the portal's shared REST bucket does not count it.
     return (portal.transport === 'legacy' ? undefined : this.deps.limiterFor?.(portalId, portal)) ??
-      new LeakyBucket({ burst: portal.rateLimit.burst, drainPerSecond: portal.rateLimit.drainPerSecond,
-        headroom: portal.rateLimit.headroom })
+      new LeakyBucket({
+        burst: portal.rateLimit.burst,
+        drainPerSecond: portal.rateLimit.drainPerSecond,
+        headroom: portal.rateLimit.headroom
+      })
   }
 
   #transport (portalId: string, portal: PortalConfig, config: RelayConfig): DeliveryTransport {
@@ -175,9 +182,19 @@ export class DeliveryWorker {
       form: (formId) => {
         const form = own(this.deps.config().forms, formId)
         const files = form?.files
-        return { name: form?.name ?? formId, language: form?.language ?? 'ru',
-          ...(files !== undefined ? { links: { download: files.download, allowPrivateAddresses: files.allowPrivateAddresses,
-            ...(files.allowHosts !== undefined ? { allowHosts: files.allowHosts } : {}) } } : {}) }
+        return {
+          name: form?.name ?? formId,
+          language: form?.language ?? 'ru',
+          ...(files !== undefined
+            ? {
+                links: {
+                  download: files.download,
+                  allowPrivateAddresses: files.allowPrivateAddresses,
+                  ...(files.allowHosts !== undefined ? { allowHosts: files.allowHosts } : {})
+                }
+              }
+            : {})
+        }
       }
     })
   }
@@ -199,8 +216,12 @@ export class DeliveryWorker {
   #gateOf (portalId: string, config: RelayConfig): FileGate {
     // One pool for the process: its size is read at start (a reload does not resize it).
     const d = config.delivery
-    this.#downloads ??= new LinkDownloads({ concurrency: d.fileDownloads, maxWaiting: d.fileDownloadQueue, now: this.#now,
-      ...this.deps.linkFetch })
+    this.#downloads ??= new LinkDownloads({
+      concurrency: d.fileDownloads,
+      maxWaiting: d.fileDownloadQueue,
+      now: this.#now,
+      ...this.deps.linkFetch
+    })
     let gate = this.#gates.get(portalId)
     if (gate === undefined) {
       gate = new FileGate(this.#downloads, () => this.wake(portalId))

@@ -73,8 +73,13 @@ export async function startDemo (opts: DemoOptions): Promise<Demo> {
     const worker = new DeliveryWorker({ outbox, config: () => config, logger })
     started.push(() => worker.stop())
     const app: FastifyInstance = await buildApp({
-      config: () => config, outbox, ...(admin !== undefined ? { admin } : {}), logger, adminToken,
-      deliveryStatus: () => worker.status(), onAccepted: id => worker.wake(id)
+      config: () => config,
+      outbox,
+      ...(admin !== undefined ? { admin } : {}),
+      logger,
+      adminToken,
+      deliveryStatus: () => worker.status(),
+      onAccepted: id => worker.wake(id)
     })
     await app.listen({ port: opts.ports.relay, host })
     started.push(() => app.close())

@@ -206,8 +206,12 @@ export class PortalLane {
         this.#applyEffect({ state: 'paused_not_found' }, { code: err.code, message: NOT_FOUND_MESSAGE })
         return undefined
       }
-      await Promise.all(items.map(c => this.#settle(c, decideForError(err, { attempts: c.attempts, createdAt: c.createdAt, now: this.now(),
-        ...this.#limits() }))))
+      await Promise.all(items.map(c => this.#settle(c, decideForError(err, {
+        attempts: c.attempts,
+        createdAt: c.createdAt,
+        now: this.now(),
+        ...this.#limits()
+      }))))
       return undefined
     }
   }

@@ -94,8 +94,13 @@ async function send (batch: Plan[], byId: Map<string, Rich>, ops: RestOps, deps:
       reports.push(ops.settle(c, ops.decideFor(c, err)))
     } else if (outcome.status === 'unknown') {
       // Neither a result nor an error: the add's fate is not known; look it up next time.
-      const unknown = new BitrixError({ kind: 'bad_reply', message: 'no result for this command', retryable: true, outcomeUnknown: true,
-        method: `crm.${plan.entity}.add` })
+      const unknown = new BitrixError({
+        kind: 'bad_reply',
+        message: 'no result for this command',
+        retryable: true,
+        outcomeUnknown: true,
+        method: `crm.${plan.entity}.add`
+      })
       reports.push(ops.settle(c, ops.decideFor(c, unknown)))
     } else if (r !== undefined) {
       if (outcome.problems.length > 0) {
@@ -142,8 +147,13 @@ export function createRestTransport (deps: RestTransportDeps): DeliveryTransport
   return {
     probe: async () => { await deps.client.call('crm.lead.fields', {}) },
     deliver: async (items: Stored[], lane: LaneOps) => {
-      const ops: RestOps = { ...lane, client: deps.client, originatorId: deps.originatorId,
-        registerSonetEvent: deps.registerSonetEvent, outbox: deps.outbox }
+      const ops: RestOps = {
+        ...lane,
+        client: deps.client,
+        originatorId: deps.originatorId,
+        registerSonetEvent: deps.registerSonetEvent,
+        outbox: deps.outbox
+      }
       await deliverRest(items, ops, deps)
     },
     resume: () => deps.gate.resume(),
