@@ -75,7 +75,7 @@ export async function buildApp (deps: AppDeps): Promise<FastifyInstance> {
     // A malformed %-escape in the path is the client's mistake: a coded 400 like every other refusal.
     frameworkErrors: (error, _request, reply) => {
       const e = error.code === 'FST_ERR_BAD_URL' ? new BadUrlError('a "%" is not followed by two hex digits') : error
-      void sendJsonError(reply, toHttpError(e))
+      sendJsonError(reply, toHttpError(e))
     },
     ...(deps.logger ? { loggerInstance: deps.logger } : { logger: false }),
     trustProxy: deps.trustProxy ?? false,

@@ -12,7 +12,8 @@ export const UnknownFormError = createError<[string]>('RELAY_ERR_UNKNOWN_FORM', 
 export const EmptyBodyError = createError('RELAY_ERR_EMPTY_BODY', 'The submission is empty', 400)
 export const UnsupportedMediaTypeError = createError<[string]>(
   'RELAY_ERR_UNSUPPORTED_MEDIA_TYPE',
-  'Content type "%s" is not accepted; send application/x-www-form-urlencoded, multipart/form-data, application/json or text/plain with JSON',
+  'Content type "%s" is not accepted; ' +
+    'send application/x-www-form-urlencoded, multipart/form-data, application/json or text/plain with JSON',
   415
 )
 export const BodyTooLargeError = createError<[number]>('RELAY_ERR_BODY_TOO_LARGE', 'The body is larger than %d bytes', 413)
@@ -27,7 +28,8 @@ export const ForbiddenKeyError = createError<[string]>('RELAY_ERR_FORBIDDEN_KEY'
 export const BodyShapeError = createError<[string]>('RELAY_ERR_BODY_SHAPE', 'The submission must be a flat object of text values: %s', 400)
 export const MethodNotAllowedError = createError<[string]>(
   'RELAY_ERR_METHOD_NOT_ALLOWED', 'This address takes form posts: POST to /f/%s', 405)
-export const StoreUnavailableError = createError('RELAY_ERR_STORE_UNAVAILABLE', 'The submission could not be stored; try again shortly', 503)
+export const StoreUnavailableError = createError(
+  'RELAY_ERR_STORE_UNAVAILABLE', 'The submission could not be stored; try again shortly', 503)
 export const StoreFullError = createError('RELAY_ERR_STORE_FULL', 'The relay is out of room for new submissions; try again later', 503)
 export const IdempotencyMismatchError = createError('RELAY_ERR_IDEMPOTENCY_MISMATCH',
   'This Idempotency-Key was already used for a submission with other values; use a new key for a new submission', 409)
@@ -43,8 +45,10 @@ export const MalformedFileLinkError = createError<[string]>('RELAY_ERR_MALFORMED
 // Abuse protection (src/security): who may post, and how often.
 export const OriginNotAllowedError = createError<[string]>('RELAY_ERR_ORIGIN_NOT_ALLOWED', 'Pages on %s may not post to this form', 403)
 export const RateLimitedError = createError<[number]>('RELAY_ERR_RATE_LIMITED', 'Too many submissions; retry in %d s', 429)
-export const UnauthenticatedSourceError = createError<[string]>('RELAY_ERR_UNAUTHENTICATED_SOURCE', 'This form accepts only authenticated senders: %s', 401)
-export const AdminUnauthorizedError = createError('RELAY_ERR_ADMIN_UNAUTHORIZED', 'A valid admin token is required (Authorization: Bearer <ADMIN_TOKEN>)', 401)
+export const UnauthenticatedSourceError = createError<[string]>(
+  'RELAY_ERR_UNAUTHENTICATED_SOURCE', 'This form accepts only authenticated senders: %s', 401)
+export const AdminUnauthorizedError = createError(
+  'RELAY_ERR_ADMIN_UNAUTHORIZED', 'A valid admin token is required (Authorization: Bearer <ADMIN_TOKEN>)', 401)
 export const SignatureReplayedError = createError(
   'RELAY_ERR_SIGNATURE_REPLAYED',
   'This signature was already used; sign every request anew (a fresh X-Relay-Timestamp gives a new signature)',
@@ -56,16 +60,20 @@ export const AdminThrottledError = createError<[number]>(
 export const SlowBodyError = createError<[number]>('RELAY_ERR_SLOW_BODY', 'The body arrived slower than %d bytes per second', 408)
 export const BadUrlError = createError<[string]>('RELAY_ERR_BAD_URL', 'The address cannot be decoded: %s', 400)
 /** Logged, never answered: a CAPTCHA provider could not be asked; `captcha.onError` decides. */
-export const CaptchaUnavailableError = createError<[string]>('RELAY_ERR_CAPTCHA_UNAVAILABLE', 'The CAPTCHA provider could not verify the token: %s', 502)
+export const CaptchaUnavailableError = createError<[string]>(
+  'RELAY_ERR_CAPTCHA_UNAVAILABLE', 'The CAPTCHA provider could not verify the token: %s', 502)
 
 // Admin API and status page (src/http/routes/admin*.ts, status-page*.ts).
 export const AdminInputError = createError<[string]>('RELAY_ERR_ADMIN_INPUT', 'Invalid admin request: %s', 400)
 export const SubmissionNotFoundError = createError<[string]>('RELAY_ERR_SUBMISSION_NOT_FOUND', 'No submission with id "%s"', 404)
-export const NotDeadError = createError<[string, string]>('RELAY_ERR_NOT_DEAD', 'Submission "%s" is %s, not a dead letter; only dead letters can be retried', 409)
-export const AdminUnsupportedError = createError<[string]>('RELAY_ERR_ADMIN_UNSUPPORTED', 'This store does not support %s; use the SQLite outbox for it', 501)
+export const NotDeadError = createError<[string, string]>(
+  'RELAY_ERR_NOT_DEAD', 'Submission "%s" is %s, not a dead letter; only dead letters can be retried', 409)
+export const AdminUnsupportedError = createError<[string]>(
+  'RELAY_ERR_ADMIN_UNSUPPORTED', 'This store does not support %s; use the SQLite outbox for it', 501)
 
 // Start-up: the installation is incomplete.
-export const EmbedAssetError = createError<[string]>('RELAY_ERR_EMBED_ASSET', 'The embed script src/embed/embed.js is missing (looked in %s); reinstall the package', 500)
+export const EmbedAssetError = createError<[string]>(
+  'RELAY_ERR_EMBED_ASSET', 'The embed script src/embed/embed.js is missing (looked in %s); reinstall the package', 500)
 
 /** An environment variable has a value the relay cannot use; `variables` names them (the message never echoes a secret). */
 export class EnvironmentError extends Error {

@@ -107,7 +107,13 @@ export function classifyReply (status: number, body: unknown, ctx: ReplyContext 
   }
 
   if (status >= 300 && status < 400) {
-    return make({ kind: 'moved', retryable: false, outcomeUnknown: false, location: ctx.location, what: 'the portal moved to another address; update the webhook URL' })
+    return make({
+      kind: 'moved',
+      retryable: false,
+      outcomeUnknown: false,
+      location: ctx.location,
+      what: 'the portal moved to another address; update the webhook URL'
+    })
   }
 
   if (status >= 200 && status < 300 && !hasErrorCode) {
@@ -121,7 +127,13 @@ export function classifyReply (status: number, body: unknown, ctx: ReplyContext 
       // The leaky bucket rejects before the method runs.
       return make({ kind: 'rate_limit', retryable: true, outcomeUnknown: false, what: 'the portal request rate limit was hit' })
     case 'OPERATION_TIME_LIMIT':
-      return make({ kind: 'operation_limit', retryable: true, outcomeUnknown: false, resetAt: resetAtOf(envelope), what: 'the method used up its operating time on the portal' })
+      return make({
+        kind: 'operation_limit',
+        retryable: true,
+        outcomeUnknown: false,
+        resetAt: resetAtOf(envelope),
+        what: 'the method used up its operating time on the portal'
+      })
     case 'ERROR_METHOD_NOT_FOUND':
       return make({ kind: 'method_not_found', retryable: false, outcomeUnknown: false, what: 'the portal does not know this method' })
     case 'OVERLOAD_LIMIT':
@@ -140,7 +152,12 @@ export function classifyReply (status: number, body: unknown, ctx: ReplyContext 
   }
   if (status === 404) {
     // Also covers an HTML 404 from a wrong portal path: a configuration problem, not a transient one.
-    return make({ kind: 'method_not_found', retryable: false, outcomeUnknown: false, what: 'the method or the webhook path was not found' })
+    return make({
+      kind: 'method_not_found',
+      retryable: false,
+      outcomeUnknown: false,
+      what: 'the method or the webhook path was not found'
+    })
   }
   if (status === 429) {
     // A 429 without OPERATION_TIME_LIMIT comes from a proxy in front of the portal; it was not processed.

@@ -89,7 +89,15 @@ export function createBitrixClient (opts: BitrixClientOptions): BitrixClient {
   }
 
   const moved = (method: string, status: number, why: string, location?: string): BitrixError =>
-    new BitrixError({ kind: 'moved', message: `${why} (HTTP ${status}); update the webhook URL`, retryable: false, outcomeUnknown: false, status, method, location })
+    new BitrixError({
+      kind: 'moved',
+      message: `${why} (HTTP ${status}); update the webhook URL`,
+      retryable: false,
+      outcomeUnknown: false,
+      status,
+      method,
+      location
+    })
 
   /** Where to resend after a 3xx; the POST is repeated as is (never downgraded to GET). */
   function nextHop (url: string, method: string, hop: number, status: number, location: string | undefined): string {
@@ -119,7 +127,9 @@ export function createBitrixClient (opts: BitrixClientOptions): BitrixClient {
     }
   }
 
-  const call: CallFn = async <T = unknown>(method: string, params: Record<string, unknown>, schema?: z.ZodType<T>): Promise<CallResult<T>> => {
+  const call: CallFn = async <T = unknown>(
+    method: string, params: Record<string, unknown>, schema?: z.ZodType<T>
+  ): Promise<CallResult<T>> => {
     assertMethodName(method)
     const body = JSON.stringify(params)
     let url = base + method
@@ -139,9 +149,10 @@ export function createBitrixClient (opts: BitrixClientOptions): BitrixClient {
         const parsed = schema.safeParse(envelope.result)
         if (!parsed.success) {
           const issue = parsed.error.issues[0]
+          const problem = issue === undefined ? 'invalid' : `${issue.path.join('.') || 'result'}: ${issue.message}`
           throw new BitrixError({
             kind: 'bad_reply',
-            message: `the result has an unexpected shape (${issue === undefined ? 'invalid' : `${issue.path.join('.') || 'result'}: ${issue.message}`})`,
+            message: `the result has an unexpected shape (${problem})`,
             retryable: true,
             // The portal answered 200: the method ran, whatever it returned.
             outcomeUnknown: true,

@@ -23,7 +23,9 @@ const findByCommSchema = z.union([
 ])
 
 /** Ids of `entityType` records holding any of these phones or e-mails, lowest first. */
-export async function findByComm (call: CallFn, type: CommType, values: string[], entityType: 'LEAD' | 'CONTACT' | 'COMPANY'): Promise<number[]> {
+export async function findByComm (
+  call: CallFn, type: CommType, values: string[], entityType: 'LEAD' | 'CONTACT' | 'COMPANY'
+): Promise<number[]> {
   const wanted = [...new Set(values.filter(v => v.trim() !== ''))].slice(0, MAX_COMM_VALUES)
   if (wanted.length === 0) return []
   const reply = await call('crm.duplicate.findbycomm', { type, values: wanted, entity_type: entityType }, findByCommSchema)
@@ -43,7 +45,9 @@ export async function openLeads (call: CallFn, ids: number[]): Promise<number[]>
 }
 
 /** ORIGIN_ID → id of the oldest record of this entity carrying it (crm.lead.list / crm.deal.list / crm.contact.list). */
-export async function findByOrigin (call: CallFn, entity: 'lead' | 'deal' | 'contact', originatorId: string, originIds: string[]): Promise<Map<string, number>> {
+export async function findByOrigin (
+  call: CallFn, entity: 'lead' | 'deal' | 'contact', originatorId: string, originIds: string[]
+): Promise<Map<string, number>> {
   const found = new Map<string, number>()
   const wanted = [...new Set(originIds)]
   for (let i = 0; i < wanted.length; i += LIST_CHUNK) {
@@ -66,7 +70,11 @@ export async function findByOrigin (call: CallFn, entity: 'lead' | 'deal' | 'con
 
 /** The deal a converted lead became (simple mode), if any. */
 export async function dealOfLead (call: CallFn, leadId: number): Promise<number | undefined> {
-  const rows = await listAll(call, 'crm.deal.list', { filter: { LEAD_ID: leadId }, select: ['ID'], order: { ID: 'ASC' } }, z.object({ ID: idSchema }).loose())
+  const rows = await listAll(call, 'crm.deal.list', {
+    filter: { LEAD_ID: leadId },
+    select: ['ID'],
+    order: { ID: 'ASC' }
+  }, z.object({ ID: idSchema }).loose())
   return rows[0]?.ID
 }
 

@@ -28,7 +28,9 @@ export async function addLead (call: CallFn, fields: LeadFields, opts: AddLeadOp
 }
 
 /** Runs a list method page by page (following `next`) and returns every row. */
-export async function listAll<T> (call: CallFn, method: string, params: Record<string, unknown>, item: z.ZodType<T>, maxPages = MAX_PAGES): Promise<T[]> {
+export async function listAll<T> (
+  call: CallFn, method: string, params: Record<string, unknown>, item: z.ZodType<T>, maxPages = MAX_PAGES
+): Promise<T[]> {
   const rows: T[] = []
   let start = 0
   for (let page = 0; page < maxPages; page++) {

@@ -116,7 +116,13 @@ export function createLegacyClient (opts: LegacyClientOptions): LegacyClient {
       const reply = await post(toLegacyFields(fields))
       const id = Number(reply.ID)
       if (!Number.isSafeInteger(id) || id <= 0) {
-        throw new BitrixError({ kind: 'bad_reply', message: `the importer said 201 without a lead id (${hide(reply.error_message ?? '')})`, retryable: true, outcomeUnknown: true, method: METHOD })
+        throw new BitrixError({
+          kind: 'bad_reply',
+          message: `the importer said 201 without a lead id (${hide(reply.error_message ?? '')})`,
+          retryable: true,
+          outcomeUnknown: true,
+          method: METHOD
+        })
       }
       return id
     },
@@ -130,30 +136,85 @@ export function createLegacyClient (opts: LegacyClientOptions): LegacyClient {
 export function readReply (status: number, text: string): LegacyReply {
   const snippet = text.replace(/\s+/g, ' ').trim().slice(0, 200)
   if (status === 401 || status === 403) {
-    throw new BitrixError({ kind: 'auth', message: `the importer refused the login (HTTP ${status})`, retryable: false, outcomeUnknown: false, status, method: METHOD })
+    throw new BitrixError({
+      kind: 'auth',
+      message: `the importer refused the login (HTTP ${status})`,
+      retryable: false,
+      outcomeUnknown: false,
+      status,
+      method: METHOD
+    })
   }
   if (status === 404) {
-    throw new BitrixError({ kind: 'method_not_found', message: 'no legacy importer at this address (HTTP 404)', retryable: false, outcomeUnknown: false, status, method: METHOD })
+    throw new BitrixError({
+      kind: 'method_not_found',
+      message: 'no legacy importer at this address (HTTP 404)',
+      retryable: false,
+      outcomeUnknown: false,
+      status,
+      method: METHOD
+    })
   }
   if (status < 200 || status >= 300) {
     // A 5xx may come after the lead was written; the importer offers no way to look it up.
-    throw new BitrixError({ kind: status >= 500 ? 'server' : 'bad_reply', message: `the importer answered HTTP ${status}`, retryable: true, outcomeUnknown: true, status, method: METHOD })
+    throw new BitrixError({
+      kind: status >= 500 ? 'server' : 'bad_reply',
+      message: `the importer answered HTTP ${status}`,
+      retryable: true,
+      outcomeUnknown: true,
+      status,
+      method: METHOD
+    })
   }
   let reply: LegacyReply
   try {
     reply = legacyReplySchema.parse(parsePhpJs(text))
   } catch {
-    throw new BitrixError({ kind: 'bad_reply', message: `the importer's reply cannot be read ("${snippet}")`, retryable: true, outcomeUnknown: true, status, method: METHOD })
+    throw new BitrixError({
+      kind: 'bad_reply',
+      message: `the importer's reply cannot be read ("${snippet}")`,
+      retryable: true,
+      outcomeUnknown: true,
+      status,
+      method: METHOD
+    })
   }
   const message = reply.error_message ?? ''
   switch (reply.error) {
     case '201':
       return reply
     case '400':
-      throw new BitrixError({ kind: 'validation', message: `the importer refused the lead: ${message}`, retryable: false, outcomeUnknown: false, status, b24Error: '400', b24Description: message, method: METHOD })
+      throw new BitrixError({
+        kind: 'validation',
+        message: `the importer refused the lead: ${message}`,
+        retryable: false,
+        outcomeUnknown: false,
+        status,
+        b24Error: '400',
+        b24Description: message,
+        method: METHOD
+      })
     case '403':
-      throw new BitrixError({ kind: 'auth', message: `the importer refused the login: ${message}`, retryable: false, outcomeUnknown: false, status, b24Error: '403', b24Description: message, method: METHOD })
+      throw new BitrixError({
+        kind: 'auth',
+        message: `the importer refused the login: ${message}`,
+        retryable: false,
+        outcomeUnknown: false,
+        status,
+        b24Error: '403',
+        b24Description: message,
+        method: METHOD
+      })
     default:
-      throw new BitrixError({ kind: 'bad_reply', message: `the importer answered code '${reply.error}': ${message}`, retryable: true, outcomeUnknown: true, status, b24Error: reply.error, b24Description: message, method: METHOD })
+      throw new BitrixError({
+        kind: 'bad_reply',
+        message: `the importer answered code '${reply.error}': ${message}`,
+        retryable: true,
+        outcomeUnknown: true,
+        status,
+        b24Error: reply.error,
+        b24Description: message,
+        method: METHOD
+      })
   }
 }

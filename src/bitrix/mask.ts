@@ -1,7 +1,7 @@
 /** Hides the webhook secret in anything the relay prints: URLs, error texts, echoed HTML. */
 
 // The secret is the path segment after the user id (v2 /rest/1/<secret>/, v3 /rest/api/1/<secret>/).
-const WEBHOOK_PATH = /\/rest\/(api\/)?(\d+)\/[^\/\s?#"'<>\\]+/g
+const WEBHOOK_PATH = /\/rest\/(api\/)?(\d+)\/[^/\s?#"'<>\\]+/g
 // OAuth-style tokens can travel as ?auth=…; they are secrets as well.
 const AUTH_QUERY = /([?&](?:auth|ap|access_token|refresh_token)=)[^&\s"'<>#]+/gi
 

@@ -61,7 +61,8 @@ export function buildConfig (raw: unknown, env: Env = {}, source = 'config', opt
   for (const [formId, form] of Object.entries(config.forms)) {
     const portal = own(config.portals, form.portal)
     if (portal === undefined) {
-      problems.push(`forms.${formId}.portal: portal "${form.portal}" is not configured (known: ${Object.keys(config.portals).join(', ') || 'none'})`)
+      const known = Object.keys(config.portals).join(', ') || 'none'
+      problems.push(`forms.${formId}.portal: portal "${form.portal}" is not configured (known: ${known})`)
       continue
     }
     problems.push(...validateFormConfig(formId, form, mergeDictionaries(portal.dictionaries)))
@@ -90,7 +91,12 @@ function applyEnvironment (raw: unknown, env: Env): unknown {
   cfg.portals = portals
   const forms = { ...((cfg.forms as Record<string, unknown> | undefined) ?? {}) }
   if (forms.default === undefined && portals.default !== undefined) {
-    forms.default = formSchema.parse({ name: 'Заявка с сайта', portal: 'default', fields: DEFAULT_FORM_FIELDS, defaults: { SOURCE_ID: 'WEB' } })
+    forms.default = formSchema.parse({
+      name: 'Заявка с сайта',
+      portal: 'default',
+      fields: DEFAULT_FORM_FIELDS,
+      defaults: { SOURCE_ID: 'WEB' }
+    })
   }
   cfg.forms = forms
   if (env.OUTBOX_URL !== undefined && env.OUTBOX_URL !== '') {

@@ -23,7 +23,12 @@ type Step<T> = { status: 'ok', value: T } | { status: 'refused', error: BitrixEr
 /** One call after the record exists: a limiter token, and failures settled so the next attempt looks the record up first. */
 export async function afterAdd<T> (c: ClaimedSubmission, ops: RestOps, fn: () => Promise<T>): Promise<Step<T>> {
   if (!await ops.token()) {
-    await ops.settle(c, { action: 'retry', at: ops.now(), outcomeUnknown: true, error: { code: DELIVERY_ERROR_CODES.stopped, message: 'the worker stopped before the follow-up steps' } })
+    await ops.settle(c, {
+      action: 'retry',
+      at: ops.now(),
+      outcomeUnknown: true,
+      error: { code: DELIVERY_ERROR_CODES.stopped, message: 'the worker stopped before the follow-up steps' }
+    })
     return { status: 'settled' }
   }
   try {
@@ -35,7 +40,13 @@ export async function afterAdd<T> (c: ClaimedSubmission, ops: RestOps, fn: () =>
     if (d.action === 'dead') return { status: 'refused', error: err }
     // Even a "not executed" answer (rate limit, paused webhook) must not drop outcomeUnknown: the record exists.
     const at = d.action === 'retry' ? d.at : ops.now()
-    await ops.settle(c, { action: 'retry', at, outcomeUnknown: true, error: { code: err.code, message: err.b24Description ?? err.message }, ...(d.portal !== undefined ? { portal: d.portal } : {}) })
+    await ops.settle(c, {
+      action: 'retry',
+      at,
+      outcomeUnknown: true,
+      error: { code: err.code, message: err.b24Description ?? err.message },
+      ...(d.portal !== undefined ? { portal: d.portal } : {})
+    })
     return { status: 'settled' }
   }
 }

@@ -46,7 +46,11 @@ export function planCommands (plan: Plan, index: number, registerSonetEvent: boo
   }
   if (plan.timeline !== undefined) {
     // crm.timeline.comment.add reads only lowercase `fields`.
-    commands.push({ key: k.timeline, method: 'crm.timeline.comment.add', params: { fields: { ENTITY_ID: ref(k.main), ENTITY_TYPE: plan.entity, COMMENT: plan.timeline } } })
+    commands.push({
+      key: k.timeline,
+      method: 'crm.timeline.comment.add',
+      params: { fields: { ENTITY_ID: ref(k.main), ENTITY_TYPE: plan.entity, COMMENT: plan.timeline } }
+    })
   }
   if (plan.product !== undefined) {
     commands.push({ key: k.product, method: `crm.${plan.entity}.productrows.set`, params: { id: ref(k.main), rows: [plan.product] } })
@@ -73,7 +77,10 @@ export function readPlan (plan: Plan, index: number, reply: BatchReply): PlanOut
   // Neither a result nor an error: the add's fate is not known; look it up next time.
   if (id === undefined) return { status: 'unknown' }
   const problems: string[] = []
-  for (const [key, what] of [[k.contact, 'crm.contact.add'], [k.timeline, 'crm.timeline.comment.add'], [k.product, 'productrows.set'], [k.deal, 'crm.deal.list']] as const) {
+  const followUps = [
+    [k.contact, 'crm.contact.add'], [k.timeline, 'crm.timeline.comment.add'], [k.product, 'productrows.set'], [k.deal, 'crm.deal.list']
+  ] as const
+  for (const [key, what] of followUps) {
     const e = reply.errors[key]
     if (e !== undefined) problems.push(`${what}: ${e.error === '' ? '(no code)' : e.error} ${e.description}`.trim())
   }

@@ -99,7 +99,8 @@ export class LinkDownloads {
         continue
       }
       this.#active++
-      void fetchLink(task.link.url, task.link.name, task.rules, task.download.abort.signal, this.opts)
+      // eslint-disable-next-line @typescript-eslint/no-floating-promises -- a failed fetch is caught below and settles the link
+      fetchLink(task.link.url, task.link.name, task.rules, task.download.abort.signal, this.opts)
         .catch((err: unknown) => ({ ok: false as const, code: FILE_LINK_CODES.failed, reason: (err as Error).message }))
         .then(result => {
           this.#active--

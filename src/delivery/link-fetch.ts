@@ -126,6 +126,7 @@ export async function fetchLink (url: string, name: string, rules: FileRules, si
     return { ok: false, code: FILE_LINK_CODES.failed, reason: (err as Error).message.slice(0, 200) }
   } finally {
     clearInterval(rateCheck)
-    void agent.destroy().catch(() => undefined)
+    // Not awaited: the link's outcome is decided; a failed teardown of this fetch's agent changes nothing.
+    agent.destroy().catch(() => undefined)
   }
 }

@@ -49,7 +49,9 @@ export interface ResolvedLists {
 }
 
 /** Replaces labels by item ids in the named fields; item ids typed as such are kept. */
-export function resolveListLabels (fields: LeadFields, names: readonly string[], lists: ReadonlyMap<string, ListFieldInfo>): ResolvedLists {
+export function resolveListLabels (
+  fields: LeadFields, names: readonly string[], lists: ReadonlyMap<string, ListFieldInfo>
+): ResolvedLists {
   const out: LeadFields = { ...fields }
   const unknown: Array<[string, string]> = []
   for (const name of names) {

@@ -7,12 +7,10 @@
  */
 import { z } from 'zod'
 import type { BatchCommand } from '../bitrix/batch.ts'
-import { commentTexts, findByComm, leadListFields, openLeads, type CommType } from '../bitrix/crm-extras.ts'
-import type { LeadExtras } from '../domain/lead-extras.ts'
+import { commentTexts, leadListFields, openLeads, type CommType } from '../bitrix/crm-extras.ts'
 import { idSchema } from '../bitrix/schemas.ts'
 import type { LeadFields, MultiFieldValue } from '../domain/lead-fields.ts'
 import type { Counters } from '../outbox/counters.ts'
-import type { ClaimedSubmission } from '../outbox/types.ts'
 import { contactFields, dealFields } from './deal-fields.ts'
 import type { FileGate, LinkSettings, Rich } from './file-gate.ts'
 import type { RestOps } from './transports/rest-ops.ts'
@@ -51,16 +49,26 @@ const values = (fields: LeadFields, type: 'PHONE' | 'EMAIL'): string[] =>
 
 const idsSchema = z.union([
   z.array(z.unknown()).length(0).transform(() => ({} as Record<string, number[]>)),
-  z.record(z.string(), z.preprocess(raw => raw !== null && typeof raw === 'object' && !Array.isArray(raw) ? Object.values(raw) : raw, z.array(idSchema)))
+  z.record(z.string(), z.preprocess(
+    raw => raw !== null && typeof raw === 'object' && !Array.isArray(raw) ? Object.values(raw) : raw,
+    z.array(idSchema)
+  ))
 ])
 
 /** The lowest id each owner type has for these phones and e-mails, found in one batch of findbycomm commands. */
-async function findOwners (r: Rich, ops: RestOps, owners: Array<'LEAD' | 'CONTACT' | 'COMPANY'>): Promise<Map<string, number[]> | undefined> {
+async function findOwners (
+  r: Rich, ops: RestOps, owners: Array<'LEAD' | 'CONTACT' | 'COMPANY'>
+): Promise<Map<string, number[]> | undefined> {
   const byType: Array<[CommType, string[]]> = [['PHONE', values(r.fields, 'PHONE')], ['EMAIL', values(r.fields, 'EMAIL')]]
   const commands: BatchCommand[] = []
   for (const owner of owners) {
     for (const [type, list] of byType) {
-      if (list.length > 0) commands.push({ key: `${owner}_${type}`, method: 'crm.duplicate.findbycomm', params: { type, values: list.slice(0, 20), entity_type: owner } })
+      if (list.length === 0) continue
+      commands.push({
+        key: `${owner}_${type}`,
+        method: 'crm.duplicate.findbycomm',
+        params: { type, values: list.slice(0, 20), entity_type: owner }
+      })
     }
   }
   const found = new Map<string, number[]>(owners.map(o => [o, []]))
@@ -138,7 +146,8 @@ export async function prepare (r: Rich, ops: RestOps, deps: PrepareDeps): Promis
   }
 
   if (extras.listFields !== undefined) {
-    const lists = await deps.lists.get(async () => await ops.call([c], async () => await leadListFields(ops.client.call), 'crm.lead.userfield.list'))
+    const lists = await deps.lists.get(async () =>
+      await ops.call([c], async () => await leadListFields(ops.client.call), 'crm.lead.userfield.list'))
     if (lists === undefined) return { kind: 'done' }
     const resolved = resolveListLabels(fields, extras.listFields, lists)
     fields = noteUnknownLabels(resolved.fields, resolved.unknown, info.language)

@@ -74,7 +74,11 @@ function richLines (lines: readonly string[], submissionId: string): string {
 
 export function commentText (input: CommentInput): string {
   const t = TEXT[input.language]
-  const lines: string[] = [`${t[input.kind]}: ${input.formName}`, `${t.id}: ${input.submissionId}`, `${t.time}: ${new Date(input.createdAt).toISOString()}`]
+  const lines: string[] = [
+    `${t[input.kind]}: ${input.formName}`,
+    `${t.id}: ${input.submissionId}`,
+    `${t.time}: ${new Date(input.createdAt).toISOString()}`
+  ]
   if (input.kind === 'files') {
     lines.push(filesMarker(input.submissionId))
     for (const f of input.files ?? []) lines.push(f.notAttached === true ? `${f.name}: ${t.failed}` : f.name)

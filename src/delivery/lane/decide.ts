@@ -60,7 +60,8 @@ export function decide (input: DecideInput): Decision {
     return { action: 'dead', error: { code: error.code, message: `gave up after ${input.attempts} attempts: ${error.message}` } }
   }
   if (input.now - input.createdAt >= input.maxAgeMs) {
-    return { action: 'dead', error: { code: error.code, message: `gave up after ${Math.round((input.now - input.createdAt) / 60000)} minutes: ${error.message}` } }
+    const minutes = Math.round((input.now - input.createdAt) / 60000)
+    return { action: 'dead', error: { code: error.code, message: `gave up after ${minutes} minutes: ${error.message}` } }
   }
   if (input.kind === 'operation_limit') {
     const reset = Math.min(input.resetAt ?? input.now + OPERATION_LIMIT_FALLBACK_MS, input.now + OPERATION_WINDOW_MS)
@@ -76,7 +77,9 @@ export function decide (input: DecideInput): Decision {
   return { action: 'retry', at, outcomeUnknown: input.outcomeUnknown, error, ...(portal !== undefined ? { portal } : {}) }
 }
 
-export function decideForError (err: BitrixError, base: Omit<DecideInput, 'kind' | 'code' | 'message' | 'outcomeUnknown' | 'resetAt'>): Decision {
+export function decideForError (
+  err: BitrixError, base: Omit<DecideInput, 'kind' | 'code' | 'message' | 'outcomeUnknown' | 'resetAt'>
+): Decision {
   return decide({
     ...base,
     kind: err.kind,

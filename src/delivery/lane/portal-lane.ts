@@ -130,7 +130,8 @@ export class PortalLane {
   }
 
   #closeRetired (): void {
-    for (const t of this.#retired.splice(0)) void t.close().catch(() => {})
+    // Not awaited: a retired transport closes in the background, and a failed close leaves nothing to undo.
+    for (const t of this.#retired.splice(0)) t.close().catch(() => {})
   }
 
   async #tick (): Promise<boolean> {
@@ -277,7 +278,14 @@ export class PortalLane {
     const ok = await this.outbox.complete(c.id, c.leaseToken, { leadId, ...(dealId !== undefined ? { dealId } : {}) })
     this.#status.delivered++
     this.metrics?.deliveries.inc({ portal: this.portalId, outcome: recovered ? 'recovered' : 'delivered' })
-    this.log.info({ submissionId: c.id, leadId, ...(dealId !== undefined ? { dealId } : {}), attempt: c.attempts, recovered, leaseHeld: ok }, 'lead delivered')
+    this.log.info({
+      submissionId: c.id,
+      leadId,
+      ...(dealId !== undefined ? { dealId } : {}),
+      attempt: c.attempts,
+      recovered,
+      leaseHeld: ok
+    }, 'lead delivered')
   }
 
   async #settle (c: ClaimedSubmission, d: Decision): Promise<void> {
@@ -299,7 +307,8 @@ export class PortalLane {
   #applyEffect (effect: PortalEffect, error: { code: string, message: string } | null): void {
     if (effect.state === 'paused_auth') {
       if (this.#status.state !== 'paused_auth') {
-        this.log.error('PORTAL PAUSED: the webhook was refused (revoked, expired or missing the crm scope); submissions stay queued until it works again')
+        this.log.error('PORTAL PAUSED: the webhook was refused (revoked, expired or missing the crm scope); ' +
+          'submissions stay queued until it works again')
       }
       this.#setState('paused_auth', error ?? { code: 'RELAY_ERR_B24_AUTH', message: 'the portal refused the webhook' })
       this.#pausedUntil = this.now() + this.settings.authProbeMs

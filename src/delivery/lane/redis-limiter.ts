@@ -68,7 +68,9 @@ export class RedisPortalLimiter implements PortalLimiter {
     const { burst, headroom, drainPerSecond } = opts.rate
     this.capacity = burst - headroom
     if (!(drainPerSecond > 0) || !(this.capacity >= 1)) {
-      throw new BucketUsageError(`a shared limiter needs burst - headroom >= 1 and drainPerSecond > 0 (got ${burst}, ${headroom}, ${drainPerSecond})`)
+      throw new BucketUsageError(
+        `a shared limiter needs burst - headroom >= 1 and drainPerSecond > 0 (got ${burst}, ${headroom}, ${drainPerSecond})`
+      )
     }
     this.#intervalMs = 1000 / drainPerSecond
     this.#key = opts.key
@@ -103,7 +105,9 @@ export class RedisPortalLimiter implements PortalLimiter {
         answer = await this.#redis.relayGcra(this.#redisKey, n, this.#intervalMs, this.capacity, 'take')
       } catch (err) {
         // Redis is away: wait for it rather than call the portal uncounted.
-        if (!this.#storeDown) this.#log.warn({ key: this.#key, err: String(err) }, 'shared rate limiter cannot reach Redis; delivery waits')
+        if (!this.#storeDown) {
+          this.#log.warn({ key: this.#key, err: String(err) }, 'shared rate limiter cannot reach Redis; delivery waits')
+        }
         this.#storeDown = true
         await this.#wait(backoffMs, signal)
         backoffMs = Math.min(backoffMs * 2, 2000)
