@@ -103,7 +103,12 @@ export function createStoreFloor (deps: StoreFloorDeps): StoreFloor {
     }
     const { state, reason } = spaceState(storeBytes, freeDiskBytes, limits)
     const report: SpaceReport = {
-      state, reason, storeBytes, freeDiskBytes, storeLimitBytes: limits.storeBytes, minFreeDiskBytes: limits.minFreeDiskBytes,
+      state,
+      reason,
+      storeBytes,
+      freeDiskBytes,
+      storeLimitBytes: limits.storeBytes,
+      minFreeDiskBytes: limits.minFreeDiskBytes,
       measuredAt: deps.now()
     }
     if (state !== lastState && state !== 'unknown') {

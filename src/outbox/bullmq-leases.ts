@@ -52,8 +52,15 @@ export class BullLeases {
     const claimed = taken.map(({ job, token, until }) => {
       this.#leases.set(token, { job, until, deadline })
       const c: ClaimedSubmission = {
-        id: job.id ?? '', formId: job.data.formId, portalId: job.data.portalId, payload: job.data.payload,
-        attempts: attemptsOf(job, true), createdAt: job.data.createdAt, leaseToken: token, leaseUntil: until, outcomeUnknown: unknownOf(job)
+        id: job.id ?? '',
+        formId: job.data.formId,
+        portalId: job.data.portalId,
+        payload: job.data.payload,
+        attempts: attemptsOf(job, true),
+        createdAt: job.data.createdAt,
+        leaseToken: token,
+        leaseUntil: until,
+        outcomeUnknown: unknownOf(job)
       }
       return c
     })

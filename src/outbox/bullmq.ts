@@ -105,8 +105,13 @@ class BullOutboxHandle implements BullOutbox {
     this.#clock = opts.clock ?? Date.now
     const clock = this.#clock
     this.#reg = new BullRegistry({
-      redis, workerRedis, prefix: keyPrefix.replace(/:$/, ''), portalsKey: `${keyPrefix}outbox:portals`, log,
-      stalledCheckMs: opts.stalledCheckMs ?? DEFAULT_STALLED_CHECK_MS, clock
+      redis,
+      workerRedis,
+      prefix: keyPrefix.replace(/:$/, ''),
+      portalsKey: `${keyPrefix}outbox:portals`,
+      log,
+      stalledCheckMs: opts.stalledCheckMs ?? DEFAULT_STALLED_CHECK_MS,
+      clock
     })
     this.#leases = new BullLeases({ reg: this.#reg, log, reportRetryMs: opts.reportRetryMs ?? 30_000, closed: () => this.#closed, clock })
   }
@@ -124,9 +129,13 @@ class BullOutboxHandle implements BullOutbox {
     // The dedupe window is a TTL in Redis: it runs on real time from now on, whatever the clock says.
     const s = prepareSubmission(sub, this.#clock())
     const data: SubmissionData = {
-      formId: s.formId, portalId: s.portalId, payload: JSON.parse(s.payload) as Record<string, unknown>,
-      meta: s.meta === null ? null : JSON.parse(s.meta) as Record<string, unknown>, dedupeKey: s.dedupeKey,
-      ...(s.fingerprint !== null ? { fingerprint: s.fingerprint } : {}), createdAt: s.now
+      formId: s.formId,
+      portalId: s.portalId,
+      payload: JSON.parse(s.payload) as Record<string, unknown>,
+      meta: s.meta === null ? null : JSON.parse(s.meta) as Record<string, unknown>,
+      dedupeKey: s.dedupeKey,
+      ...(s.fingerprint !== null ? { fingerprint: s.fingerprint } : {}),
+      createdAt: s.now
     }
     // No retry here: the intake must answer 503 now rather than keep the visitor waiting.
     return await storeCall('enqueue', async () => {
@@ -209,7 +218,9 @@ class BullOutboxHandle implements BullOutbox {
         ...job.data,
         carried: {
           lastError: failure !== null ? { code: failure.code, message: failure.message } : job.data.carried?.lastError ?? null,
-          outcomeUnknown: unknownOf(job), stalledBase: job.stalledCounter ?? 0, requeuedAt: this.#clock()
+          outcomeUnknown: unknownOf(job),
+          stalledBase: job.stalledCounter ?? 0,
+          requeuedAt: this.#clock()
         }
       })
       try {

@@ -140,4 +140,3 @@ export function createSqliteAdmin (outbox: SqliteOutbox): SubmissionAdmin {
     }
   }
 }
-

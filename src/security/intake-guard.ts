@@ -67,7 +67,12 @@ export async function createIntakeGuard (app: FastifyInstance, deps: IntakeGuard
     const userAgent = headerText(request.headers['user-agent'], KEPT_HEADER_CHARS)
     const referer = headerText(request.headers.referer, KEPT_HEADER_CHARS)
     await deps.spamStore.add({
-      id, formId, reason, receivedAt: now, ip: request.ip, values,
+      id,
+      formId,
+      reason,
+      receivedAt: now,
+      ip: request.ip,
+      values,
       ...(detail !== undefined ? { detail } : {}),
       ...(userAgent !== undefined ? { userAgent } : {}),
       ...(referer !== undefined ? { referer } : {}),

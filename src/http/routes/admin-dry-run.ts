@@ -13,7 +13,6 @@ import { decodeJson, decodeMultipart, decodeUrlencoded } from '../../intake/deco
 import type { SubmittedValues } from '../../intake/submitted-values.ts'
 import { mapSubmission, mergeDictionaries } from '../../mapping/index.ts'
 
-
 const paramsSchema = z.object({ formId: z.string().regex(FORM_ID_PATTERN) }).strict()
 
 /** Stands in for the submission id the outbox would assign. */

@@ -176,7 +176,9 @@ export async function adminRoutes (app: FastifyInstance, deps: AdminDeps): Promi
 
   app.post('/admin/held/release', {
     schema: {
-      tags: ['admin'], security, querystring: doc(heldQuery),
+      tags: ['admin'],
+      security,
+      querystring: doc(heldQuery),
       summary: 'Release held submissions now (oldest first): they are delivered like any other'
     }
   }, async request => {
@@ -188,7 +190,9 @@ export async function adminRoutes (app: FastifyInstance, deps: AdminDeps): Promi
 
   app.post('/admin/held/discard', {
     schema: {
-      tags: ['admin'], security, querystring: doc(heldQuery),
+      tags: ['admin'],
+      security,
+      querystring: doc(heldQuery),
       summary: 'Delete held submissions (the flood was spam); they are never delivered'
     }
   }, async request => {

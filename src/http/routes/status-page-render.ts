@@ -51,7 +51,7 @@ th,td{text-align:left;padding:4px 8px;border-bottom:1px solid #e4e8ee;vertical-a
 
 /** `refresh`: seconds until the browser loads /status again (the page has no script to update itself). */
 function page (title: string, body: string, refresh?: number): string {
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">` +
+  return '<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">' +
     (refresh !== undefined ? `<meta http-equiv="refresh" content="${refresh};url=/status">` : '') +
     `<meta name="robots" content="noindex"><title>${e(title)}</title><style>${STYLE}</style></head><body>${body}</body></html>`
 }
@@ -72,10 +72,10 @@ function age (seconds: number | null): string {
 }
 
 export function loginPage (error?: string): string {
-  return page('Relay status: sign in', `<header><h1>b24-form-relay</h1></header><main><section><h2>Sign in</h2>` +
+  return page('Relay status: sign in', '<header><h1>b24-form-relay</h1></header><main><section><h2>Sign in</h2>' +
     (error !== undefined ? `<p class="err" role="alert">${e(error)}</p>` : '') +
-    `<form method="post" action="/status/login"><label>Admin token <input type="password" name="token" autocomplete="current-password" required autofocus></label> ` +
-    `<button type="submit">Sign in</button></form></section></main>`)
+    '<form method="post" action="/status/login"><label>Admin token <input type="password" name="token" autocomplete="current-password" required autofocus></label> ' +
+    '<button type="submit">Sign in</button></form></section></main>')
 }
 
 function charts (view: StatusView): string {
@@ -85,10 +85,20 @@ function charts (view: StatusView): string {
     { name: 'deliveries', color: '#2e9d4f', values: a.counts.delivered },
     { name: 'failed attempts', color: '#c62828', values: a.counts.failed }
   ]
-  return renderChart({ title: 'Last 24 hours (per hour)', buckets: view.hours.buckets, series: series(view.hours), labelEvery: 3,
-    label: b => new Date(b).toISOString().slice(11, 16) }) +
-    renderChart({ title: 'Last 30 days (per day)', buckets: view.days.buckets, series: series(view.days), labelEvery: 5,
-      label: b => new Date(b).toISOString().slice(5, 10) })
+  return renderChart({
+    title: 'Last 24 hours (per hour)',
+    buckets: view.hours.buckets,
+    series: series(view.hours),
+    labelEvery: 3,
+    label: b => new Date(b).toISOString().slice(11, 16)
+  }) +
+    renderChart({
+      title: 'Last 30 days (per day)',
+      buckets: view.days.buckets,
+      series: series(view.days),
+      labelEvery: 5,
+      label: b => new Date(b).toISOString().slice(5, 10)
+    })
 }
 
 const button = (action: string, label: string): string =>
@@ -137,7 +147,7 @@ export function statusPage (view: StatusView): string {
     (view.flash !== undefined ? `<p class="flash" role="status">${e(view.flash)}</p>` : '') + spaceBanner +
     searchSection(view.search) +
     `<section><h2>Queue</h2>${figures}</section>` + held +
-    `<section><h2>Portals</h2><table><thead><tr><th>Portal</th><th>State</th><th>Since</th><th>Pending</th><th>Leased</th><th>Dead</th><th>Last error</th></tr></thead>` +
+    '<section><h2>Portals</h2><table><thead><tr><th>Portal</th><th>State</th><th>Since</th><th>Pending</th><th>Leased</th><th>Dead</th><th>Last error</th></tr></thead>' +
     `<tbody>${portals}</tbody></table></section>` +
     `<section><h2>Activity</h2>${charts(view)}</section>` +
     `<section><h2>Recent failures</h2>${retryAll}${failures === '' ? '<p>None.</p>' : `<table><thead><tr><th>When</th><th>Submission</th><th>Form</th><th>Portal</th><th>Status</th><th>Portal's message</th><th></th></tr></thead><tbody>${failures}</tbody></table>`}</section>` +
@@ -188,7 +198,9 @@ export function submissionPage (record: SubmissionRecord, now: number): string {
     `<tr><th>Status</th><td>${e(record.status)}${record.leadId !== null ? ` · lead ${record.leadId}` : ''}</td></tr>` +
     `<tr><th>Form / portal</th><td>${e(record.formId)} / ${e(record.portalId)}</td></tr>` +
     `<tr><th>Received</th><td>${utc(record.createdAt)}</td></tr><tr><th>Attempts</th><td>${record.attempts}</td></tr>` +
-    `<tr><th>Last error</th><td>${record.lastError === null ? '' : `<code>${e(record.lastError.code)}</code> ` +
+    `<tr><th>Last error</th><td>${record.lastError === null
+? ''
+: `<code>${e(record.lastError.code)}</code> ` +
       e(portalText(record.lastError.message))}</td></tr>` +
     `</tbody></table>${retry}</section>` +
     `<section><h2>Fields sent to Bitrix24</h2><table><tbody>${fields}</tbody></table></section>` +

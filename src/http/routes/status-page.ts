@@ -87,8 +87,15 @@ export async function statusPageRoutes (app: FastifyInstance, deps: StatusPageDe
     const failures = deps.admin !== undefined ? await deps.admin.recentFailures(20) : await deps.outbox.listDead({ limit: 20 })
     const flash = flashText(flashSchema.safeParse(query).data)
     const search = typeof query.q === 'string' && query.q.trim() !== '' ? await contactSearch(query.q.trim().slice(0, 254)) : undefined
-    return html(reply, 200, statusPage({ report: await readiness(deps), hours, days, failures, now,
-      ...(flash !== undefined ? { flash } : {}), ...(search !== undefined ? { search } : {}) }))
+    return html(reply, 200, statusPage({
+      report: await readiness(deps),
+      hours,
+      days,
+      failures,
+      now,
+      ...(flash !== undefined ? { flash } : {}),
+      ...(search !== undefined ? { search } : {})
+    }))
   })
 
   /** "@" makes it an e-mail, anything else is read as a phone number. */
