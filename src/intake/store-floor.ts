@@ -114,9 +114,13 @@ export function createStoreFloor (deps: StoreFloorDeps): StoreFloor {
     if (state !== lastState && state !== 'unknown') {
       const figures = { storeBytes, freeDiskBytes }
       const why = reason ?? ''
-      if (state === 'full') deps.log?.error({ code: 'RELAY_ERR_STORE_FULL', ...figures }, `store full, new submissions are refused: ${why}`)
-      else if (state === 'low') deps.log?.warn(figures, `store running out of room: ${why}`)
-      else deps.log?.info(figures, 'store has room again')
+      if (state === 'full') {
+        deps.log?.error({ code: 'RELAY_ERR_STORE_FULL', ...figures }, `store full, new submissions are refused: ${why}`)
+      } else if (state === 'low') {
+        deps.log?.warn(figures, `store running out of room: ${why}`)
+      } else {
+        deps.log?.info(figures, 'store has room again')
+      }
       lastState = state
     }
     return report

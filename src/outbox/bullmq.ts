@@ -68,8 +68,13 @@ export async function openBullOutbox (opts: BullOutboxOptions): Promise<BullOutb
     ...(opts.connectTimeoutMs !== undefined ? { connectTimeoutMs: opts.connectTimeoutMs } : {}),
     ...(opts.commandTimeoutMs !== undefined ? { commandTimeoutMs: opts.commandTimeoutMs } : {})
   }
+  // Assigned once the handle exists; the reconnect hook is made before that, so it cannot be a const.
+  // eslint-disable-next-line prefer-const -- read (as undefined) by onReconnect before its one assignment
   let outbox: BullOutboxHandle | undefined
-  const redis = await connectRedis({ url: target.connectionUrl, log, ...timeouts, onReconnect: () => { void outbox?.recheck() } })
+  const onReconnect = (): void => {
+    outbox?.recheck().catch((err: unknown) => log.warn({ err: String(err) }, 'could not re-read the Redis persistence settings'))
+  }
+  const redis = await connectRedis({ url: target.connectionUrl, log, ...timeouts, onReconnect })
   let workerRedis: Redis
   try {
     // Outages are logged once, by the command connection.
@@ -291,7 +296,8 @@ class BullOutboxHandle implements BullOutbox {
         result.dead += (await q.clean(Math.max(0, now - opts.deadBefore), opts.limit, 'failed')).length
       }
       const old = (job: SubmissionJob): boolean => job.data.createdAt < opts.heldBefore
-      result.held = await this.#eachHeld('purge', { limit: opts.limit }, async job => old(job) && await this.#remove(job), job => !old(job))
+      result.held = await this.#eachHeld('purge', { limit: opts.limit },
+        async job => old(job) && await this.#remove(job), job => !old(job))
       return result
     })
   }

@@ -94,7 +94,10 @@ export function authenticateHeaders (request: FastifyRequest, form: FormConfig, 
       contentType: headerText(request.headers['content-type']) ?? ''
     }
   }
-  const expected = [form.secret !== undefined ? 'X-Relay-Secret' : '', form.hmacSecret !== undefined ? 'X-Relay-Signature with X-Relay-Timestamp' : '']
+  const expected = [
+    form.secret !== undefined ? 'X-Relay-Secret' : '',
+    form.hmacSecret !== undefined ? 'X-Relay-Signature with X-Relay-Timestamp' : ''
+  ]
   throw new UnauthenticatedSourceError('send ' + expected.filter(Boolean).join(' or '))
 }
 

@@ -52,7 +52,7 @@ export async function statusPageRoutes (app: FastifyInstance, deps: StatusPageDe
   /** Page forms only: signed in, and posted from this origin. */
   const guard = (request: FastifyRequest, reply: FastifyReply): boolean => {
     if (isSignedIn(request, token) && sameOrigin(request)) return true
-    void refuse(reply)
+    refuse(reply)
     return false
   }
 
