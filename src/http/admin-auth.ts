@@ -39,7 +39,9 @@ export function adminAuth (token: string | undefined, throttle?: SignInThrottle)
       const err = new AdminUnauthorizedError()
       if (throttle !== undefined) throttle.failed(request, request.url.split('?')[0] ?? '')
       else request.log.warn({ code: err.code, ip: request.ip, url: request.url.split('?')[0] }, 'admin request refused')
-      return sendJsonError(reply.header('www-authenticate', 'Bearer realm="b24-form-relay"'), { statusCode: 401, code: err.code, message: err.message })
+      return sendJsonError(reply.header('www-authenticate', 'Bearer realm="b24-form-relay"'), {
+        statusCode: 401, code: err.code, message: err.message
+      })
     }
   }
 }

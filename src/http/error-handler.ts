@@ -36,12 +36,15 @@ export function toHttpError (err: unknown): HttpError {
     const translated = TRANSLATED[err.code]
     if (translated !== undefined) {
       const message = err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE'
-        ? 'This content type is not accepted; send application/x-www-form-urlencoded, multipart/form-data, application/json or text/plain with JSON'
+        ? 'This content type is not accepted; send application/x-www-form-urlencoded, multipart/form-data, ' +
+          'application/json or text/plain with JSON'
         : err.message
       return { statusCode: translated[0], code: translated[1], message }
     }
     if (err.code.startsWith('RELAY_ERR_') && typeof err.statusCode === 'number') {
-      return { statusCode: err.statusCode, code: err.code, message: err.message, ...(err.fields !== undefined ? { fields: err.fields } : {}) }
+      return {
+        statusCode: err.statusCode, code: err.code, message: err.message, ...(err.fields !== undefined ? { fields: err.fields } : {})
+      }
     }
   }
   const e = err as Partial<FastifyError>

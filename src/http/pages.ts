@@ -35,17 +35,21 @@ export function escapeHtml (text: string): string {
   return text.replace(/[&<>"']/g, ch => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[ch] ?? ch))
 }
 
+const STYLE = 'body{font:16px/1.5 system-ui,sans-serif;max-width:36rem;margin:4rem auto;padding:0 1rem;color:#222}' +
+  'h1{font-size:1.5rem}li{margin:.25rem 0}'
+
 function page (lang: Language, title: string, body: string): string {
   return `<!doctype html>
 <html lang="${lang}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escapeHtml(title)}</title>
-<style>body{font:16px/1.5 system-ui,sans-serif;max-width:36rem;margin:4rem auto;padding:0 1rem;color:#222}h1{font-size:1.5rem}li{margin:.25rem 0}</style>
+<style>${STYLE}</style>
 </head><body><h1>${escapeHtml(title)}</h1>${body}</body></html>`
 }
 
 export function thanksPage (lang: Language): string {
   const t = TEXT[lang]
-  return page(lang, t.thanksTitle, `<p>${escapeHtml(t.thanksBody)}</p><p><a href="javascript:history.back()">${escapeHtml(t.back)}</a></p>`)
+  return page(lang, t.thanksTitle,
+    `<p>${escapeHtml(t.thanksBody)}</p><p><a href="javascript:history.back()">${escapeHtml(t.back)}</a></p>`)
 }
 
 /** What a browser opening a form's address sees: the URL takes form posts, with the form's action to copy. */

@@ -73,7 +73,9 @@ export async function acceptSubmission (deps: AcceptDeps, input: SubmissionInput
   })
   if (Object.keys(mapped.errors).length > 0) throw new ValidationError(mapped.errors)
   // Duplicates, entity, timeline, rotation, list fields, product row, files: see src/domain/lead-extras.ts.
-  const extras = mapExtras({ form, values: input.values, fields: mapped.fields, ...(input.files !== undefined ? { files: input.files } : {}) })
+  const extras = mapExtras({
+    form, values: input.values, fields: mapped.fields, ...(input.files !== undefined ? { files: input.files } : {})
+  })
   const key = dedupeKey(input)
   let result: Accepted & { mismatch?: boolean }
   try {

@@ -88,7 +88,9 @@ export function decodeJson (bytes: Buffer, hints: CharsetHints, limits: ValueLim
  * `files` (a form with `files`: limits checked while it streams) or drained; either way its name
  * is noted among the values.
  */
-export async function decodeMultipart (parts: AsyncIterableIterator<Multipart>, hints: CharsetHints, limits: ValueLimits, files?: FileCollector): Promise<SubmittedValues> {
+export async function decodeMultipart (
+  parts: AsyncIterableIterator<Multipart>, hints: CharsetHints, limits: ValueLimits, files?: FileCollector
+): Promise<SubmittedValues> {
   // A file note is already text; a field's bytes wait for the charset.
   const raw: Array<{ key: string, bytes?: Buffer, note?: string }> = []
   let charsetField: string | undefined
@@ -120,5 +122,6 @@ export async function decodeMultipart (parts: AsyncIterableIterator<Multipart>, 
 }
 
 async function drain (file: MultipartFile): Promise<void> {
+  // eslint-disable-next-line @typescript-eslint/no-unused-vars -- reading the stream to its end is the point
   for await (const _chunk of file.file) { /* discard: this form keeps no files */ }
 }

@@ -21,12 +21,14 @@ const NAME_MAX = 200
 /** A visitor's file name without any path, control characters or quotes; never empty. */
 export function safeFileName (raw: string): string {
   const base = raw.split(/[\\/]/).pop() ?? ''
+  // eslint-disable-next-line no-control-regex -- control characters are what this strips
   const clean = base.replace(/[\u0000-\u001F\u007F"<>|*?:]/g, '').trim().slice(0, NAME_MAX)
   return clean === '' || clean === '.' || clean === '..' ? 'file' : clean
 }
 
 /** busboy may hand names over as latin1 bytes while browsers send UTF-8; an already decoded name is kept. */
 export function decodePartName (latin1: string): string {
+  // eslint-disable-next-line no-control-regex -- the range starts at U+0000 to mean "beyond latin1"
   if (/[^\u0000-\u00FF]/.test(latin1)) return latin1
   const bytes = Buffer.from(latin1, 'latin1')
   const utf8 = bytes.toString('utf8')
@@ -117,7 +119,9 @@ function linkFileName (url: URL): string {
 export function intakeBodyLimit (config: RelayConfig): number {
   let limit = config.limits.bodyBytes
   for (const form of Object.values(config.forms)) {
-    if (form.files !== undefined) limit = Math.max(limit, config.limits.bodyBytes + form.files.maxFiles * Math.ceil(form.files.maxBytes / 3) * 4 + 64 * 1024)
+    if (form.files === undefined) continue
+    const base64Files = form.files.maxFiles * Math.ceil(form.files.maxBytes / 3) * 4
+    limit = Math.max(limit, config.limits.bodyBytes + base64Files + 64 * 1024)
   }
   return limit
 }

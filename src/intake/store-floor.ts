@@ -103,15 +103,24 @@ export function createStoreFloor (deps: StoreFloorDeps): StoreFloor {
     }
     const { state, reason } = spaceState(storeBytes, freeDiskBytes, limits)
     const report: SpaceReport = {
-      state, reason, storeBytes, freeDiskBytes, storeLimitBytes: limits.storeBytes, minFreeDiskBytes: limits.minFreeDiskBytes,
+      state,
+      reason,
+      storeBytes,
+      freeDiskBytes,
+      storeLimitBytes: limits.storeBytes,
+      minFreeDiskBytes: limits.minFreeDiskBytes,
       measuredAt: deps.now()
     }
     if (state !== lastState && state !== 'unknown') {
       const figures = { storeBytes, freeDiskBytes }
       const why = reason ?? ''
-      if (state === 'full') deps.log?.error({ code: 'RELAY_ERR_STORE_FULL', ...figures }, `store full, new submissions are refused: ${why}`)
-      else if (state === 'low') deps.log?.warn(figures, `store running out of room: ${why}`)
-      else deps.log?.info(figures, 'store has room again')
+      if (state === 'full') {
+        deps.log?.error({ code: 'RELAY_ERR_STORE_FULL', ...figures }, `store full, new submissions are refused: ${why}`)
+      } else if (state === 'low') {
+        deps.log?.warn(figures, `store running out of room: ${why}`)
+      } else {
+        deps.log?.info(figures, 'store has room again')
+      }
       lastState = state
     }
     return report

@@ -67,11 +67,19 @@ export function mapExtras (input: ExtrasInput): LeadExtras | undefined {
     const f = form.files
     // The network rules matter only to forms that fetch links; the others keep their short record.
     const network = download
-      ? { ...(f.allowHosts !== undefined ? { allowHosts: f.allowHosts } : {}), allowPrivateAddresses: f.allowPrivateAddresses,
-          downloadBudgetMs: f.downloadBudgetMs, minBytesPerSecond: f.minBytesPerSecond, slowGraceMs: f.slowGraceMs }
+      ? {
+          ...(f.allowHosts !== undefined ? { allowHosts: f.allowHosts } : {}),
+          allowPrivateAddresses: f.allowPrivateAddresses,
+          downloadBudgetMs: f.downloadBudgetMs,
+          minBytesPerSecond: f.minBytesPerSecond,
+          slowGraceMs: f.slowGraceMs
+        }
       : {}
-    extras.files = { items: input.files, rules: { maxBytes, types, download, downloadTimeoutMs, ...network },
-      ...(target !== undefined ? { target } : {}) }
+    extras.files = {
+      items: input.files,
+      rules: { maxBytes, types, download, downloadTimeoutMs, ...network },
+      ...(target !== undefined ? { target } : {})
+    }
   }
   return hasExtras(extras) ? extras : undefined
 }

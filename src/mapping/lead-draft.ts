@@ -45,6 +45,7 @@ export class LeadDraft {
   get invalidValues (): InvalidValues {
     return this.ctx.invalidValues
   }
+
   private readonly scalars = new Map<string, ScalarValue>()
   private readonly multi = new Map<MultiFieldType, MultiFieldValue[]>()
   /** Values of fields mapped to COMMENTS: they open the comment. */

@@ -103,7 +103,9 @@ function readTrackingFields (submitted: readonly string[], cleaned: ReadonlyMap<
 }
 
 /** UTM_* fields, click ids and the product page, each only where the visitor's mapping left room. */
-function applyTracking (draft: LeadDraft, form: FormConfig, tracking: Tracking, product: ProductPage | undefined, messages: Messages): void {
+function applyTracking (
+  draft: LeadDraft, form: FormConfig, tracking: Tracking, product: ProductPage | undefined, messages: Messages
+): void {
   for (const key of UTM_KEYS) {
     const value = tracking[key]
     const field = key.toUpperCase()
@@ -249,7 +251,8 @@ export function mapSubmission (input: MapInput): MapResult {
     else draft.addLine(messages.productName, productName.value)
   }
   // Precedence: the visitor's own utm_* fields, then the product page's query, then the Referer's.
-  applyTracking(draft, form, mergeTracking(fromFields.tracking, product?.page.tracking ?? {}, fromReferer?.tracking ?? {}), product, messages)
+  const tracking = mergeTracking(fromFields.tracking, product?.page.tracking ?? {}, fromReferer?.tracking ?? {})
+  applyTracking(draft, form, tracking, product, messages)
   const unmappedFirst = (wanted: string): string | undefined => {
     const name = findSubmitted(submitted, wanted)
     return name !== undefined && mapped(name) === undefined ? cleaned.get(name)?.[0] : undefined

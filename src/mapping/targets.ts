@@ -92,4 +92,3 @@ export function resolveTarget (name: string): LeadTarget | undefined {
   if (USER_FIELD_PATTERN.test(key)) return { kind: 'custom', field: key }
   return undefined
 }
-

@@ -10,7 +10,9 @@ const quote = (value: unknown): string => `'${String(value)}'`
  * One message per problem, each naming its config key: an unknown target in `fields` or `defaults`, a
  * constant outside its dictionary, an id that is not a positive integer, an unreadable amount or date.
  */
-export function validateFormConfig (formId: string, form: FormConfig, dictionaries: Required<Dictionaries>, now: Date = new Date()): string[] {
+export function validateFormConfig (
+  formId: string, form: FormConfig, dictionaries: Required<Dictionaries>, now: Date = new Date()
+): string[] {
   const problems: string[] = []
   const at = `forms.${formId}`
 
@@ -53,14 +55,17 @@ export function validateFormConfig (formId: string, form: FormConfig, dictionari
       }
       case 'id':
         if (scalarConstant(target, value, now) === undefined) {
-          problems.push(`${where}: ${quote(value)} is not a positive integer (${target.field === 'ASSIGNED_BY_ID' ? 'a user id' : 'a CRM record id'})`)
+          const expected = target.field === 'ASSIGNED_BY_ID' ? 'a user id' : 'a CRM record id'
+          problems.push(`${where}: ${quote(value)} is not a positive integer (${expected})`)
         }
         break
       case 'amount':
         if (scalarConstant(target, value, now) === undefined) problems.push(`${where}: ${quote(value)} is not an amount`)
         break
       case 'date':
-        if (scalarConstant(target, value, now) === undefined) problems.push(`${where}: ${quote(value)} is not a date (dd.mm.yyyy or yyyy-mm-dd)`)
+        if (scalarConstant(target, value, now) === undefined) {
+          problems.push(`${where}: ${quote(value)} is not a date (dd.mm.yyyy or yyyy-mm-dd)`)
+        }
         break
       case 'text':
         break

@@ -116,7 +116,12 @@ export function readFailure (job: SubmissionJob): FailureNote | null {
   try {
     const note = JSON.parse(reason) as Partial<FailureNote>
     if (typeof note.code === 'string') {
-      return { code: note.code, message: String(note.message ?? ''), unknown: note.unknown === true, ...(typeof note.at === 'number' ? { at: note.at } : {}) }
+      return {
+        code: note.code,
+        message: String(note.message ?? ''),
+        unknown: note.unknown === true,
+        ...(typeof note.at === 'number' ? { at: note.at } : {})
+      }
     }
   } catch { /* a reason BullMQ wrote itself (it never should): keep it readable */ }
   return { code: 'RELAY_ERR_STORE', message: reason, unknown: false }

@@ -45,15 +45,24 @@ export class BullLeases {
     const first = await storeCall('claim', fetch)
     if (first === undefined) return []
     // A fetch lost to a dropped connection leaves its job active without an owner: its lease runs out and it comes back.
-    const rest = n > 1 ? (await Promise.allSettled(Array.from({ length: n - 1 }, fetch))).map(r => r.status === 'fulfilled' ? r.value : undefined) : []
+    const rest = n > 1
+      ? (await Promise.allSettled(Array.from({ length: n - 1 }, fetch))).map(r => r.status === 'fulfilled' ? r.value : undefined)
+      : []
     const taken = [first, ...rest].filter(t => t !== undefined)
     const realNow = Date.now()
     for (const [token, lease] of this.#leases) if (lease.deadline < realNow) this.#leases.delete(token)
     const claimed = taken.map(({ job, token, until }) => {
       this.#leases.set(token, { job, until, deadline })
       const c: ClaimedSubmission = {
-        id: job.id ?? '', formId: job.data.formId, portalId: job.data.portalId, payload: job.data.payload,
-        attempts: attemptsOf(job, true), createdAt: job.data.createdAt, leaseToken: token, leaseUntil: until, outcomeUnknown: unknownOf(job)
+        id: job.id ?? '',
+        formId: job.data.formId,
+        portalId: job.data.portalId,
+        payload: job.data.payload,
+        attempts: attemptsOf(job, true),
+        createdAt: job.data.createdAt,
+        leaseToken: token,
+        leaseUntil: until,
+        outcomeUnknown: unknownOf(job)
       }
       return c
     })
@@ -61,7 +70,9 @@ export class BullLeases {
     const logged = await Promise.allSettled(claimed.map(async c => {
       await (await this.#o.reg.queue(portalId)).addJobLog(c.id, startRow(leaseTag(c.leaseToken), c.attempts, startedAt, leaseMs))
     }))
-    if (logged.some(r => r.status === 'rejected')) this.#o.log.warn({ portalId, count: claimed.length }, 'claim not written to the attempt history (Redis away)')
+    if (logged.some(r => r.status === 'rejected')) {
+      this.#o.log.warn({ portalId, count: claimed.length }, 'claim not written to the attempt history (Redis away)')
+    }
     return claimed
   }
 
@@ -72,7 +83,8 @@ export class BullLeases {
    * the lock gone and answers false.
    */
   async report (
-    op: string, id: string, token: string, outcome: AttemptOutcome, error: StoredError | undefined, move: (job: SubmissionJob) => Promise<void>
+    op: string, id: string, token: string, outcome: AttemptOutcome, error: StoredError | undefined,
+    move: (job: SubmissionJob) => Promise<void>
   ): Promise<boolean> {
     const portalId = leasePortal(token)
     if (portalId === undefined) return false
@@ -82,7 +94,9 @@ export class BullLeases {
     let warned = false
     for (;;) {
       try {
-        const job = lease?.job.id === id ? lease.job : await Job.fromId(await this.#o.reg.anyWorker(portalId), id) as SubmissionJob | undefined
+        const job = lease?.job.id === id
+          ? lease.job
+          : await Job.fromId(await this.#o.reg.anyWorker(portalId), id) as SubmissionJob | undefined
         if (job === undefined) return false
         await move(job)
         this.#leases.delete(token)
@@ -94,7 +108,10 @@ export class BullLeases {
           return false
         }
         if (err instanceof ReplyError || this.#o.closed() || Date.now() + waitMs > deadline) throw storeFailure(op, err)
-        if (!warned) this.#o.log.warn({ submissionId: id, action: op, err: { message: (err as Error).message } }, 'Redis away; the report waits for it while the lease lasts')
+        if (!warned) {
+          this.#o.log.warn({ submissionId: id, action: op, err: { message: (err as Error).message } },
+            'Redis away; the report waits for it while the lease lasts')
+        }
         warned = true
         await sleep(waitMs)
         waitMs = Math.min(waitMs * 2, 2000)
@@ -106,7 +123,8 @@ export class BullLeases {
     try {
       await (await this.#o.reg.queue(portalId)).addJobLog(id, endRow(leaseTag(token), this.#o.clock(), outcome, error))
     } catch (err) {
-      this.#o.log.warn({ submissionId: id, outcome, err: { message: (err as Error).message } }, 'report not written to the attempt history')
+      const logged = { submissionId: id, outcome, err: { message: (err as Error).message } }
+      this.#o.log.warn(logged, 'report not written to the attempt history')
     }
   }
 }

@@ -6,7 +6,7 @@
  */
 import { Queue, Worker } from 'bullmq'
 import type { Redis } from 'ioredis'
-import { BACKOFF_TYPE, queueName, retryDelay, type SubmissionData } from './bullmq-jobs.ts'
+import { queueName, retryDelay, type SubmissionData } from './bullmq-jobs.ts'
 import { StoreError, storeFailure } from './errors.ts'
 import type { OutboxClock, OutboxLogger } from './types.ts'
 
@@ -70,7 +70,8 @@ export class BullRegistry {
         settings: { backoffStrategy: (_attemptsMade, _type, err) => retryDelay(this.#o.clock(), err) }
       })
       worker.on('error', err => this.#o.log.debug({ portalId, err: { message: err.message } }, 'BullMQ worker error'))
-      worker.on('stalled', jobId => this.#o.log.warn({ portalId, submissionId: jobId }, 'lease ran out; the submission is claimable again'))
+      worker.on('stalled', jobId =>
+        this.#o.log.warn({ portalId, submissionId: jobId }, 'lease ran out; the submission is claimable again'))
       return worker
     }, async worker => { await worker.startStalledCheckTimer() })
   }
@@ -114,20 +115,26 @@ export class BullRegistry {
   ): Promise<T> {
     const hit = cache.get(key)
     if (hit !== undefined) return await hit
-    if (connection.status !== 'ready') throw new StoreError('RELAY_ERR_STORE', `Outbox cannot reach Redis (connection ${connection.status})`)
+    if (connection.status !== 'ready') {
+      throw new StoreError('RELAY_ERR_STORE', `Outbox cannot reach Redis (connection ${connection.status})`)
+    }
     const made = make()
     const ready = (async () => {
       let timer: NodeJS.Timeout | undefined
       try {
         await Promise.race([
           made.waitUntilReady(),
-          new Promise((_resolve, reject) => { timer = setTimeout(() => reject(new Error('BullMQ did not get ready in time')), this.#o.readyTimeoutMs ?? 5000) })
+          new Promise((_resolve, reject) => {
+            timer = setTimeout(() => reject(new Error('BullMQ did not get ready in time')), this.#o.readyTimeoutMs ?? 5000)
+          })
         ])
         await started?.(made)
         return made
       } catch (err) {
         cache.delete(key)
-        void (made instanceof Worker ? made.close(true) : made.close()).catch(() => {})
+        const closing = made instanceof Worker ? made.close(true) : made.close()
+        // Best effort: the start failure is what gets reported, not a failing close of the half-made object.
+        closing.catch(() => {})
         throw storeFailure('start', err)
       } finally {
         clearTimeout(timer)

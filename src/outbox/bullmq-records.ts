@@ -15,7 +15,8 @@ export function startRow (tag: string, attempt: number, startedAt: number, lease
 }
 
 export function endRow (tag: string, endedAt: number, outcome: AttemptOutcome, error?: StoredError): string {
-  return JSON.stringify({ t: tag, e: endedAt, o: outcome, ...(error !== undefined ? { err: { code: error.code, message: error.message } } : {}) } satisfies EndRow)
+  const withError = error !== undefined ? { err: { code: error.code, message: error.message } } : {}
+  return JSON.stringify({ t: tag, e: endedAt, o: outcome, ...withError } satisfies EndRow)
 }
 
 /** BullMQ's job state in the port's words; a dead letter is a failed job. */
@@ -46,7 +47,14 @@ export function foldHistory (rows: string[], active: boolean): FoldedHistory {
       continue
     }
     if (typeof row.s === 'number') {
-      const rec = { attempt: row.a ?? 0, startedAt: row.s, endedAt: null, outcome: 'in_flight' as AttemptOutcome, error: null, until: row.s + (row.l ?? 0) }
+      const rec = {
+        attempt: row.a ?? 0,
+        startedAt: row.s,
+        endedAt: null,
+        outcome: 'in_flight' as AttemptOutcome,
+        error: null,
+        until: row.s + (row.l ?? 0)
+      }
       records.push(rec)
       if (row.t !== undefined) byTag.set(row.t, rec)
       lastAt = Math.max(lastAt ?? 0, row.s)
@@ -79,7 +87,9 @@ export function foldHistory (rows: string[], active: boolean): FoldedHistory {
   }
 }
 
-export function toSummary (job: SubmissionJob, state: string, extra: { leaseUntil?: number | null, lastAt?: number | null } = {}): SubmissionSummary {
+export function toSummary (
+  job: SubmissionJob, state: string, extra: { leaseUntil?: number | null, lastAt?: number | null } = {}
+): SubmissionSummary {
   const d = job.data
   // A held submission is a job delayed to HELD_AT.
   const status = isHeld(job, state) ? 'held' : statusOf(state)

@@ -68,8 +68,13 @@ export async function openBullOutbox (opts: BullOutboxOptions): Promise<BullOutb
     ...(opts.connectTimeoutMs !== undefined ? { connectTimeoutMs: opts.connectTimeoutMs } : {}),
     ...(opts.commandTimeoutMs !== undefined ? { commandTimeoutMs: opts.commandTimeoutMs } : {})
   }
+  // Assigned once the handle exists; the reconnect hook is made before that, so it cannot be a const.
+  // eslint-disable-next-line prefer-const -- read (as undefined) by onReconnect before its one assignment
   let outbox: BullOutboxHandle | undefined
-  const redis = await connectRedis({ url: target.connectionUrl, log, ...timeouts, onReconnect: () => { void outbox?.recheck() } })
+  const onReconnect = (): void => {
+    outbox?.recheck().catch((err: unknown) => log.warn({ err: String(err) }, 'could not re-read the Redis persistence settings'))
+  }
+  const redis = await connectRedis({ url: target.connectionUrl, log, ...timeouts, onReconnect })
   let workerRedis: Redis
   try {
     // Outages are logged once, by the command connection.
@@ -105,8 +110,13 @@ class BullOutboxHandle implements BullOutbox {
     this.#clock = opts.clock ?? Date.now
     const clock = this.#clock
     this.#reg = new BullRegistry({
-      redis, workerRedis, prefix: keyPrefix.replace(/:$/, ''), portalsKey: `${keyPrefix}outbox:portals`, log,
-      stalledCheckMs: opts.stalledCheckMs ?? DEFAULT_STALLED_CHECK_MS, clock
+      redis,
+      workerRedis,
+      prefix: keyPrefix.replace(/:$/, ''),
+      portalsKey: `${keyPrefix}outbox:portals`,
+      log,
+      stalledCheckMs: opts.stalledCheckMs ?? DEFAULT_STALLED_CHECK_MS,
+      clock
     })
     this.#leases = new BullLeases({ reg: this.#reg, log, reportRetryMs: opts.reportRetryMs ?? 30_000, closed: () => this.#closed, clock })
   }
@@ -124,9 +134,13 @@ class BullOutboxHandle implements BullOutbox {
     // The dedupe window is a TTL in Redis: it runs on real time from now on, whatever the clock says.
     const s = prepareSubmission(sub, this.#clock())
     const data: SubmissionData = {
-      formId: s.formId, portalId: s.portalId, payload: JSON.parse(s.payload) as Record<string, unknown>,
-      meta: s.meta === null ? null : JSON.parse(s.meta) as Record<string, unknown>, dedupeKey: s.dedupeKey,
-      ...(s.fingerprint !== null ? { fingerprint: s.fingerprint } : {}), createdAt: s.now
+      formId: s.formId,
+      portalId: s.portalId,
+      payload: JSON.parse(s.payload) as Record<string, unknown>,
+      meta: s.meta === null ? null : JSON.parse(s.meta) as Record<string, unknown>,
+      dedupeKey: s.dedupeKey,
+      ...(s.fingerprint !== null ? { fingerprint: s.fingerprint } : {}),
+      createdAt: s.now
     }
     // No retry here: the intake must answer 503 now rather than keep the visitor waiting.
     return await storeCall('enqueue', async () => {
@@ -209,7 +223,9 @@ class BullOutboxHandle implements BullOutbox {
         ...job.data,
         carried: {
           lastError: failure !== null ? { code: failure.code, message: failure.message } : job.data.carried?.lastError ?? null,
-          outcomeUnknown: unknownOf(job), stalledBase: job.stalledCounter ?? 0, requeuedAt: this.#clock()
+          outcomeUnknown: unknownOf(job),
+          stalledBase: job.stalledCounter ?? 0,
+          requeuedAt: this.#clock()
         }
       })
       try {
@@ -280,7 +296,8 @@ class BullOutboxHandle implements BullOutbox {
         result.dead += (await q.clean(Math.max(0, now - opts.deadBefore), opts.limit, 'failed')).length
       }
       const old = (job: SubmissionJob): boolean => job.data.createdAt < opts.heldBefore
-      result.held = await this.#eachHeld('purge', { limit: opts.limit }, async job => old(job) && await this.#remove(job), job => !old(job))
+      result.held = await this.#eachHeld('purge', { limit: opts.limit },
+        async job => old(job) && await this.#remove(job), job => !old(job))
       return result
     })
   }

@@ -45,7 +45,10 @@ export async function connectRedis (opts: RedisConnectOptions): Promise<Redis> {
   let down = false
   redis.on('error', (err: Error) => {
     if (!opened) return
-    if (!down) log.error({ err: { message: err.message, code: (err as { code?: string }).code } }, 'Redis connection lost; submissions are refused (503) until it is back')
+    if (!down) {
+      log.error({ err: { message: err.message, code: (err as { code?: string }).code } },
+        'Redis connection lost; submissions are refused (503) until it is back')
+    }
     down = true
   })
   redis.on('close', () => {

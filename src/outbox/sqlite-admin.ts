@@ -4,7 +4,7 @@ import { contactMatcher } from './contact-match.ts'
 import type {
   ActivityKind, ActivityQuery, ActivitySeries, ContactQuery, SubmissionAdmin, SubmissionFilter, SubmissionPage
 } from './admin-types.ts'
-import { StoreError, storeFailure } from './errors.ts'
+import { storeFailure } from './errors.ts'
 import { idTimePrefix } from './ids.ts'
 import type { SqliteOutbox } from './sqlite.ts'
 import { toSummary, type SubmissionRow } from './sqlite-statements.ts'
@@ -104,7 +104,8 @@ export function createSqliteAdmin (outbox: SqliteOutbox): SubmissionAdmin {
         const rows = guard('erase', () => prepared('SELECT seq, id, payload, meta FROM submissions WHERE seq > ? ORDER BY seq LIMIT ?')
           .all(afterSeq, ERASE_PAGE) as Array<{ seq: number, id: string, payload: string, meta: string | null }>)
         for (const row of rows) {
-          if (match(JSON.parse(row.payload)) || (row.meta !== null && match(JSON.parse(row.meta)))) found.push({ seq: row.seq, id: row.id })
+          const holds = match(JSON.parse(row.payload)) || (row.meta !== null && match(JSON.parse(row.meta)))
+          if (holds) found.push({ seq: row.seq, id: row.id })
         }
         const last = rows.at(-1)
         if (last === undefined || rows.length < ERASE_PAGE) break
@@ -140,4 +141,3 @@ export function createSqliteAdmin (outbox: SqliteOutbox): SubmissionAdmin {
     }
   }
 }
-

@@ -57,8 +57,14 @@ const OWNED = "WHERE id = @id AND status = 'leased' AND lease_token = @token RET
 export function prepareStatements (db: Database) {
   return {
     insert: db.prepare<{
-      id: string, formId: string, portalId: string, payload: string, meta: string | null,
-      dedupeKey: string | null, status: 'pending' | 'held', now: number
+      id: string,
+      formId: string,
+      portalId: string,
+      payload: string,
+      meta: string | null,
+      dedupeKey: string | null,
+      status: 'pending' | 'held',
+      now: number
     }>(`INSERT INTO submissions (id, form_id, portal_id, payload, meta, dedupe_key, status,
           next_attempt_at, created_at, updated_at)
         VALUES (@id, @formId, @portalId, @payload, @meta, @dedupeKey, @status, @now, @now, @now)`),
@@ -88,7 +94,7 @@ export function prepareStatements (db: Database) {
         WHERE submission_seq = @seq AND lease_token = @token AND outcome = 'in_flight'`),
 
     filePayload: db.prepare<[number], { payload: string }>(
-      `SELECT payload FROM submissions WHERE seq = ? AND instr(payload, '"content"') > 0`),
+      'SELECT payload FROM submissions WHERE seq = ? AND instr(payload, \'"content"\') > 0'),
     setPayload: db.prepare<[string, number]>('UPDATE submissions SET payload = ? WHERE seq = ?'),
     complete: db.prepare<{ id: string, token: string, leadId: number, dealId: number | null, now: number }, { seq: number }>(
       `UPDATE submissions SET status = 'delivered', lead_id = @leadId, deal_id = @dealId, delivered_at = @now, ${CLEAR_LEASE} ${OWNED}`),

@@ -124,6 +124,7 @@ class WriterThread {
   get failed (): boolean {
     return this.#failure !== undefined
   }
+
   counts: WriteCounts = { groupCommits: 0, enqueued: 0, duplicates: 0 }
 
   private constructor (worker: Worker, log: OutboxLogger) {

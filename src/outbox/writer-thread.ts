@@ -62,7 +62,9 @@ port.on('message', (batch: WriterRequest[]) => {
     port.postMessage({ answers: batch.map(req => ({ id: req.id, error })), counts } satisfies WriterReply)
     return
   }
-  // The main thread ends this thread once close() has answered.
-  void Promise.all(batch.map(async req => await answer(req, writer)))
+  // The main thread ends this thread once close() has answered. answer() never rejects; a reply that
+  // cannot be posted is thrown outside the promise, ending this thread, and the main thread fails the waiting calls.
+  Promise.all(batch.map(async req => await answer(req, writer)))
     .then(answers => port.postMessage({ answers, counts: writer.writeCounts() } satisfies WriterReply))
+    .catch((err: unknown) => { setImmediate(() => { throw err }) })
 })

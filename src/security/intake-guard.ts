@@ -60,14 +60,21 @@ export async function createIntakeGuard (app: FastifyInstance, deps: IntakeGuard
     : memoryReplayCache()
   let lastPrune = 0
 
-  const hold = async (request: FastifyRequest, formId: string, values: SubmittedValues, reason: SpamReason, detail: string | undefined): Promise<string> => {
+  const hold = async (
+    request: FastifyRequest, formId: string, values: SubmittedValues, reason: SpamReason, detail: string | undefined
+  ): Promise<string> => {
     const now = deps.now()
     const id = newSubmissionId(now)
     const origin = requestOrigin(request)
     const userAgent = headerText(request.headers['user-agent'], KEPT_HEADER_CHARS)
     const referer = headerText(request.headers.referer, KEPT_HEADER_CHARS)
     await deps.spamStore.add({
-      id, formId, reason, receivedAt: now, ip: request.ip, values,
+      id,
+      formId,
+      reason,
+      receivedAt: now,
+      ip: request.ip,
+      values,
       ...(detail !== undefined ? { detail } : {}),
       ...(userAgent !== undefined ? { userAgent } : {}),
       ...(referer !== undefined ? { referer } : {}),
@@ -109,7 +116,8 @@ export async function createIntakeGuard (app: FastifyInstance, deps: IntakeGuard
     },
 
     screen: async (request, formId, form, values) => {
-      const verdict = await spamVerdict({ form, values, source: sources.get(request) ?? { kind: 'anonymous' }, ip: request.ip, now: deps.now() }, request.log)
+      const source = sources.get(request) ?? { kind: 'anonymous' }
+      const verdict = await spamVerdict({ form, values, source, ip: request.ip, now: deps.now() }, request.log)
       if (verdict !== undefined) return { spam: true, id: await hold(request, formId, values, verdict.reason, verdict.detail) }
       return { spam: false, values: withoutSecurityFields(form, values) }
     },

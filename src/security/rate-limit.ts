@@ -111,7 +111,8 @@ export async function createRateLimitCheck (app: FastifyInstance, deps: RateLimi
     if (!proxied(request)) return true
     if (!warnedProxy && ip === bareAddress(request.socket.remoteAddress)) {
       warnedProxy = true
-      request.log.warn({ ip: request.ip }, 'requests arrive through a proxy but TRUST_PROXY does not name it: rate limits see the proxy\'s address for every visitor')
+      request.log.warn({ ip: request.ip },
+        'requests arrive through a proxy but TRUST_PROXY does not name it: rate limits see the proxy\'s address for every visitor')
     }
     return false
   }

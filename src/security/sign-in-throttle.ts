@@ -15,7 +15,9 @@ export type FailureLimit = false | { max: number, timeWindow: number }
 
 export interface SignInThrottle {
   /** Answers 429 and returns true when this client is blocked; the caller stops there. */
-  refuseIfBlocked: (request: FastifyRequest, reply: FastifyReply, send: (reply: FastifyReply, e: ThrottledError) => FastifyReply) => boolean
+  refuseIfBlocked: (
+    request: FastifyRequest, reply: FastifyReply, send: (reply: FastifyReply, e: ThrottledError) => FastifyReply
+  ) => boolean
   /** Counts one failed sign-in of this client. */
   failed: (request: FastifyRequest, where: string) => void
   /** Writes the pending log lines (also done once per window by a timer). */
@@ -99,7 +101,7 @@ export function signInThrottle (opts: SignInThrottleOptions): SignInThrottle {
       if (c.failures < limit.max) return false
       c.throttled++
       const seconds = Math.max(1, Math.ceil((c.windowStart + limit.timeWindow - now()) / 1000))
-      void send(reply.header('retry-after', String(seconds)), new AdminThrottledError(seconds))
+      send(reply.header('retry-after', String(seconds)), new AdminThrottledError(seconds))
       return true
     },
     failed: (request, where) => {

@@ -86,11 +86,18 @@ export function authenticateHeaders (request: FastifyRequest, form: FormConfig, 
       throw new UnauthenticatedSourceError('signatures cover urlencoded and JSON bodies; send multipart with X-Relay-Secret')
     }
     return {
-      kind: 'signature', timestamp, signature,
-      method: request.method, path: request.raw.url ?? request.url, contentType: headerText(request.headers['content-type']) ?? ''
+      kind: 'signature',
+      timestamp,
+      signature,
+      method: request.method,
+      path: request.raw.url ?? request.url,
+      contentType: headerText(request.headers['content-type']) ?? ''
     }
   }
-  const expected = [form.secret !== undefined ? 'X-Relay-Secret' : '', form.hmacSecret !== undefined ? 'X-Relay-Signature with X-Relay-Timestamp' : '']
+  const expected = [
+    form.secret !== undefined ? 'X-Relay-Secret' : '',
+    form.hmacSecret !== undefined ? 'X-Relay-Signature with X-Relay-Timestamp' : ''
+  ]
   throw new UnauthenticatedSourceError('send ' + expected.filter(Boolean).join(' or '))
 }
 

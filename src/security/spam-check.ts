@@ -30,13 +30,18 @@ export async function spamVerdict (input: SpamCheckInput, log: FastifyBaseLogger
   const { form, values } = input
   if (input.source.kind !== 'anonymous') return undefined
   if (honeypotFilled(form, values)) return { reason: 'honeypot' }
-  if (filledTooFast(form, values, input.now)) return { reason: 'too_fast', detail: `${fillTimeMs(values, input.now) ?? 0} ms < ${form.minFillMs} ms` }
+  if (filledTooFast(form, values, input.now)) {
+    return { reason: 'too_fast', detail: `${fillTimeMs(values, input.now) ?? 0} ms < ${form.minFillMs} ms` }
+  }
   if (form.captcha === undefined) return undefined
   const verdict = await verifyCaptcha(form.captcha, values, input.ip)
   if (verdict.outcome === 'passed') return undefined
-  if (verdict.outcome === 'spam') return { reason: verdict.reason, ...(verdict.detail !== undefined && verdict.detail !== '' ? { detail: verdict.detail } : {}) }
+  if (verdict.outcome === 'spam') {
+    return { reason: verdict.reason, ...(verdict.detail !== undefined && verdict.detail !== '' ? { detail: verdict.detail } : {}) }
+  }
   const err = new CaptchaUnavailableError(verdict.detail)
-  log.warn({ code: err.code, provider: form.captcha.provider, detail: verdict.detail, onError: form.captcha.onError }, 'CAPTCHA not verified')
+  const facts = { code: err.code, provider: form.captcha.provider, detail: verdict.detail, onError: form.captcha.onError }
+  log.warn(facts, 'CAPTCHA not verified')
   return form.captcha.onError === 'spam' ? { reason: 'captcha_unverified', detail: verdict.detail } : undefined
 }
 

@@ -73,7 +73,8 @@ export function openSqliteSpamStore (path: string): SpamStore {
   if (path !== ':memory:') db.pragma('journal_mode = WAL')
   db.pragma('synchronous = NORMAL')
   db.exec(SCHEMA)
-  const insert = db.prepare(`INSERT OR IGNORE INTO spam (id, form_id, reason, detail, received_at, ip, user_agent, referer, origin, values_json)
+  const insert = db.prepare(
+    `INSERT OR IGNORE INTO spam (id, form_id, reason, detail, received_at, ip, user_agent, referer, origin, values_json)
     VALUES (@id, @formId, @reason, @detail, @receivedAt, @ip, @userAgent, @referer, @origin, @values)`)
   const byId = db.prepare('SELECT * FROM spam WHERE id = ?')
   const page = db.prepare(`SELECT * FROM spam WHERE (@formId IS NULL OR form_id = @formId) AND received_at < @before

@@ -13,13 +13,14 @@ import { decodeJson, decodeMultipart, decodeUrlencoded } from '../../intake/deco
 import type { SubmittedValues } from '../../intake/submitted-values.ts'
 import { mapSubmission, mergeDictionaries } from '../../mapping/index.ts'
 
-
 const paramsSchema = z.object({ formId: z.string().regex(FORM_ID_PATTERN) }).strict()
 
 /** Stands in for the submission id the outbox would assign. */
 export const DRY_RUN_ORIGIN_ID = '(submission id)'
 
-export async function dryRunRoutes (app: FastifyInstance, deps: { config: () => RelayConfig, now: () => number, security: Array<Record<string, string[]>> }): Promise<void> {
+export async function dryRunRoutes (
+  app: FastifyInstance, deps: { config: () => RelayConfig, now: () => number, security: Array<Record<string, string[]>> }
+): Promise<void> {
   // The same byte-level parsers as the intake, so charsets are read exactly as a real post would be.
   await registerRawBodyParsers(app)
 
@@ -66,7 +67,9 @@ export async function dryRunRoutes (app: FastifyInstance, deps: { config: () => 
   })
 }
 
-async function readValues (request: FastifyRequest, formCharset: string | undefined, limits: RelayConfig['limits']): Promise<SubmittedValues> {
+async function readValues (
+  request: FastifyRequest, formCharset: string | undefined, limits: RelayConfig['limits']
+): Promise<SubmittedValues> {
   const hints = { declared: charsetOf(request.headers['content-type']), form: formCharset }
   if (request.isMultipart()) {
     const parts = request.parts({

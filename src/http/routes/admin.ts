@@ -70,7 +70,8 @@ function parse<T extends z.ZodType> (schema: T, value: unknown): z.output<T> {
   return parsed.data
 }
 
-const doc = (schema: z.ZodType): Record<string, unknown> => z.toJSONSchema(schema, { target: 'openapi-3.0', io: 'input', unrepresentable: 'any' }) as Record<string, unknown>
+const doc = (schema: z.ZodType): Record<string, unknown> =>
+  z.toJSONSchema(schema, { target: 'openapi-3.0', io: 'input', unrepresentable: 'any' }) as Record<string, unknown>
 
 /** What an operator sees of a submission: contact data masked unless revealed. */
 export function submissionView (s: SubmissionSummary | SubmissionRecord, reveal: boolean): Record<string, unknown> {
@@ -131,11 +132,18 @@ export async function adminRoutes (app: FastifyInstance, deps: AdminDeps): Promi
       audit(request, { count: page.items.length, by: q.email !== undefined ? 'email' : 'phone' }, 'admin searched by contact')
     }
     if (q.reveal === '1') audit(request, { count: page.items.length }, 'admin revealed contact data of a list')
-    return { ok: true, items: page.items.map(s => submissionView(s, q.reveal === '1')), ...(page.next !== undefined ? { next: page.next } : {}) }
+    const items = page.items.map(s => submissionView(s, q.reveal === '1'))
+    return { ok: true, items, ...(page.next !== undefined ? { next: page.next } : {}) }
   })
 
   app.get('/admin/submissions/:id', {
-    schema: { tags: ['admin'], security, summary: 'One submission with every delivery attempt and the portal\'s messages', params: doc(idParams), querystring: doc(showQuery) }
+    schema: {
+      tags: ['admin'],
+      security,
+      summary: 'One submission with every delivery attempt and the portal\'s messages',
+      params: doc(idParams),
+      querystring: doc(showQuery)
+    }
   }, async request => {
     const { id } = parse(idParams, request.params)
     const { reveal } = parse(showQuery, request.query)
@@ -159,7 +167,9 @@ export async function adminRoutes (app: FastifyInstance, deps: AdminDeps): Promi
   })
 
   app.post('/admin/dead-letters/retry', {
-    schema: { tags: ['admin'], security, summary: 'Put every dead letter (of one portal) back in the queue', querystring: doc(retryAllQuery) }
+    schema: {
+      tags: ['admin'], security, summary: 'Put every dead letter (of one portal) back in the queue', querystring: doc(retryAllQuery)
+    }
   }, async request => {
     const { portal } = parse(retryAllQuery, request.query)
     const requeued = await requeueAllDead(deps.outbox, portal)
@@ -176,7 +186,9 @@ export async function adminRoutes (app: FastifyInstance, deps: AdminDeps): Promi
 
   app.post('/admin/held/release', {
     schema: {
-      tags: ['admin'], security, querystring: doc(heldQuery),
+      tags: ['admin'],
+      security,
+      querystring: doc(heldQuery),
       summary: 'Release held submissions now (oldest first): they are delivered like any other'
     }
   }, async request => {
@@ -188,7 +200,9 @@ export async function adminRoutes (app: FastifyInstance, deps: AdminDeps): Promi
 
   app.post('/admin/held/discard', {
     schema: {
-      tags: ['admin'], security, querystring: doc(heldQuery),
+      tags: ['admin'],
+      security,
+      querystring: doc(heldQuery),
       summary: 'Delete held submissions (the flood was spam); they are never delivered'
     }
   }, async request => {
@@ -208,7 +222,12 @@ export async function adminRoutes (app: FastifyInstance, deps: AdminDeps): Promi
   })
 
   app.post('/admin/erase', {
-    schema: { tags: ['admin'], security, summary: 'Erase every submission holding this e-mail or phone (personal-data requests)', body: doc(eraseBody) }
+    schema: {
+      tags: ['admin'],
+      security,
+      summary: 'Erase every submission holding this e-mail or phone (personal-data requests)',
+      body: doc(eraseBody)
+    }
   }, async request => {
     const body = parse(eraseBody, request.body)
     const query = {

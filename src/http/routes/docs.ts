@@ -31,7 +31,10 @@ const INTAKE = {
   description: 'Scripts (Accept or body JSON) get 202 JSON; browsers get 303 to the thank-you page or the form\'s successUrl. ' +
     'Refusals carry the code in x-relay-error; browsers get 303 to errorUrl or an HTML page.',
   params: { type: 'object', properties: { formId: { type: 'string', pattern: FORM_ID_PATTERN.source } }, required: ['formId'] },
-  headers: { type: 'object', properties: { 'idempotency-key': { type: 'string', description: 'Same key within the dedupe window = one submission' } } },
+  headers: {
+    type: 'object',
+    properties: { 'idempotency-key': { type: 'string', description: 'Same key within the dedupe window = one submission' } }
+  },
   body: submission,
   consumes: ['application/x-www-form-urlencoded', 'multipart/form-data', 'application/json', 'text/plain'],
   response: {

@@ -116,7 +116,11 @@ export async function readiness (deps: HealthDeps): Promise<Readiness> {
 
 export async function healthRoutes (app: FastifyInstance, deps: HealthDeps): Promise<void> {
   app.get('/healthz', {
-    schema: { tags: ['health'], summary: 'Liveness: the process answers', response: { 200: { type: 'object', properties: { ok: { type: 'boolean' } } } } }
+    schema: {
+      tags: ['health'],
+      summary: 'Liveness: the process answers',
+      response: { 200: { type: 'object', properties: { ok: { type: 'boolean' } } } }
+    }
   }, async () => ({ ok: true }))
   app.get('/readyz', {
     schema: {

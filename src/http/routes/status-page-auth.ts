@@ -41,7 +41,8 @@ export function isSignedIn (request: FastifyRequest, token: string): boolean {
 }
 
 export function sessionCookie (token: string, secure: boolean): string {
-  return `${SESSION_COOKIE}=${sessionValue(token)}; Path=/status; HttpOnly; SameSite=Strict; Max-Age=${SESSION_HOURS * 3600}${secure ? '; Secure' : ''}`
+  return `${SESSION_COOKIE}=${sessionValue(token)}; Path=/status; HttpOnly; SameSite=Strict; ` +
+    `Max-Age=${SESSION_HOURS * 3600}${secure ? '; Secure' : ''}`
 }
 
 export function clearedCookie (): string {

@@ -53,13 +53,15 @@ export function renderChart (input: ChartInput): string {
   const lines = input.series.map(s => {
     const points = s.values.map((v, i) => `${f(x(i))},${f(y(v))}`).join(' ')
     const dots = s.values.map((v, i) => v > 0
-      ? `<circle cx="${f(x(i))}" cy="${f(y(v))}" r="2.5" fill="${s.color}"><title>${escapeHtml(`${input.label(input.buckets[i] ?? 0)}: ${v} ${s.name}`)}</title></circle>`
+      ? `<circle cx="${f(x(i))}" cy="${f(y(v))}" r="2.5" fill="${s.color}">` +
+        `<title>${escapeHtml(`${input.label(input.buckets[i] ?? 0)}: ${v} ${s.name}`)}</title></circle>`
       : '').join('')
     return `<g class="series" data-series="${escapeHtml(s.name)}" data-total="${s.values.reduce((a, b) => a + b, 0)}">` +
       `<polyline fill="none" stroke="${s.color}" stroke-width="2" points="${points}"/>${dots}</g>`
   }).join('')
   const legend = input.series.map(s =>
-    `<span class="key"><span class="swatch" style="background:${s.color}"></span>${escapeHtml(s.name)}: ${s.values.reduce((a, b) => a + b, 0)}</span>`).join(' ')
+    `<span class="key"><span class="swatch" style="background:${s.color}"></span>` +
+    `${escapeHtml(s.name)}: ${s.values.reduce((a, b) => a + b, 0)}</span>`).join(' ')
 
   return `<figure class="chart"><figcaption>${escapeHtml(input.title)} <span class="legend">${legend}</span></figcaption>` +
     `<svg viewBox="0 0 ${W} ${H}" width="100%" role="img" aria-label="${escapeHtml(input.title)}">${grid}${labels}${lines}</svg></figure>`

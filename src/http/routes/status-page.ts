@@ -52,7 +52,7 @@ export async function statusPageRoutes (app: FastifyInstance, deps: StatusPageDe
   /** Page forms only: signed in, and posted from this origin. */
   const guard = (request: FastifyRequest, reply: FastifyReply): boolean => {
     if (isSignedIn(request, token) && sameOrigin(request)) return true
-    void refuse(reply)
+    refuse(reply)
     return false
   }
 
@@ -87,8 +87,15 @@ export async function statusPageRoutes (app: FastifyInstance, deps: StatusPageDe
     const failures = deps.admin !== undefined ? await deps.admin.recentFailures(20) : await deps.outbox.listDead({ limit: 20 })
     const flash = flashText(flashSchema.safeParse(query).data)
     const search = typeof query.q === 'string' && query.q.trim() !== '' ? await contactSearch(query.q.trim().slice(0, 254)) : undefined
-    return html(reply, 200, statusPage({ report: await readiness(deps), hours, days, failures, now,
-      ...(flash !== undefined ? { flash } : {}), ...(search !== undefined ? { search } : {}) }))
+    return html(reply, 200, statusPage({
+      report: await readiness(deps),
+      hours,
+      days,
+      failures,
+      now,
+      ...(flash !== undefined ? { flash } : {}),
+      ...(search !== undefined ? { search } : {})
+    }))
   })
 
   /** "@" makes it an e-mail, anything else is read as a phone number. */

@@ -153,11 +153,15 @@ export async function submitRoutes (app: FastifyInstance, deps: SubmitRouteDeps)
   })
 }
 
-async function readValues (request: FastifyRequest, formCharset: string | undefined, limits: RelayConfig['limits'], files?: FileCollector): Promise<SubmittedValues> {
+async function readValues (
+  request: FastifyRequest, formCharset: string | undefined, limits: RelayConfig['limits'], files?: FileCollector
+): Promise<SubmittedValues> {
   const hints = { declared: charsetOf(request.headers['content-type']), form: formCharset }
   if (request.isMultipart()) {
     // With `files`, one byte and one file past the form's limits reach the collector, which refuses them by name.
-    const fileLimits = files === undefined ? { files: 10, fileSize: limits.bodyBytes } : { files: files.rules.maxFiles + 1, fileSize: files.rules.maxBytes + 1 }
+    const fileLimits = files === undefined
+      ? { files: 10, fileSize: limits.bodyBytes }
+      : { files: files.rules.maxFiles + 1, fileSize: files.rules.maxBytes + 1 }
     const parts = request.parts({
       defCharset: 'latin1',
       defParamCharset: 'latin1',
@@ -171,7 +175,10 @@ async function readValues (request: FastifyRequest, formCharset: string | undefi
   return body.kind === 'urlencoded' ? decodeUrlencoded(body.bytes, hints, limits) : decodeJson(body.bytes, hints, limits, files)
 }
 
-function answerAccepted (request: FastifyRequest, reply: FastifyReply, formId: string, successUrl: string | undefined, accepted: { id: string, duplicate: boolean }): FastifyReply {
+function answerAccepted (
+  request: FastifyRequest, reply: FastifyReply, formId: string, successUrl: string | undefined,
+  accepted: { id: string, duplicate: boolean }
+): FastifyReply {
   if (wantsJson(request)) {
     return reply.code(202).send({ ok: true, id: accepted.id, ...(accepted.duplicate ? { duplicate: true } : {}) })
   }

@@ -68,7 +68,8 @@ export const PROVIDERS: Record<CaptchaProvider, ProviderSpec> = {
   hcaptcha: {
     verifyUrl: 'https://api.hcaptcha.com/siteverify',
     tokenFields: ['h-captcha-response', 'g-recaptcha-response'],
-    params: ({ secret, token, ip, siteKey }) => withIp({ secret, response: token, ...(siteKey !== undefined ? { sitekey: siteKey } : {}) }, 'remoteip', ip),
+    params: ({ secret, token, ip, siteKey }) =>
+      withIp({ secret, response: token, ...(siteKey !== undefined ? { sitekey: siteKey } : {}) }, 'remoteip', ip),
     parse: parseSiteverify
   },
   yandex: {
