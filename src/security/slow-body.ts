@@ -43,9 +43,16 @@ export function slowBodyGuard (app: FastifyInstance, opts: SlowBodyOptions): voi
       socket.destroy()
     }, checkMs)
     timer.unref()
-    const stop = (): void => clearInterval(timer)
+    // A keep-alive socket outlives its requests: every listener this request adds is removed when
+    // it ends, or the socket would keep each answered request (and its closure) until it closes.
+    const stop = (): void => {
+      clearInterval(timer)
+      req.removeListener('end', stop)
+      req.removeListener('close', stop)
+      socket.removeListener('close', stop)
+    }
     req.once('end', stop)
     req.once('close', stop)
-    request.raw.socket.once('close', stop)
+    socket.once('close', stop)
   })
 }

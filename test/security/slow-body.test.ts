@@ -6,6 +6,7 @@
 import { connect, type Socket } from 'node:net'
 import type { AddressInfo } from 'node:net'
 import type { FastifyInstance } from 'fastify'
+import { Pool } from 'undici'
 import { afterEach, describe, expect, it } from 'vitest'
 import { buildApp } from '../../src/app.ts'
 import { buildConfig } from '../../src/config/load.ts'
@@ -87,6 +88,32 @@ describe('slow clients', () => {
       method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json' }, body: BODY
     })
     expect(res.status).toBe(202)
+  }, 30_000)
+})
+
+describe('a keep-alive connection', () => {
+  it('holds no listener or timer of the requests it already answered', async () => {
+    const { app, port } = await serve({ minBodyBytesPerSecond: 50, bodyRateGraceMs: 600 })
+    const sockets: Socket[] = []
+    app.server.on('connection', (s: Socket) => sockets.push(s))
+    const pool = new Pool(`http://127.0.0.1:${port}`, { connections: 1 })
+    try {
+      for (let i = 0; i < 30; i++) {
+        const res = await pool.request({
+          path: '/f/default',
+          method: 'POST',
+          headers: { 'content-type': 'application/json', accept: 'application/json' },
+          body: JSON.stringify({ name: 'Anna', phone: '+79001234567', message: `number ${i}` })
+        })
+        await res.body.dump()
+        expect(res.statusCode).toBe(202)
+      }
+      expect(sockets).toHaveLength(1)
+      // Node's own listeners stay; one per answered request would be 30 more.
+      expect(sockets[0]?.listenerCount('close')).toBeLessThan(5)
+    } finally {
+      await pool.close()
+    }
   }, 30_000)
 })
 
