@@ -9,7 +9,6 @@ import { relayVersion } from './cli/version.ts'
 import { DeliveryWorker } from './delivery/worker.ts'
 import { openCounters } from './outbox/open-counters.ts'
 import { openStore } from './outbox/open.ts'
-import { warmUpIntake } from './intake/warm-up.ts'
 import { runProcess } from './process/boot.ts'
 import { sharedLimiters } from './process/shared-limiters.ts'
 import { openRedisSpamStore } from './security/spam-store-redis.ts'
@@ -75,9 +74,4 @@ runProcess(async ({ env, logger, metrics, config, onClose, onReload, listen }) =
     durability: config().outbox.durability,
     worker: env.runWorker
   }, 'relay ready')
-  // The first visitors after a start would otherwise pay for V8's cold start: see ./intake/warm-up.ts.
-  warmUpIntake(config()).then(
-    report => logger.debug(report, 'intake warmed up'),
-    (err: unknown) => logger.warn({ err }, 'intake warm-up failed')
-  )
 })

@@ -18,7 +18,7 @@ import { mapSubmission, mergeDictionaries, type DroppedValue } from '../mapping/
 import { invalidValuesFor } from '../mapping/invalid-values.ts'
 import type { KeptValue } from '../mapping/lead-draft.ts'
 import { StoreError } from '../outbox/errors.ts'
-import type { NewSubmission, Outbox } from '../outbox/types.ts'
+import type { Outbox } from '../outbox/types.ts'
 import type { SubmittedValues } from './submitted-values.ts'
 
 export interface SubmissionInput {
@@ -58,21 +58,10 @@ export interface AcceptDeps {
 const VOLATILE =
   /^(_ts|_shown_at|_wpnonce|_wpcf7.*|g-recaptcha-response|cf-turnstile-response|h-captcha-response|smart-token|_gotcha|visited_pages|b24_trace)$/
 
-/** What the outbox stores for one submission, and what the caller logs about it. */
-export interface PreparedLead {
-  submission: NewSubmission
-  dropped: DroppedValue[]
-  kept: KeptValue[]
-}
-
-/**
- * Everything before the store, and pure: map the values (visitor errors throw ValidationError),
- * add the extras, compute the double-submit key. The start runs it on sample posts to warm the
- * path (./warm-up.ts) without storing anything.
- */
-export function prepareLead (config: RelayConfig, input: SubmissionInput, nowMs: number): PreparedLead {
+export async function acceptSubmission (deps: AcceptDeps, input: SubmissionInput): Promise<Accepted> {
   const { form } = input
-  const portal = own(config.portals, form.portal)
+  const portal = own(deps.config.portals, form.portal)
+  const nowMs = deps.now()
   const mapped = mapSubmission({
     formId: input.formId,
     form,
@@ -88,27 +77,18 @@ export function prepareLead (config: RelayConfig, input: SubmissionInput, nowMs:
     form, values: input.values, fields: mapped.fields, ...(input.files !== undefined ? { files: input.files } : {})
   })
   const key = dedupeKey(input)
-  return {
-    submission: {
+  let result: Accepted & { mismatch?: boolean }
+  try {
+    result = await deps.outbox.enqueue({
       formId: input.formId,
       portalId: form.portal,
       payload: { fields: mapped.fields, ...(extras !== undefined ? { extras } : {}) },
       meta: { values: input.values, referer: input.referer, ip: input.ip, userAgent: input.userAgent },
       dedupeKey: key.key,
       ...(key.fingerprint !== undefined ? { dedupeFingerprint: key.fingerprint } : {}),
-      dedupeWindowMs: key.fingerprint !== undefined ? config.delivery.idempotencyWindowMs : config.delivery.dedupeWindowMs,
+      dedupeWindowMs: key.fingerprint !== undefined ? deps.config.delivery.idempotencyWindowMs : deps.config.delivery.dedupeWindowMs,
       ...(input.hold === true ? { hold: true } : {})
-    },
-    dropped: mapped.dropped,
-    kept: mapped.kept
-  }
-}
-
-export async function acceptSubmission (deps: AcceptDeps, input: SubmissionInput): Promise<Accepted> {
-  const lead = prepareLead(deps.config, input, deps.now())
-  let result: Accepted & { mismatch?: boolean }
-  try {
-    result = await deps.outbox.enqueue(lead.submission)
+    })
   } catch (err) {
     // Whatever the store's trouble (disk, lock, Redis away), the visitor gets 503 and nothing counts as accepted.
     if (err instanceof StoreError) throw new StoreUnavailableError({ cause: err })
@@ -118,8 +98,8 @@ export async function acceptSubmission (deps: AcceptDeps, input: SubmissionInput
   return {
     id: result.id,
     duplicate: result.duplicate,
-    ...(lead.dropped.length > 0 ? { dropped: lead.dropped } : {}),
-    ...(lead.kept.length > 0 ? { kept: lead.kept } : {})
+    ...(mapped.dropped.length > 0 ? { dropped: mapped.dropped } : {}),
+    ...(mapped.kept.length > 0 ? { kept: mapped.kept } : {})
   }
 }
 
