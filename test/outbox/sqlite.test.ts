@@ -27,6 +27,21 @@ describe('SQLite outbox', () => {
     now = T0
   })
 
+  describe('claim order', () => {
+    it('leases by creation time, not by call order, when the clock steps back between enqueues', async () => {
+      h = await fileHarness()
+      now = T0 + 2
+      const { id: third } = await h.outbox.enqueue(sub())
+      now = T0
+      const { id: first } = await h.outbox.enqueue(sub())
+      now = T0 + 1
+      const { id: second } = await h.outbox.enqueue(sub())
+      now = T0 + 10
+      expect((await h.outbox.claim({ limit: 2, leaseMs: 60_000 })).map(c => c.id)).toEqual([first, second])
+      expect((await h.outbox.claim({ limit: 2, leaseMs: 60_000 })).map(c => c.id)).toEqual([third])
+    })
+  })
+
   describe('group commit', () => {
     it('writes enqueues issued together in one transaction', async () => {
       h = await fileHarness()
