@@ -8,7 +8,7 @@
  * `Idempotency-Key: order-1234` holds that key for the attacker's address only. A key reused by
  * the same sender with other values is refused (409) rather than answered with the first id.
  */
-import { createHash } from 'node:crypto'
+import { hash } from 'node:crypto'
 import { own } from '../config/own.ts'
 import type { FormConfig, RelayConfig } from '../config/schema.ts'
 import { IdempotencyMismatchError, StoreUnavailableError, ValidationError } from '../errors.ts'
@@ -127,9 +127,9 @@ export interface DedupeKey {
  */
 export function dedupeKey (input: Pick<SubmissionInput, 'formId' | 'values' | 'idempotencyKey' | 'files' | 'sender'>): DedupeKey {
   // Each hash gets one string, NUL-separated: the same bytes as one update() per piece (a hash of a
-  // stream is a hash of its concatenation) without a call into the hash per piece.
+  // stream is a hash of its concatenation), hashed in one call without a Hash object.
   const scope = (kind: string, rest: string): string =>
-    createHash('sha256').update(kind + '\0' + input.formId + '\0' + input.sender + '\0' + rest).digest('base64url')
+    hash('sha256', kind + '\0' + input.formId + '\0' + input.sender + '\0' + rest, 'base64url')
   let values = ''
   for (const name of Object.keys(input.values).sort()) {
     if (VOLATILE.test(name)) continue
@@ -137,7 +137,7 @@ export function dedupeKey (input: Pick<SubmissionInput, 'formId' | 'values' | 'i
   }
   // The same text with another attachment is another submission.
   for (const file of input.files ?? []) values += file.name + '\0' + (file.content ?? file.url ?? '') + '\0'
-  const fingerprint = createHash('sha256').update(values).digest('base64url')
+  const fingerprint = hash('sha256', values, 'base64url')
   if (input.idempotencyKey !== undefined) return { key: 'key:' + scope('key', input.idempotencyKey), fingerprint }
   return { key: 'values:' + scope('values', fingerprint) }
 }
