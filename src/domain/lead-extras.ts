@@ -5,6 +5,7 @@
  * (src/delivery/rich-prepare.ts). Its files: ./stored-file.ts.
  */
 import { z } from 'zod'
+import { USER_FIELD_PATTERN } from './lead-fields.ts'
 import { fileRulesSchema, storedFileSchema } from './stored-file.ts'
 
 /** One product row for crm.lead.productrows.set. */
@@ -26,12 +27,12 @@ export const leadExtrasSchema = z.object({
   /** ASSIGNED_BY_ID rotated over these users, one turn per submission. */
   assignees: z.array(z.number().int().positive()).min(1).optional(),
   /** UF_CRM_ list fields whose visitor label is turned into the item id. */
-  listFields: z.array(z.string().regex(/^UF_CRM_\w+$/)).min(1).optional(),
+  listFields: z.array(z.string().regex(USER_FIELD_PATTERN)).min(1).optional(),
   product: productRowSchema.optional(),
   files: z.object({
     items: z.array(storedFileSchema).min(1),
     /** A file UF_CRM_ field; else the files go to a timeline comment. */
-    target: z.string().regex(/^UF_CRM_\w+$/).optional(),
+    target: z.string().regex(USER_FIELD_PATTERN).optional(),
     rules: fileRulesSchema
   }).strict().optional()
 }).strict()

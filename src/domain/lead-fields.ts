@@ -6,5 +6,8 @@ export interface MultiFieldValue {
   VALUE_TYPE: string
 }
 
+/** A portal's own (user) field: UF_CRM_ and a name. */
+export const USER_FIELD_PATTERN = /^UF_CRM_\w+$/
+
 /** The `fields` object of crm.lead.add: TITLE, NAME, PHONE: MultiFieldValue[], UF_CRM_…, ORIGIN_ID… */
 export type LeadFields = Record<string, string | number | MultiFieldValue[] | string[]>

@@ -1,4 +1,7 @@
 /** What a mapping target name (NAME, PHONE_MOBILE, UF_CRM_…) means for a crm.lead.add `fields` object. */
+import { USER_FIELD_PATTERN } from '../domain/lead-fields.ts'
+
+export { USER_FIELD_PATTERN }
 
 export type MultiFieldType = 'PHONE' | 'EMAIL' | 'WEB' | 'IM'
 export type DictionaryName = 'STATUS_ID' | 'SOURCE_ID' | 'CURRENCY_ID' | 'PRODUCT_ID'
@@ -81,9 +84,6 @@ function buildTargets (): Record<string, LeadTarget> {
 
 /** Every known target name (upper case) and its meaning. UF_CRM_* names are open-ended and not listed. */
 export const LEAD_TARGETS: Readonly<Record<string, LeadTarget>> = Object.freeze(buildTargets())
-
-/** A portal's own (user) field: UF_CRM_ and a name. */
-export const USER_FIELD_PATTERN = /^UF_CRM_\w+$/
 
 /** Reads a target name from the config; case and surrounding spaces are forgiven. Undefined when unknown. */
 export function resolveTarget (name: string): LeadTarget | undefined {
