@@ -58,7 +58,7 @@ interface Target { name: string, measured: string, ok: boolean | undefined }
 const missing = (r: Results, scenario: string): string => r.failures[scenario] !== undefined ? 'scenario failed' : 'not run'
 const notMeasured = (r: Results, scenario: string): string => {
   const failure = r.failures[scenario]
-  return failure !== undefined ? `**Failed**: ${failure.split('\n')[0] ?? ''}` : 'Not run in this session (`--only`).'
+  return failure !== undefined ? `**Failed**: ${failure.split('\n')[0] ?? ''}` : 'Not run this time (`--only`).'
 }
 
 export function renderResults (r: Results): string {
