@@ -44,24 +44,27 @@ export async function submitRoutes (app: FastifyInstance, deps: SubmitRouteDeps)
   await registerRawBodyParsers(app)
   const guard = await createIntakeGuard(app, { ...deps.security, config: deps.config, now: deps.now })
 
-  // Looked up once, first: the rate limits, the checks, the handler and the error page all see the
-  // same form, even when a reload lands while the body is read.
+  // Looked up once, by the first hook: the rate limits, the checks, the handler and the error page
+  // all see the same form, even when a reload lands while the body is read.
   const named = new WeakMap<FastifyRequest, NamedForm>()
-  const known = new WeakMap<FastifyRequest, KnownForm>()
-  const lookUp = (request: FastifyRequest): NamedForm => {
-    const config = deps.config()
-    const parsed = paramsSchema.safeParse(request.params)
-    if (parsed.success) return { formId: parsed.data.formId, form: own(config.forms, parsed.data.formId), config }
-    return { formId: String((request.params as { formId?: unknown }).formId ?? ''), form: undefined, config }
-  }
-  const nameOf = (request: FastifyRequest): NamedForm => named.get(request) ?? lookUp(request)
-  /** The form of a request past the unknown-form hook; every route of this plugin runs that hook first. */
-  const knownOf = (request: FastifyRequest): KnownForm => {
-    const found = known.get(request)
-    if (found === undefined) throw new Error('the unknown-form hook did not run for this request')
+  const nameOf = (request: FastifyRequest): NamedForm => {
+    let found = named.get(request)
+    if (found === undefined) {
+      const config = deps.config()
+      const parsed = paramsSchema.safeParse(request.params)
+      found = parsed.success
+        ? { formId: parsed.data.formId, form: own(config.forms, parsed.data.formId), config }
+        : { formId: String((request.params as { formId?: unknown }).formId ?? ''), form: undefined, config }
+      named.set(request, found)
+    }
     return found
   }
-  app.addHook('onRequest', async (request: FastifyRequest) => { named.set(request, lookUp(request)) })
+  /** The form of a request past the unknown-form hook; every route of this plugin runs that hook first. */
+  const knownOf = (request: FastifyRequest): KnownForm => {
+    const found = named.get(request)
+    if (found?.form === undefined) throw new Error('the unknown-form hook did not run for this request')
+    return found as KnownForm
+  }
 
   // Rate limits count every post, known form or not; then unknown forms, foreign origins and
   // unauthenticated senders are refused, all before the body is read.
@@ -72,7 +75,6 @@ export async function submitRoutes (app: FastifyInstance, deps: SubmitRouteDeps)
   app.addHook('onRequest', async (request: FastifyRequest) => {
     const found = nameOf(request)
     if (found.form === undefined) throw new UnknownFormError(found.formId.slice(0, 64))
-    known.set(request, { ...found, form: found.form })
   })
   app.addHook('onRequest', async (request: FastifyRequest) => { await guard.admit(request, knownOf(request).form) })
   // Before the body is read: a full store refuses at once, and never half-writes what it holds.
