@@ -6,7 +6,7 @@
  */
 import { Agent, request, type Dispatcher } from 'undici'
 import { classifyNetworkError } from './classify.ts'
-import { BitrixError } from './errors.ts'
+import { BitrixError, type BitrixErrorInit, type BitrixErrorKind } from './errors.ts'
 import { legacyReplySchema, parsePhpJs, type LegacyReply } from './legacy-reply.ts'
 import type { LeadFields, MultiFieldValue } from '../domain/lead-fields.ts'
 import { DEFAULT_USER_AGENT } from './client.ts'
@@ -116,13 +116,7 @@ export function createLegacyClient (opts: LegacyClientOptions): LegacyClient {
       const reply = await post(toLegacyFields(fields))
       const id = Number(reply.ID)
       if (!Number.isSafeInteger(id) || id <= 0) {
-        throw new BitrixError({
-          kind: 'bad_reply',
-          message: `the importer said 201 without a lead id (${hide(reply.error_message ?? '')})`,
-          retryable: true,
-          outcomeUnknown: true,
-          method: METHOD
-        })
+        throw importerError('bad_reply', `the importer said 201 without a lead id (${hide(reply.error_message ?? '')})`, true)
       }
       return id
     },
@@ -133,88 +127,45 @@ export function createLegacyClient (opts: LegacyClientOptions): LegacyClient {
 }
 
 /** One reply → the parsed '201' answer, or the BitrixError its code means. */
+/**
+ * An importer failure. The importer either refused for sure (not retried) or left the outcome
+ * unknown (retried, and the lead may exist already): the two flags always go together here.
+ */
+function importerError (
+  kind: BitrixErrorKind, message: string, outcomeUnknown: boolean,
+  more: Pick<BitrixErrorInit, 'status' | 'b24Error' | 'b24Description'> = {}
+): BitrixError {
+  return new BitrixError({ kind, message, retryable: outcomeUnknown, outcomeUnknown, method: METHOD, ...more })
+}
+
 export function readReply (status: number, text: string): LegacyReply {
   const snippet = text.replace(/\s+/g, ' ').trim().slice(0, 200)
   if (status === 401 || status === 403) {
-    throw new BitrixError({
-      kind: 'auth',
-      message: `the importer refused the login (HTTP ${status})`,
-      retryable: false,
-      outcomeUnknown: false,
-      status,
-      method: METHOD
-    })
+    throw importerError('auth', `the importer refused the login (HTTP ${status})`, false, { status })
   }
   if (status === 404) {
-    throw new BitrixError({
-      kind: 'method_not_found',
-      message: 'no legacy importer at this address (HTTP 404)',
-      retryable: false,
-      outcomeUnknown: false,
-      status,
-      method: METHOD
-    })
+    throw importerError('method_not_found', 'no legacy importer at this address (HTTP 404)', false, { status })
   }
   if (status < 200 || status >= 300) {
     // A 5xx may come after the lead was written; the importer offers no way to look it up.
-    throw new BitrixError({
-      kind: status >= 500 ? 'server' : 'bad_reply',
-      message: `the importer answered HTTP ${status}`,
-      retryable: true,
-      outcomeUnknown: true,
-      status,
-      method: METHOD
-    })
+    throw importerError(status >= 500 ? 'server' : 'bad_reply', `the importer answered HTTP ${status}`, true, { status })
   }
   let reply: LegacyReply
   try {
     reply = legacyReplySchema.parse(parsePhpJs(text))
   } catch {
-    throw new BitrixError({
-      kind: 'bad_reply',
-      message: `the importer's reply cannot be read ("${snippet}")`,
-      retryable: true,
-      outcomeUnknown: true,
-      status,
-      method: METHOD
-    })
+    throw importerError('bad_reply', `the importer's reply cannot be read ("${snippet}")`, true, { status })
   }
   const message = reply.error_message ?? ''
+  const said = { status, b24Error: reply.error, b24Description: message }
   switch (reply.error) {
     case '201':
       return reply
     case '400':
-      throw new BitrixError({
-        kind: 'validation',
-        message: `the importer refused the lead: ${message}`,
-        retryable: false,
-        outcomeUnknown: false,
-        status,
-        b24Error: '400',
-        b24Description: message,
-        method: METHOD
-      })
+      throw importerError('validation', `the importer refused the lead: ${message}`, false, said)
     case '403':
-      throw new BitrixError({
-        kind: 'auth',
-        message: `the importer refused the login: ${message}`,
-        retryable: false,
-        outcomeUnknown: false,
-        status,
-        b24Error: '403',
-        b24Description: message,
-        method: METHOD
-      })
+      throw importerError('auth', `the importer refused the login: ${message}`, false, said)
     default:
-      throw new BitrixError({
-        kind: 'bad_reply',
-        message: `the importer answered code '${reply.error}': ${message}`,
-        retryable: true,
-        outcomeUnknown: true,
-        status,
-        b24Error: reply.error,
-        b24Description: message,
-        method: METHOD
-      })
+      throw importerError('bad_reply', `the importer answered code '${reply.error}': ${message}`, true, said)
   }
 }
