@@ -14,6 +14,7 @@ import { AlertMonitor, type MonitorSettings } from './monitor.ts'
 import { emailNotifier } from './notifiers/email.ts'
 import { telegramNotifier } from './notifiers/telegram.ts'
 import { webhookNotifier } from './notifiers/webhook.ts'
+import { sqlitePathOf } from '../outbox/store-url.ts'
 import type { AlertSnapshot, Notifier } from './types.ts'
 
 export interface AlertsDeps {
@@ -49,9 +50,8 @@ export function buildNotifiers (alerts: AlertsConfig, source: string): Notifier[
 
 /** The SQLite file's folder, whose disk the disk check watches; undefined for Redis and in-memory stores. */
 export function storeDirectory (outboxUrl: string): string | undefined {
-  if (!outboxUrl.startsWith('sqlite:')) return undefined
-  const path = outboxUrl.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '')
-  return path === '' || path === ':memory:' ? undefined : dirname(resolve(path))
+  const path = sqlitePathOf(outboxUrl)
+  return path === undefined || path === ':memory:' ? undefined : dirname(resolve(path))
 }
 
 async function freeBytes (dir: string | undefined): Promise<number | undefined> {

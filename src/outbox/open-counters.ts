@@ -2,16 +2,15 @@
 import type { Counters } from './counters.ts'
 import { openSqliteCounters } from './counters-sqlite.ts'
 import { StoreError } from './errors.ts'
+import { sqlitePathOf } from './store-url.ts'
 
 /**
  * The counters beside the outbox named by its URL: the same SQLite file (own connection), or the
  * same Redis (own connection, keys under the outbox's prefix).
  */
 export async function openCounters (url: string): Promise<Counters> {
-  if (url.startsWith('sqlite:')) {
-    const path = url.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '')
-    return openSqliteCounters({ path: path === '' ? ':memory:' : path })
-  }
+  const path = sqlitePathOf(url)
+  if (path !== undefined) return openSqliteCounters({ path })
   if (url.startsWith('redis://') || url.startsWith('rediss://')) {
     const { openRedisCounters } = await import('./redis-counters.ts')
     return await openRedisCounters(url)

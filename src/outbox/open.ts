@@ -8,6 +8,7 @@ import type { SubmissionAdmin } from './admin-types.ts'
 import { createSqliteAdmin } from './sqlite-admin.ts'
 import { openSqliteOutbox } from './sqlite.ts'
 import { openThreadedSqliteOutbox } from './sqlite-threaded.ts'
+import { sqlitePathOf } from './store-url.ts'
 import type { Outbox } from './types.ts'
 
 /** The outbox, the ports its backend offers beside it, and, in Redis mode, what every instance on that Redis shares with it. */
@@ -42,11 +43,11 @@ export async function openStore (
   url: string, durability: 'full' | 'relaxed', logger: Logger, opts: StoreOptions = {}
 ): Promise<OpenedStore> {
   const log = logger.child({ component: 'outbox' })
-  if (url.startsWith('sqlite:')) {
-    const path = url.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '')
-    if (path !== ':memory:' && path !== '') ensureFolder(path)
+  const path = sqlitePathOf(url)
+  if (path !== undefined) {
+    if (path !== ':memory:') ensureFolder(path)
     const open = opts.writerThread === true ? openThreadedSqliteOutbox : openSqliteOutbox
-    const outbox = await open({ path: path === '' ? ':memory:' : path, durability, logger: log, ...clockOf(opts) })
+    const outbox = await open({ path, durability, logger: log, ...clockOf(opts) })
     return { outbox, admin: createSqliteAdmin(outbox) }
   }
   if (url.startsWith('redis://') || url.startsWith('rediss://')) {

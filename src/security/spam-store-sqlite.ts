@@ -6,6 +6,7 @@ import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import Database from 'better-sqlite3'
 import type { SubmittedValues } from '../intake/submitted-values.ts'
+import { sqlitePathOf } from '../outbox/store-url.ts'
 import type { SpamListOptions, SpamReason, SpamRecord, SpamStore } from './spam-store.ts'
 
 const SCHEMA = `
@@ -57,8 +58,8 @@ function toRecord (row: Row): SpamRecord {
 /** Where the relay process keeps spam: `spam.path`, else beside a SQLite outbox file, else ./data/spam.db. */
 export function spamStorePath (config: { spam: { path?: string | undefined }, outbox: { url: string } }): string {
   if (config.spam.path !== undefined) return config.spam.path
-  if (config.outbox.url.startsWith('sqlite:')) {
-    const outboxPath = config.outbox.url.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '')
+  const outboxPath = sqlitePathOf(config.outbox.url)
+  if (outboxPath !== undefined) {
     if (outboxPath === ':memory:') return ':memory:'
     return outboxPath.replace(/(\.db|\.sqlite3?)?$/, '-spam$1')
   }
