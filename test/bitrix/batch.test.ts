@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { buildBatchCommand, buildBatchPayload } from '../../src/bitrix/batch.ts'
+import { buildBatchCommand, buildBatchPayload, buildBatchPayloadInTurns } from '../../src/bitrix/batch.ts'
 import { BitrixUsageError } from '../../src/bitrix/errors.ts'
 
 describe('buildBatchCommand', () => {
@@ -52,5 +52,28 @@ describe('buildBatchPayload', () => {
   it('refuses duplicate or empty keys', () => {
     expect(() => buildBatchPayload([cmd('a'), cmd('a')], false)).toThrow(/used twice/)
     expect(() => buildBatchPayload([cmd('')], false)).toThrow(BitrixUsageError)
+  })
+})
+
+describe('buildBatchPayloadInTurns', () => {
+  const cmd = (key: string) => ({ key, method: 'crm.lead.add', params: { fields: { TITLE: key, PHONE: [{ VALUE: '+79001234567' }] } } })
+  const fifty = Array.from({ length: 50 }, (_, i) => cmd(`k${i}`))
+
+  it('builds the same body as buildBatchPayload, giving the event loop back between slices of commands', async () => {
+    let done = false
+    const built = buildBatchPayloadInTurns(fifty, true).finally(() => { done = true })
+    // Other work gets turns while 50 commands are encoded (10 per turn): a visitor's answer is not held behind them.
+    let turns = 0
+    while (!done && turns < 1000) {
+      await new Promise<void>(resolve => setImmediate(resolve))
+      turns++
+    }
+    expect(turns).toBeGreaterThanOrEqual(4)
+    expect(await built).toEqual(buildBatchPayload(fifty, true))
+  })
+
+  it('refuses what buildBatchPayload refuses', async () => {
+    await expect(buildBatchPayloadInTurns([...fifty, cmd('k50')], false)).rejects.toThrow(BitrixUsageError)
+    await expect(buildBatchPayloadInTurns([cmd('a'), cmd('a')], false)).rejects.toThrow(BitrixUsageError)
   })
 })

@@ -1,5 +1,5 @@
 /**
- * The relay's logger: secrets redacted by path and by key at any depth, webhook codes and bearer
+ * The relay's logger: secrets redacted by key at any depth, webhook codes and bearer
  * tokens masked inside any text, visitors' e-mails and phones masked by default — without eating
  * dates, ports, ids or addresses.
  */
@@ -28,6 +28,16 @@ describe('createLogger', () => {
       expect(text).not.toContain(secret)
     }
     expect(text).toContain('[redacted]')
+  })
+
+  it('redacts a secret key whatever its value: a number, a boolean, a webhook without a /rest/ path', () => {
+    const { lines, log } = capture()
+    log.info({ token: 918273645, form: { password: true, webhook: 'opaque-hook-value' }, count: 3 }, 'config')
+    const line = JSON.parse(lines.join('')) as Record<string, unknown>
+    expect(line.token).toBe('[redacted]')
+    expect(line.form).toEqual({ password: '[redacted]', webhook: '[redacted]' })
+    expect(line.count).toBe(3)
+    expect(lines.join('')).not.toMatch(/918273645|opaque-hook-value/)
   })
 
   it('masks webhook codes and bearer tokens inside messages and errors', () => {

@@ -11,6 +11,7 @@ import { decideForError, type decide, type Decision, type PortalEffect } from '.
 import type { PortalLimiter } from './portal-limiter.ts'
 import { errorClass, type LaneMetrics } from '../../observability/metrics.ts'
 import type { DeliveryTransport, LaneOps } from '../transports/transport.ts'
+import { pauseEvery } from '../../event-loop/next-turn.ts'
 import { readStored, type Stored } from '../stored-payload.ts'
 import { DELIVERY_ERROR_CODES } from '../../errors.ts'
 
@@ -163,10 +164,11 @@ export class PortalLane {
   /** The stored payloads, read once; one this version cannot read is a dead letter. */
   async #read (fresh: ClaimedSubmission[]): Promise<Stored[]> {
     const out: Stored[] = []
-    for (const c of fresh) {
+    for (const [i, c] of fresh.entries()) {
       const s = readStored(c)
       if ('error' in s) await this.#settle(c, { action: 'dead', error: { code: DELIVERY_ERROR_CODES.badPayload, message: s.error } })
       else out.push(s)
+      await pauseEvery(i)
     }
     return out
   }

@@ -12,6 +12,7 @@ import { dealOfLead, findByOrigin } from '../../bitrix/crm-extras.ts'
 import { MAX_BATCH_COMMANDS } from '../../bitrix/batch.ts'
 import { BitrixError } from '../../bitrix/errors.ts'
 import type { LeadExtras } from '../../domain/lead-extras.ts'
+import { pauseEvery } from '../../event-loop/next-turn.ts'
 import type { Outbox } from '../../outbox/types.ts'
 import { afterAdd, attachFiles, type Target } from '../file-steps.ts'
 import { planCommands, readPlan, type Plan } from '../lead-plan.ts'
@@ -112,6 +113,7 @@ async function send (batch: Plan[], byId: Map<string, Rich>, ops: RestOps, deps:
       if (r.extras.files === undefined) reports.push(done)
       else await done
     }
+    await pauseEvery(i)
   }
   await Promise.all(reports)
   if (rateLimited) ops.penalize()
@@ -128,9 +130,10 @@ async function deliverRest (stored: Stored[], ops: RestOps, deps: PrepareDeps): 
   }
   const pending = readable.filter(r => !r.c.outcomeUnknown || toSend?.has(r.c.id) === true)
   const plans: Plan[] = []
-  for (const r of pending) {
+  for (const [i, r] of pending.entries()) {
     const prepared = await prepare(r, ops, deps)
     if (prepared.kind === 'plan') plans.push(prepared.plan)
+    await pauseEvery(i)
   }
   const byId = new Map(pending.map(r => [r.c.id, r]))
   for (const batch of pack(plans, ops.registerSonetEvent)) await send(batch, byId, ops, deps)
