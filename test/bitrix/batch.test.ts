@@ -60,11 +60,11 @@ describe('buildBatchPayloadInTurns', () => {
   const fifty = Array.from({ length: 50 }, (_, i) => cmd(`k${i}`))
 
   it('builds the same body as buildBatchPayload, giving the event loop back between slices of commands', async () => {
-    let done = false
-    const built = buildBatchPayloadInTurns(fifty, true).finally(() => { done = true })
+    const state = { done: false }
+    const built = buildBatchPayloadInTurns(fifty, true).finally(() => { state.done = true })
     // Other work gets turns while 50 commands are encoded (10 per turn): a visitor's answer is not held behind them.
     let turns = 0
-    while (!done && turns < 1000) {
+    while (!state.done && turns < 1000) {
       await new Promise<void>(resolve => setImmediate(resolve))
       turns++
     }
