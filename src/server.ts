@@ -11,6 +11,7 @@ import { openCounters } from './outbox/open-counters.ts'
 import { openStore } from './outbox/open.ts'
 import { runProcess } from './process/boot.ts'
 import { sharedLimiters } from './process/shared-limiters.ts'
+import { warmUp } from './process/warm-up.ts'
 import { openRedisSpamStore } from './security/spam-store-redis.ts'
 import { openSqliteSpamStore, spamStorePath } from './security/spam-store-sqlite.ts'
 
@@ -62,6 +63,8 @@ runProcess(async ({ env, logger, metrics, config, onClose, onReload, listen }) =
   onClose(() => spamStore.close())
   onReload(() => { worker?.reload(); alerts?.reload() })
 
+  // Before listening: the first visitors get compiled code, not the compiler's first pass (./process/warm-up.ts).
+  warmUp(config(), logger)
   const host = env.host ?? '0.0.0.0'
   const port = await listen(app, { port: env.port ?? 3000, host, variable: 'PORT' })
   worker?.start()

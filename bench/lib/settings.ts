@@ -6,7 +6,8 @@ export interface Settings {
   runs: number
   intake: { connections: number, warmupSeconds: number, seconds: number }
   drain: { backlog: number, burst: number, drainPerSecond: number, connections: number }
-  spike: { submissions: number, seconds: number, burst: number, drainPerSecond: number, connections: number }
+  /** `warmup` submissions reach each server before the spike: a spike hits a relay that has been up (see bench/scenarios/spike.ts). */
+  spike: { submissions: number, seconds: number, burst: number, drainPerSecond: number, connections: number, warmup: number }
   startRuns: number
   /** Spam from `addresses` forwarded addresses (round robin) with `visitors` real ones spread through it. */
   flood: { spam: number, addresses: number, visitors: number, connections: number, storeBytes: number }
@@ -21,7 +22,7 @@ export const FULL: Settings = {
   runs: 3,
   intake: { connections: 50, warmupSeconds: 5, seconds: 6 },
   drain: { backlog: 5000, burst: 50, drainPerSecond: 2, connections: 50 },
-  spike: { submissions: 2000, seconds: 10, burst: 50, drainPerSecond: 2, connections: 50 },
+  spike: { submissions: 2000, seconds: 10, burst: 50, drainPerSecond: 2, connections: 50, warmup: 100 },
   startRuns: 5,
   flood: { spam: 5000, addresses: 500, visitors: 20, connections: 50, storeBytes: 64 * 1024 * 1024 },
   batchSize: 50
@@ -33,7 +34,7 @@ export const QUICK: Settings = {
   runs: 1,
   intake: { connections: 50, warmupSeconds: 0.5, seconds: 2 },
   drain: { backlog: 500, burst: 5, drainPerSecond: 2, connections: 50 },
-  spike: { submissions: 200, seconds: 2, burst: 5, drainPerSecond: 2, connections: 20 },
+  spike: { submissions: 200, seconds: 2, burst: 5, drainPerSecond: 2, connections: 20, warmup: 5 },
   startRuns: 2,
   flood: { spam: 1000, addresses: 100, visitors: 20, connections: 50, storeBytes: 64 * 1024 * 1024 },
   batchSize: 50
