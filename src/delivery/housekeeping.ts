@@ -92,7 +92,7 @@ export class Housekeeping {
     const lastTickAt = this.#lastTickAt ?? now
     this.#lastTickAt = now
     if (flood.releasePerMinute === 0) return 0
-    const stats = await this.#d.outbox.stats()
+    const stats = await this.#d.outbox.heldSummary()
     if (stats.held === 0 || stats.newestHeldAt === null) {
       this.#releaseCredit = 0
       return 0

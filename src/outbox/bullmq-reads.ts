@@ -3,7 +3,7 @@ import type { Redis } from 'ioredis'
 import { HELD_MIN_SCORE, type SubmissionJob } from './bullmq-jobs.ts'
 import type { SubmissionQueue } from './bullmq-queues.ts'
 import { toSummary } from './bullmq-records.ts'
-import type { OutboxStats, SubmissionSummary } from './types.ts'
+import type { HeldSummary, OutboxStats, SubmissionSummary } from './types.ts'
 
 /** Dead letters oldest first: ids are ULIDs, so sorting them sorts by creation time. */
 export async function readDead (queues: SubmissionQueue[], limit: number, offset: number): Promise<SubmissionSummary[]> {
@@ -70,4 +70,18 @@ export async function readStats (
     stats.newestHeldAt = job?.data.createdAt ?? null
   }
   return stats
+}
+
+/** Held jobs and the newest one's createdAt: one count and one look-up per portal, whatever the backlog. */
+export async function readHeldSummary (queues: readonly SubmissionQueue[], client: Redis): Promise<HeldSummary> {
+  let held = 0
+  let newest: { q: SubmissionQueue, id: string } | undefined
+  await Promise.all(queues.map(async q => {
+    const [count, ids] = await Promise.all([client.zcount(q.keys.delayed!, HELD_MIN_SCORE, '+inf'), heldIds(q, client, 0, 1, true)])
+    held += count
+    if (ids[0] !== undefined && (newest === undefined || ids[0] > newest.id)) newest = { q, id: ids[0] }
+  }))
+  if (newest === undefined) return { held, newestHeldAt: null }
+  const job = await newest.q.getJob(newest.id) as SubmissionJob | undefined
+  return { held, newestHeldAt: job?.data.createdAt ?? null }
 }

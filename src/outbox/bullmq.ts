@@ -9,7 +9,7 @@ import type { Redis } from 'ioredis'
 import { JOB_NAME, RetryAt, jobOptions, readFailure, unknownOf, type SubmissionData, type SubmissionJob } from './bullmq-jobs.ts'
 import { BullLeases, isBullCode, storeCall } from './bullmq-leases.ts'
 import { BullRegistry, type SubmissionQueue } from './bullmq-queues.ts'
-import { heldIds, readDead, readStats } from './bullmq-reads.ts'
+import { heldIds, readDead, readHeldSummary, readStats } from './bullmq-reads.ts'
 import { toRecord } from './bullmq-records.ts'
 import { StoreError } from './errors.ts'
 import { checkClaim, checkLeadId, checkLimit, prepareSubmission, withoutFileBytes } from './input.ts'
@@ -18,7 +18,7 @@ import { parseRedisUrl } from './redis-keys.ts'
 import { checkPersistence, type RedisPersistence } from './redis-persistence.ts'
 import type {
   ClaimOptions, ClaimedSubmission, EnqueueResult, HeldSelection, ListDeadOptions, NewSubmission, Outbox, OutboxClock, OutboxLogger,
-  OutboxStats, PurgeOptions, PurgeResult, StoredError, StoreUsage, SubmissionRecord, SubmissionSummary
+  HeldSummary, OutboxStats, PurgeOptions, PurgeResult, StoredError, StoreUsage, SubmissionRecord, SubmissionSummary
 } from './types.ts'
 
 export interface BullOutboxOptions {
@@ -262,6 +262,14 @@ class BullOutboxHandle implements BullOutbox {
     return await storeCall('stats', async () => {
       const portals = await this.#reg.portals()
       return await readStats(await Promise.all(portals.map(async p => [p, await this.#reg.queue(p)] as const)), this.#clock(), this.redis)
+    })
+  }
+
+  async heldSummary (): Promise<HeldSummary> {
+    this.#assertOpen()
+    return await storeCall('heldSummary', async () => {
+      const portals = await this.#reg.portals()
+      return await readHeldSummary(await Promise.all(portals.map(async p => await this.#reg.queue(p))), this.redis)
     })
   }
 

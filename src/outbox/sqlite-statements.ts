@@ -133,6 +133,7 @@ export function prepareStatements (db: Database) {
     newestHeld: db.prepare<[], { newest: number | null }>(
       "SELECT max(updated_at) AS newest FROM submissions WHERE status = 'held'"),
     counts: db.prepare<[], CountRow>('SELECT status, portal_id, n FROM status_counts WHERE n > 0'),
+    heldCount: db.prepare<[], { n: number }>("SELECT coalesce(sum(n), 0) AS n FROM status_counts WHERE status = 'held'"),
     oldest: db.prepare<[], { oldest: number | null }>(
       "SELECT min(created_at) AS oldest FROM submissions WHERE status IN ('pending', 'leased')"),
     due: db.prepare<{ now: number }, { n: number }>(

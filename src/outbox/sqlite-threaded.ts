@@ -93,6 +93,7 @@ function threadedOutbox (
     get: async id => await reader.get(id),
     listDead: async opts => await reader.listDead(opts),
     stats: async () => await reader.stats(),
+    heldSummary: async () => await reader.heldSummary(),
     usage: async () => await reader.usage(),
     close: async () => {
       if (closed) return

@@ -10,7 +10,7 @@ import { migrate } from './migrations.ts'
 import { prepareStatements, toAttempt, toClaimed, toStats, toSummary, type Statements } from './sqlite-statements.ts'
 import type {
   AttemptOutcome, ClaimOptions, ClaimedSubmission, EnqueueResult, HeldSelection, ListDeadOptions, NewSubmission, Outbox, OutboxClock,
-  OutboxLogger, OutboxStats, PurgeOptions, PurgeResult, StoredError, StoreUsage, SubmissionRecord, SubmissionStatus, SubmissionSummary
+  HeldSummary, OutboxLogger, OutboxStats, PurgeOptions, PurgeResult, StoredError, StoreUsage, SubmissionRecord, SubmissionStatus, SubmissionSummary
 } from './types.ts'
 
 export interface SqliteOutboxOptions {
@@ -234,6 +234,14 @@ class SqliteOutboxHandle implements SqliteWriter {
     const now = this.#clock()
     return this.#read('stats', () => toStats(this.#st.counts.all(), this.#st.due.get({ now })?.n ?? 0,
       this.#st.oldest.get()?.oldest ?? null, this.#st.newestHeld.get()?.newest ?? null))
+  }
+
+  async heldSummary (): Promise<HeldSummary> {
+    // Two index look-ups: the counts table and the newest held row (submissions_settled).
+    return this.#read('heldSummary', () => ({
+      held: this.#st.heldCount.get()?.n ?? 0,
+      newestHeldAt: this.#st.newestHeld.get()?.newest ?? null
+    }))
   }
 
   async releaseHeld (opts: HeldSelection): Promise<number> {

@@ -165,6 +165,13 @@ export interface OutboxStats {
   byPortal: Record<string, PortalStats>
 }
 
+/** What the release of held submissions needs (src/delivery/housekeeping.ts). */
+export interface HeldSummary {
+  held: number
+  /** createdAt of the newest held submission; null if none is held. */
+  newestHeldAt: number | null
+}
+
 export interface HeldSelection {
   /** At most this many (>= 1), oldest first. */
   limit: number
@@ -278,6 +285,13 @@ export interface Outbox {
 
   /** Counts by status and portal; the adapter's clock decides what is due. */
   stats: () => Promise<OutboxStats>
+
+  /**
+   * stats().held and stats().newestHeldAt alone. Its cost does not grow with the backlog, where
+   * stats() counts the due submissions one by one: the store upkeep asks this every few seconds,
+   * on the event loop that answers visitors, also while a portal's backlog runs to the hundred thousands.
+   */
+  heldSummary: () => Promise<HeldSummary>
 
   // ── Floods and retention ────────────────────────────────────────────────────────────────────
 

@@ -36,6 +36,20 @@ describe('housekeeping', () => {
     return { hk, held, at: (ms: number) => { clock = T0 + ms }, woken: () => woken }
   }
 
+  it('never counts the backlog: a pass reads the held summary, not stats() (which counts every due submission)', async () => {
+    const h = await setUp({ quietMs: 10 * MIN, releasePerMinute: 60 })
+    await Promise.all(Array.from({ length: 200 }, (_, i) => outbox.enqueue({ formId: 'f', portalId: 'p', payload: { i } })))
+    await h.held(5, T0)
+    let statsCalls = 0
+    const stats = outbox.stats.bind(outbox)
+    outbox.stats = async () => { statsCalls++; return await stats() }
+    h.at(10 * MIN + 100)
+    await h.hk.tick()
+    h.at(11 * MIN)
+    expect((await h.hk.tick()).released).toBe(5)
+    expect(statsCalls).toBe(0)
+  })
+
   it('releases nothing while the flood goes on, then a paced share per tick, oldest first', async () => {
     const h = await setUp({ quietMs: 10 * MIN, releasePerMinute: 60 })
     const ids = await h.held(100, T0)

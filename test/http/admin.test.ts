@@ -196,6 +196,7 @@ describe('admin API', () => {
       listDead: outbox.listDead.bind(outbox),
       requeueDead: outbox.requeueDead.bind(outbox),
       stats: outbox.stats.bind(outbox),
+      heldSummary: outbox.heldSummary.bind(outbox),
       close: outbox.close.bind(outbox),
       releaseHeld: outbox.releaseHeld.bind(outbox),
       discardHeld: outbox.discardHeld.bind(outbox),

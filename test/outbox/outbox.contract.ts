@@ -466,6 +466,22 @@ export function describeOutboxContract (
         inWindow(stats.newestHeldAt, t)
         expect(stats.byPortal).toEqual({ main: { pending: 0, leased: 1, dead: 0 } })
         expect(stats.oldestPendingAt).toBe((await outbox.get(pending))?.createdAt)
+        expect(await outbox.heldSummary()).toEqual({ held: 1, newestHeldAt: rec?.createdAt })
+      })
+
+      it('heldSummary says what stats says of held ones, across forms and portals, and nothing when none is held', async () => {
+        expect(await outbox.heldSummary()).toEqual({ held: 0, newestHeldAt: null })
+        await outbox.enqueue(sub())
+        await to(1)
+        await outbox.enqueue(sub({ hold: true }))
+        await to(2)
+        await outbox.enqueue(sub({ hold: true, formId: 'other', portalId: 'second' }))
+        await to(3)
+        const stats = await outbox.stats()
+        expect(stats.held).toBe(2)
+        expect(await outbox.heldSummary()).toEqual({ held: stats.held, newestHeldAt: stats.newestHeldAt })
+        expect(await outbox.discardHeld({ limit: 10 })).toBe(2)
+        expect(await outbox.heldSummary()).toEqual({ held: 0, newestHeldAt: null })
       })
 
       it('releases held ones oldest first, up to the limit and per form, as pending and due at once', async () => {
