@@ -9,8 +9,9 @@ import { checkClaim, checkLeadId, checkLimit, prepareSubmission, withoutFileByte
 import { migrate } from './migrations.ts'
 import { prepareStatements, toAttempt, toClaimed, toStats, toSummary, type Statements } from './sqlite-statements.ts'
 import type {
-  AttemptOutcome, ClaimOptions, ClaimedSubmission, EnqueueResult, HeldSelection, ListDeadOptions, NewSubmission, Outbox, OutboxClock,
-  HeldSummary, OutboxLogger, OutboxStats, PurgeOptions, PurgeResult, StoredError, StoreUsage, SubmissionRecord, SubmissionStatus, SubmissionSummary
+  AttemptOutcome, ClaimOptions, ClaimedSubmission, EnqueueResult, HeldSelection, HeldSummary, ListDeadOptions, NewSubmission, Outbox,
+  OutboxClock, OutboxLogger, OutboxStats, PurgeOptions, PurgeResult, StoredError, StoreUsage, SubmissionRecord, SubmissionStatus,
+  SubmissionSummary
 } from './types.ts'
 
 export interface SqliteOutboxOptions {
