@@ -108,7 +108,7 @@ async function send (batch: Plan[], byId: Map<string, Rich>, ops: RestOps, deps:
         ops.log.warn({ portalId: ops.portalId, submissionId: c.id, id: outcome.id, problems: outcome.problems },
           'record added; some follow-ups were refused')
       }
-      // Without files a submission is done here; reports issued together share one group commit in the outbox.
+      // Without files a submission is done here; the reports of one slice (ten leads) share one group commit in the outbox.
       const done = finish(r, { entity: plan.entity, id: outcome.id }, ops, deps, false, outcome.dealId)
       if (r.extras.files === undefined) reports.push(done)
       else await done
