@@ -12,9 +12,10 @@ import { hash } from 'node:crypto'
 import { own } from '../config/own.ts'
 import type { FormConfig, RelayConfig } from '../config/schema.ts'
 import { IdempotencyMismatchError, StoreUnavailableError, ValidationError } from '../errors.ts'
+import type { LeadExtras } from '../domain/lead-extras.ts'
 import type { StoredFile } from '../domain/stored-file.ts'
 import { mapExtras } from '../mapping/extras.ts'
-import { mapSubmission, mergeDictionaries, type DroppedValue } from '../mapping/index.ts'
+import { mapSubmission, mergeDictionaries, type DroppedValue, type MapResult } from '../mapping/index.ts'
 import { invalidValuesFor } from '../mapping/invalid-values.ts'
 import type { KeptValue } from '../mapping/lead-draft.ts'
 import { StoreError } from '../outbox/errors.ts'
@@ -58,10 +59,20 @@ export interface AcceptDeps {
 const VOLATILE =
   /^(_ts|_shown_at|_wpnonce|_wpcf7.*|g-recaptcha-response|cf-turnstile-response|h-captcha-response|smart-token|_gotcha|visited_pages|b24_trace)$/
 
-export async function acceptSubmission (deps: AcceptDeps, input: SubmissionInput): Promise<Accepted> {
+/** What a submission is stored as: its lead fields, extras and double-submit key. */
+export interface PreparedForStore {
+  mapped: MapResult
+  extras: LeadExtras | undefined
+  key: DedupeKey
+}
+
+/**
+ * Everything the intake does to a submission short of storing it; throws ValidationError for
+ * visitor errors. The warm-up runs it too (src/process/warm-up.ts), so it warms what intake runs.
+ */
+export function prepareForStore (deps: Pick<AcceptDeps, 'config' | 'now'>, input: SubmissionInput): PreparedForStore {
   const { form } = input
   const portal = own(deps.config.portals, form.portal)
-  const nowMs = deps.now()
   const mapped = mapSubmission({
     formId: input.formId,
     form,
@@ -69,14 +80,19 @@ export async function acceptSubmission (deps: AcceptDeps, input: SubmissionInput
     values: input.values,
     referer: input.referer,
     invalidValues: invalidValuesFor(form, input.userAgent),
-    now: new Date(nowMs)
+    now: new Date(deps.now())
   })
   if (Object.keys(mapped.errors).length > 0) throw new ValidationError(mapped.errors)
   // Duplicates, entity, timeline, rotation, list fields, product row, files: see src/domain/lead-extras.ts.
   const extras = mapExtras({
     form, values: input.values, fields: mapped.fields, ...(input.files !== undefined ? { files: input.files } : {})
   })
-  const key = dedupeKey(input)
+  return { mapped, extras, key: dedupeKey(input) }
+}
+
+export async function acceptSubmission (deps: AcceptDeps, input: SubmissionInput): Promise<Accepted> {
+  const { form } = input
+  const { mapped, extras, key } = prepareForStore(deps, input)
   let result: Accepted & { mismatch?: boolean }
   try {
     result = await deps.outbox.enqueue({

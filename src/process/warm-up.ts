@@ -10,12 +10,9 @@
 import type { Logger } from 'pino'
 import { buildBatchCommand } from '../bitrix/batch.ts'
 import type { FormConfig, RelayConfig } from '../config/schema.ts'
-import { own } from '../config/own.ts'
 import { readStored } from '../delivery/stored-payload.ts'
-import { dedupeKey } from '../intake/accept-submission.ts'
+import { prepareForStore } from '../intake/accept-submission.ts'
 import type { SubmittedValues } from '../intake/submitted-values.ts'
-import { mapExtras } from '../mapping/extras.ts'
-import { mapSubmission, mergeDictionaries } from '../mapping/index.ts'
 import type { ClaimedSubmission } from '../outbox/types.ts'
 import { compileAllowList } from '../security/rate-limit.ts'
 
@@ -35,24 +32,21 @@ function sampleFor (target: string): string {
 
 function sampleValues (form: FormConfig): SubmittedValues {
   const values: SubmittedValues = { utm_source: 'warm-up', utm_medium: 'cpc' }
+  // Required fields outside the map too: a browser form refuses a post that lacks one.
+  for (const name of form.required) values[name] = 'Warm-up'
   for (const [field, target] of Object.entries(form.fields)) values[field] = sampleFor(target)
   return values
 }
 
-function warmForm (config: RelayConfig, formId: string, form: FormConfig, now: Date): void {
-  const portal = own(config.portals, form.portal)
-  const values = sampleValues(form)
-  const mapped = mapSubmission({
+function warmForm (config: RelayConfig, formId: string, form: FormConfig, now: () => number): void {
+  const { mapped, extras } = prepareForStore({ config, now }, {
     formId,
     form,
-    dictionaries: mergeDictionaries(portal?.dictionaries ?? {}),
-    values,
+    values: sampleValues(form),
     referer: 'https://example.com/page?utm_campaign=warm-up',
-    invalidValues: 'keep',
-    now
+    sender: 'warm-up'
   })
-  const extras = mapExtras({ form, values, fields: mapped.fields })
-  dedupeKey({ formId, values, sender: 'warm-up' })
+  // As the store keeps it and the worker reads it back.
   const payload = JSON.parse(JSON.stringify({ fields: mapped.fields, ...(extras !== undefined ? { extras } : {}) })) as unknown
   const stored = readStored({ id: 'warm-up', formId, payload } as unknown as ClaimedSubmission)
   if ('fields' in stored) buildBatchCommand('crm.lead.add', { fields: stored.fields, params: { REGISTER_SONET_EVENT: 'Y' } })
@@ -66,7 +60,7 @@ export function warmUp (config: RelayConfig, logger: Logger, now = Date.now): vo
   for (let round = 0; round < ROUNDS; round++) {
     for (const [formId, form] of forms) {
       try {
-        warmForm(config, formId, form, new Date(now()))
+        warmForm(config, formId, form, now)
       } catch (err) {
         // A warm-up is an optimisation: a form it cannot run is simply left cold (the real path reports its own errors).
         logger.debug({ err, formId }, 'warm-up skipped a form')
