@@ -92,24 +92,24 @@ export class Housekeeping {
     const lastTickAt = this.#lastTickAt ?? now
     this.#lastTickAt = now
     if (flood.releasePerMinute === 0) return 0
-    const stats = await this.#d.outbox.heldSummary()
-    if (stats.held === 0 || stats.newestHeldAt === null) {
+    const summary = await this.#d.outbox.heldSummary()
+    if (summary.held === 0 || summary.newestHeldAt === null) {
       this.#releaseCredit = 0
       return 0
     }
-    if (now - stats.newestHeldAt < flood.quietMs) {
+    if (now - summary.newestHeldAt < flood.quietMs) {
       this.#releaseCredit = 0
       return 0
     }
     // A paced budget earned over quiet time only, a minute's worth at most, so a long pause does not turn into a burst.
-    const elapsed = Math.max(0, now - Math.max(lastTickAt, stats.newestHeldAt + flood.quietMs))
+    const elapsed = Math.max(0, now - Math.max(lastTickAt, summary.newestHeldAt + flood.quietMs))
     this.#releaseCredit = Math.min(flood.releasePerMinute, this.#releaseCredit + flood.releasePerMinute * elapsed / 60_000)
     const limit = Math.floor(this.#releaseCredit)
     if (limit < 1) return 0
     const released = await this.#d.outbox.releaseHeld({ limit })
     this.#releaseCredit -= released
     if (released > 0) {
-      this.#log.info({ released, stillHeld: stats.held - released }, 'flood over: held submissions released')
+      this.#log.info({ released, stillHeld: summary.held - released }, 'flood over: held submissions released')
       this.#d.onReleased?.()
     }
     return released
