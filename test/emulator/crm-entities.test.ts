@@ -159,7 +159,7 @@ describe('emulator: contacts, companies, deals, timeline, product rows, user fie
   })
 
   it('batch: $result[key] and $result[key][FIELD] references carry the new lead id into follow-up commands', async () => {
-    const payload = buildBatchPayload([
+    const payload = await buildBatchPayload([
       { key: 'l0', method: 'crm.lead.add', params: { fields: { TITLE: 'Батч', NAME: 'Ольга' } } },
       {
         key: 't0',
